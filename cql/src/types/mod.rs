@@ -121,3 +121,25 @@ pub enum CqlValue {
     /// accepts `0x` for an int column, for instance): distinct from null.
     Empty,
 }
+
+/// The lexical kind of a CQL constant, as the parser saw it (definitions.adoc,
+/// "Constants"). The parser keeps the constant's text; `types` converts the pair
+/// (kind, text) to a [`CqlValue`] once the target type is known, with Cassandra's
+/// error messages (`Invalid STRING constant (foo) for "k" of type int`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum LiteralKind {
+    /// `'...'` or `$$...$$`; the text is unescaped (`''` already folded to `'`).
+    String,
+    /// `-?[0-9]+`
+    Integer,
+    /// `-?[0-9]+(\.[0-9]*)?([eE][+-]?[0-9]+)?`, `NaN`, `Infinity`, `-Infinity`.
+    Float,
+    /// `true` / `false` (any case).
+    Boolean,
+    /// An unquoted UUID constant.
+    Uuid,
+    /// `0x[0-9a-fA-F]*`; the text keeps the `0x` prefix.
+    Hex,
+    /// A duration constant: `12h30m`, `P1DT2H`, `P1W`, `P0001-02-03T04:05:06`.
+    Duration,
+}
