@@ -1,0 +1,1 @@
+//! Version set of live SSTables (being built).
