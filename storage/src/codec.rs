@@ -144,11 +144,6 @@ impl<'a> Reader<'a> {
         let n = usize::try_from(n).map_err(|_| self.err("length overflow"))?;
         Ok(Bytes::copy_from_slice(self.take(n)?))
     }
-    pub fn slice(&mut self) -> DResult<&'a [u8]> {
-        let n = self.var()?;
-        let n = usize::try_from(n).map_err(|_| self.err("length overflow"))?;
-        self.take(n)
-    }
 }
 
 fn put_deletion(out: &mut Vec<u8>, d: &DeletionTime) {

@@ -10,7 +10,7 @@ mod lcs;
 mod stcs;
 mod twcs;
 
-pub(crate) use executor::run as run_compaction;
+pub(crate) use executor::{run as run_compaction, Job};
 pub use executor::{CompactionOutput, Throttle};
 pub use lcs::Strategy as Leveled;
 pub use stcs::Strategy as SizeTiered;
