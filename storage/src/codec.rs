@@ -366,7 +366,7 @@ fn get_body(r: &mut Reader) -> DResult<Body> {
         });
     }
     let static_row = get_opt(r, get_row)?;
-    let n = r.count(6)?;
+    let n = r.count(5)?;
     let mut rows = Vec::with_capacity(n);
     for _ in 0..n {
         rows.push(get_row(r)?);
