@@ -408,3 +408,6 @@ impl Drop for Engine {
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod model_tests;
