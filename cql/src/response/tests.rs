@@ -247,6 +247,50 @@ fn error_bodies_per_version() {
 }
 
 #[test]
+fn metadata_types_use_the_types_option_codec() {
+    let cols = vec![
+        col("v", CqlType::Vector(Box::new(CqlType::Float), 3)),
+        col(
+            "m",
+            CqlType::Frozen(Box::new(CqlType::Map(
+                Box::new(CqlType::Text),
+                Box::new(CqlType::Int),
+            ))),
+        ),
+    ];
+    let r = Response::Result(ResultBody::Rows(Rows {
+        metadata: RowsMetadata::new(cols),
+        rows: vec![],
+    }));
+    let Response::Result(ResultBody::Rows(back)) = round_trip(&r, ProtocolVersion::V5) else {
+        panic!()
+    };
+    assert_eq!(
+        back.metadata.columns[0].typ,
+        CqlType::Vector(Box::new(CqlType::Float), 3)
+    );
+    // Frozenness does not travel.
+    assert_eq!(
+        back.metadata.columns[1].typ,
+        CqlType::Map(Box::new(CqlType::Text), Box::new(CqlType::Int))
+    );
+    // An unknown option id is a protocol error naming the type.
+    let mut body = BytesMut::new();
+    crate::wire::write_int(&mut body, 2);
+    crate::wire::write_int(&mut body, 1);
+    crate::wire::write_int(&mut body, 1);
+    crate::wire::write_string(&mut body, "ks");
+    crate::wire::write_string(&mut body, "t");
+    crate::wire::write_string(&mut body, "c");
+    crate::wire::write_short(&mut body, 0x0099);
+    crate::wire::write_int(&mut body, 0);
+    assert!(matches!(
+        Response::decode(ProtocolVersion::V4, Opcode::Result, body.freeze()),
+        Err(ProtocolError::InvalidType(_))
+    ));
+}
+
+#[test]
 fn request_opcodes_are_refused() {
     assert!(matches!(
         Response::decode(ProtocolVersion::V4, Opcode::Query, Bytes::new()),
