@@ -16,7 +16,9 @@ mod error;
 pub mod model;
 pub mod params;
 pub mod persist;
+pub mod storage_glue;
 pub mod system_keyspaces;
+pub mod translate;
 pub mod types;
 
 use std::path::{Path, PathBuf};
@@ -27,7 +29,8 @@ use parking_lot::{Mutex, RwLock};
 use uuid::Uuid;
 
 pub use ddl::{
-    ChangeKind, ChangeTarget, DdlStatement, NoStorage, SchemaChange, StorageOp, TableStore,
+    DdlStatement, NoStorage, SchemaChange, SchemaChangeTarget, SchemaChangeType, StorageOp,
+    TableStore,
 };
 pub use error::SchemaError;
 pub use model::{
@@ -35,6 +38,7 @@ pub use model::{
     Replication, Schema, TableDef, UdtDef, UdtField, ViewDef,
 };
 pub use params::TableParams;
+pub use translate::{is_ddl, resolve_ast_type};
 pub use types::{resolve_type, RawType};
 
 /// Owns the node's schema. Cheap to share behind an `Arc`.
@@ -108,6 +112,28 @@ impl SchemaManager {
             .values()
             .filter(|k| !k.system)
             .flat_map(|k| k.tables.values().chain(k.views.values()).cloned())
+            .collect()
+    }
+
+    /// Runs a parsed schema statement (see [`is_ddl`]) against the schema and the
+    /// storage engine; the `SCHEMA_CHANGE` to return and broadcast, or `None` when
+    /// nothing changed.
+    pub fn execute_ddl(
+        &self,
+        stmt: &cql::parser::ast::Statement,
+        current_keyspace: Option<&str>,
+        engine: &storage::Engine,
+    ) -> Result<Option<SchemaChange>, SchemaError> {
+        self.apply_ddl(&translate::to_ddl(stmt)?, current_keyspace, engine)
+    }
+
+    /// Every user table and view with its storage options, for `storage::Engine::open`.
+    pub fn storage_tables(
+        &self,
+    ) -> Result<Vec<(storage::TableId, storage::TableOptions)>, SchemaError> {
+        self.user_tables()
+            .iter()
+            .map(|t| Ok((storage_glue::table_id(t), storage_glue::table_options(t)?)))
             .collect()
     }
 

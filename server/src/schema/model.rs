@@ -15,7 +15,20 @@ use super::persist::cql_type_serde;
 
 /// Identifies a column inside one table for the storage engine. Never reused within a
 /// table, so data of a dropped column cannot reappear in a re-added one.
-pub type ColumnId = u32;
+pub use storage::ColumnId;
+
+/// Serde for [`ColumnId`] as its number.
+mod column_id_serde {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(id: &storage::ColumnId, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_u32(id.0)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<storage::ColumnId, D::Error> {
+        Ok(storage::ColumnId(u32::deserialize(d)?))
+    }
+}
 
 /// The whole schema at one version.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -215,6 +228,7 @@ pub struct ColumnDef {
     #[serde(with = "cql_type_serde")]
     pub typ: CqlType,
     pub kind: ColumnKind,
+    #[serde(with = "column_id_serde")]
     pub id: ColumnId,
 }
 
@@ -290,8 +304,8 @@ pub struct TableDef {
     pub dropped: Vec<DroppedColumn>,
     pub indexes: Vec<IndexDef>,
     pub view: Option<ViewDef>,
-    /// The id the next added column gets.
-    pub next_column_id: ColumnId,
+    /// The number of the next added column's [`ColumnId`].
+    pub next_column_id: u32,
 }
 
 impl TableDef {

@@ -121,7 +121,12 @@ impl TableParams {
                 "caching" => self.caching = caching(map_value(p)?)?,
                 "cdc" => self.cdc = boolean(&name, simple(p)?)?,
                 "comment" => self.comment = simple(p)?.to_string(),
-                "compaction" => self.compaction = compaction(map_value(p)?)?,
+                "compaction" => {
+                    let m = compaction(map_value(p)?)?;
+                    // The storage engine must be able to run it.
+                    super::storage_glue::compaction_config(&m)?;
+                    self.compaction = m;
+                }
                 "compression" => self.compression = compression(map_value(p)?)?,
                 "crc_check_chance" => {
                     let v = double(&name, simple(p)?)?;

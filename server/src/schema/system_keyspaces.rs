@@ -64,7 +64,7 @@ fn table(ks: &str, name: &str, cols: Vec<(&str, CqlType, K)>) -> TableDef {
                 K::C(p) => ColumnKind::Clustering(p, Order::Asc),
                 K::R => ColumnKind::Regular,
             },
-            id: i as u32,
+            id: storage::ColumnId(i as u32),
         })
         .collect::<Vec<_>>();
     let next_column_id = columns.len() as u32;

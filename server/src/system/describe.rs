@@ -350,3 +350,48 @@ fn cluster(schema: &Schema, current_keyspace: Option<&str>, id: &NodeIdentity) -
         rows: vec![r],
     }
 }
+
+/// DESCRIBE as the parser gives it.
+pub fn describe_statement(
+    d: &cql::parser::ast::Describe,
+    schema: &Schema,
+    current_keyspace: Option<&str>,
+    identity: &NodeIdentity,
+) -> Result<VirtualTable, SchemaError> {
+    use cql::parser::ast::DescribeTarget as A;
+    let q = |n: &cql::parser::ast::QualifiedName| QualifiedName {
+        keyspace: n.keyspace.clone(),
+        name: n.name.clone(),
+    };
+    let target = match &d.target {
+        A::Cluster => DescribeTarget::Cluster,
+        A::Keyspaces => DescribeTarget::Keyspaces,
+        A::Keyspace(k) => DescribeTarget::Keyspace {
+            name: k.clone(),
+            only: d.only,
+        },
+        A::Tables => DescribeTarget::Tables,
+        A::Table(n) => DescribeTarget::Table(q(n)),
+        A::Types => DescribeTarget::Types,
+        A::Type(n) => DescribeTarget::Type(q(n)),
+        A::Functions => DescribeTarget::Functions,
+        A::Aggregates => DescribeTarget::Aggregates,
+        A::Function(n) | A::Aggregate(n) => {
+            let ks = keyspace_of(&q(n), current_keyspace)?;
+            let what = if matches!(d.target, A::Function(_)) {
+                "User defined function"
+            } else {
+                "User defined aggregate"
+            };
+            return Err(SchemaError::invalid(format!(
+                "{what} '{}' not found in keyspace '{ks}'",
+                n.name
+            )));
+        }
+        A::Index(n) => DescribeTarget::Index(q(n)),
+        A::MaterializedView(n) => DescribeTarget::MaterializedView(q(n)),
+        A::Schema { full } => DescribeTarget::Schema { full: *full },
+        A::Name(n) => DescribeTarget::Name(q(n)),
+    };
+    describe(&target, schema, current_keyspace, identity)
+}

@@ -31,7 +31,7 @@ pub struct NodeIdentity {
     pub release_version: String,
     pub partitioner: String,
 }
-pub use describe::{describe, DescribeTarget};
+pub use describe::{describe, describe_statement, DescribeTarget};
 
 /// One column of a virtual table.
 #[derive(Debug, Clone, PartialEq)]
@@ -119,3 +119,9 @@ pub fn virtual_rows(
     }
     Some(out)
 }
+
+#[cfg(test)]
+mod tests;
+
+#[cfg(test)]
+mod roundtrip_tests;

@@ -168,3 +168,6 @@ pub(crate) fn unseal<'a>(path: &Path, bytes: &'a [u8]) -> Result<&'a [u8]> {
     }
     Ok(body)
 }
+
+#[cfg(test)]
+mod tests;

@@ -1,7 +1,9 @@
 //! ALTER TABLE: ADD, DROP (recorded in dropped columns), RENAME (primary key columns
 //! only) and WITH options.
 
-use super::{AlterTableAction, ChangeKind, Ctx, QualifiedName, SchemaChange, StorageOp};
+use super::{
+    change_table, AlterTableAction, Ctx, QualifiedName, SchemaChange, SchemaChangeType, StorageOp,
+};
 use crate::schema::error::SchemaError;
 use crate::schema::model::{ColumnDef, ColumnKind, DroppedColumn, TableDef};
 use crate::schema::types::{resolve_type, type_name};
@@ -104,7 +106,7 @@ pub fn alter_table(
                     name: name.clone(),
                     typ,
                     kind,
-                    id: t.next_column_id,
+                    id: storage::ColumnId(t.next_column_id),
                 });
                 t.next_column_id += 1;
             }
@@ -211,8 +213,8 @@ pub fn alter_table(
     }
     t.normalize();
     commit(ctx, &ks_name, t);
-    Ok(Some(SchemaChange::table(
-        ChangeKind::Updated,
+    Ok(Some(change_table(
+        SchemaChangeType::Updated,
         &ks_name,
         &q.name,
     )))

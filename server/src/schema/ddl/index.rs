@@ -8,8 +8,8 @@ use uuid::Uuid;
 
 use super::table::check_key_type;
 use super::{
-    validate_name, ChangeKind, CreateIndex, CreateView, Ctx, IndexTargetKind, QualifiedName,
-    SchemaChange, StorageOp,
+    change_table, validate_name, CreateIndex, CreateView, Ctx, IndexTargetKind, QualifiedName,
+    SchemaChange, SchemaChangeType, StorageOp,
 };
 use crate::schema::error::SchemaError;
 use crate::schema::model::{ColumnDef, ColumnKind, IndexDef, IndexKind, Order, TableDef, ViewDef};
@@ -162,8 +162,8 @@ pub fn create_index(
     if let Some(k) = ctx.schema.keyspaces.get_mut(&ks_name) {
         k.tables.insert(tname.clone(), t);
     }
-    Ok(Some(SchemaChange::table(
-        ChangeKind::Updated,
+    Ok(Some(change_table(
+        SchemaChangeType::Updated,
         &ks_name,
         &tname,
     )))
@@ -197,8 +197,8 @@ pub fn drop_index(
     if let Some(k) = ctx.schema.keyspaces.get_mut(&ks_name) {
         k.tables.insert(tname.clone(), t);
     }
-    Ok(Some(SchemaChange::table(
-        ChangeKind::Updated,
+    Ok(Some(change_table(
+        SchemaChangeType::Updated,
         &ks_name,
         &tname,
     )))
@@ -253,6 +253,14 @@ pub fn create_view(
             return Err(SchemaError::invalid(format!(
                 "Cannot include static column '{c}' in materialized view {}",
                 cv.name.name
+            )));
+        }
+    }
+    if cv.columns.is_empty() {
+        if let Some(s) = base.columns.iter().find(|c| c.kind == ColumnKind::Static) {
+            return Err(SchemaError::invalid(format!(
+                "Cannot include static column '{}' in materialized view {}",
+                s.name, cv.name.name
             )));
         }
     }
@@ -315,7 +323,7 @@ pub fn create_view(
             name: c.name.clone(),
             typ: c.typ.clone(),
             kind,
-            id: id as u32,
+            id: storage::ColumnId(id as u32),
         });
     }
     let mut params = TableParams::default();
@@ -346,8 +354,8 @@ pub fn create_view(
     if let Some(k) = ctx.schema.keyspaces.get_mut(&ks_name) {
         k.views.insert(name.clone(), view);
     }
-    Ok(Some(SchemaChange::table(
-        ChangeKind::Created,
+    Ok(Some(change_table(
+        SchemaChangeType::Created,
         &ks_name,
         &name,
     )))
@@ -375,8 +383,8 @@ pub fn drop_view(
         )));
     };
     ctx.ops.push(StorageOp::Drop(view));
-    Ok(Some(SchemaChange::table(
-        ChangeKind::Dropped,
+    Ok(Some(change_table(
+        SchemaChangeType::Dropped,
         &ks_name,
         &q.name,
     )))

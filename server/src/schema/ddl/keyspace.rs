@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use super::{validate_name, ChangeKind, Ctx, SchemaChange, StorageOp};
+use super::{change_keyspace, validate_name, Ctx, SchemaChange, SchemaChangeType, StorageOp};
 use crate::schema::error::SchemaError;
 use crate::schema::model::{KeyspaceDef, Replication};
 use crate::schema::params::{Property, PropertyValue};
@@ -156,7 +156,7 @@ pub fn create(
             is_virtual: false,
         },
     );
-    Ok(Some(SchemaChange::keyspace(ChangeKind::Created, name)))
+    Ok(Some(change_keyspace(SchemaChangeType::Created, name)))
 }
 
 pub fn alter(
@@ -181,7 +181,7 @@ pub fn alter(
     if let Some(d) = durable {
         ks.durable_writes = d;
     }
-    Ok(Some(SchemaChange::keyspace(ChangeKind::Updated, name)))
+    Ok(Some(change_keyspace(SchemaChangeType::Updated, name)))
 }
 
 pub fn drop(
@@ -201,5 +201,5 @@ pub fn drop(
     for t in ks.tables.into_values().chain(ks.views.into_values()) {
         ctx.ops.push(StorageOp::Drop(t));
     }
-    Ok(Some(SchemaChange::keyspace(ChangeKind::Dropped, name)))
+    Ok(Some(change_keyspace(SchemaChangeType::Dropped, name)))
 }

@@ -192,56 +192,32 @@ pub struct CreateView {
     pub properties: Vec<Property>,
 }
 
-/// `SCHEMA_CHANGE` change type.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ChangeKind {
-    Created,
-    Updated,
-    Dropped,
-}
+pub use cql::response::{SchemaChange, SchemaChangeTarget, SchemaChangeType};
 
-/// `SCHEMA_CHANGE` target.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ChangeTarget {
-    Keyspace(String),
-    Table { keyspace: String, name: String },
-    Type { keyspace: String, name: String },
-}
-
-/// The result of a DDL statement that changed something, for the `SCHEMA_CHANGE`
-/// result and event.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SchemaChange {
-    pub change: ChangeKind,
-    pub target: ChangeTarget,
-}
-
-impl SchemaChange {
-    fn keyspace(change: ChangeKind, ks: &str) -> Self {
-        SchemaChange {
-            change,
-            target: ChangeTarget::Keyspace(ks.to_string()),
-        }
+fn change_keyspace(change: SchemaChangeType, ks: &str) -> SchemaChange {
+    SchemaChange {
+        change,
+        target: SchemaChangeTarget::Keyspace(ks.to_string()),
     }
+}
 
-    fn table(change: ChangeKind, ks: &str, name: &str) -> Self {
-        SchemaChange {
-            change,
-            target: ChangeTarget::Table {
-                keyspace: ks.to_string(),
-                name: name.to_string(),
-            },
-        }
+fn change_table(change: SchemaChangeType, ks: &str, name: &str) -> SchemaChange {
+    SchemaChange {
+        change,
+        target: SchemaChangeTarget::Table {
+            keyspace: ks.to_string(),
+            name: name.to_string(),
+        },
     }
+}
 
-    fn udt(change: ChangeKind, ks: &str, name: &str) -> Self {
-        SchemaChange {
-            change,
-            target: ChangeTarget::Type {
-                keyspace: ks.to_string(),
-                name: name.to_string(),
-            },
-        }
+fn change_type(change: SchemaChangeType, ks: &str, name: &str) -> SchemaChange {
+    SchemaChange {
+        change,
+        target: SchemaChangeTarget::Type {
+            keyspace: ks.to_string(),
+            name: name.to_string(),
+        },
     }
 }
 
@@ -315,7 +291,7 @@ impl Ctx<'_> {
         self.schema
             .keyspaces
             .get(ks)
-            .ok_or_else(|| SchemaError::invalid(format!("Keyspace '{ks}' does not exist")))
+            .ok_or_else(|| SchemaError::invalid(format!("Keyspace '{ks}' doesn't exist")))
     }
 }
 

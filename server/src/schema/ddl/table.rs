@@ -5,7 +5,10 @@ use std::collections::HashSet;
 use cql::types::CqlType;
 use uuid::Uuid;
 
-use super::{validate_name, ChangeKind, CreateTable, Ctx, QualifiedName, SchemaChange, StorageOp};
+use super::{
+    change_table, validate_name, CreateTable, Ctx, QualifiedName, SchemaChange, SchemaChangeType,
+    StorageOp,
+};
 use crate::schema::error::SchemaError;
 use crate::schema::model::{ColumnDef, ColumnKind, Order, TableDef};
 use crate::schema::params::TableParams;
@@ -171,7 +174,7 @@ pub fn create(ctx: &mut Ctx<'_>, ct: &CreateTable) -> Result<Option<SchemaChange
             name: c.name.clone(),
             typ,
             kind,
-            id: id as u32,
+            id: storage::ColumnId(id as u32),
         });
     }
     if has_counter && has_non_counter {
@@ -208,8 +211,8 @@ pub fn create(ctx: &mut Ctx<'_>, ct: &CreateTable) -> Result<Option<SchemaChange
     if let Some(ks) = ctx.schema.keyspaces.get_mut(&ks_name) {
         ks.tables.insert(name.clone(), table);
     }
-    Ok(Some(SchemaChange::table(
-        ChangeKind::Created,
+    Ok(Some(change_table(
+        SchemaChangeType::Created,
         &ks_name,
         &name,
     )))
@@ -257,8 +260,8 @@ pub fn drop(
         k.tables.remove(&q.name);
     }
     ctx.ops.push(StorageOp::Drop(table));
-    Ok(Some(SchemaChange::table(
-        ChangeKind::Dropped,
+    Ok(Some(change_table(
+        SchemaChangeType::Dropped,
         &ks_name,
         &q.name,
     )))

@@ -99,7 +99,7 @@ fn err(r: Result<Option<SchemaChange>, SchemaError>) -> SchemaError {
 fn keyspace_create_duplicate_and_if_not_exists() {
     let (_d, m) = mgr();
     let c = run(&m, None, create_ks("ks")).expect("create");
-    assert_eq!(c, Some(SchemaChange::keyspace(ChangeKind::Created, "ks")));
+    assert_eq!(c, Some(change_keyspace(SchemaChangeType::Created, "ks")));
     let e = err(run(&m, None, create_ks("ks")));
     assert!(
         matches!(&e, SchemaError::AlreadyExists { keyspace, table, .. } if keyspace == "ks" && table.is_empty())
@@ -344,7 +344,7 @@ fn alter_table_add_drop_rename() {
         }),
     )
     .expect("drop");
-    assert_eq!(c, Some(SchemaChange::table(ChangeKind::Updated, "ks", "t")));
+    assert_eq!(c, Some(change_table(SchemaChangeType::Updated, "ks", "t")));
     let e = err(run(
         &m,
         None,
@@ -371,7 +371,7 @@ fn alter_table_add_drop_rename() {
     assert_eq!(tb.dropped[0].name, "v");
     assert_eq!(tb.dropped[0].dropped_time, 42_000);
     // Column ids are never reused.
-    assert_eq!(tb.column("w").map(|c| c.id), Some(3));
+    assert_eq!(tb.column("w").map(|c| c.id), Some(storage::ColumnId(3)));
     // Re-adding v with another type is refused.
     let e = err(run(
         &m,
@@ -466,7 +466,7 @@ fn index_create_and_drop() {
         options: vec![],
     };
     let c = run(&m, None, DdlStatement::CreateIndex(ci.clone())).expect("index");
-    assert_eq!(c, Some(SchemaChange::table(ChangeKind::Updated, "ks", "t")));
+    assert_eq!(c, Some(change_table(SchemaChangeType::Updated, "ks", "t")));
     let s = m.snapshot();
     let (_, i) = s
         .keyspace("ks")

@@ -5,7 +5,9 @@ use std::sync::Arc;
 
 use cql::types::{CqlType, UdtType};
 
-use super::{validate_name, AlterTypeAction, ChangeKind, Ctx, QualifiedName, SchemaChange};
+use super::{
+    change_type, validate_name, AlterTypeAction, Ctx, QualifiedName, SchemaChange, SchemaChangeType,
+};
 use crate::schema::error::SchemaError;
 use crate::schema::model::{KeyspaceDef, UdtDef, UdtField};
 use crate::schema::types::{native_type, references_udt, replace_udt, resolve_type, RawType};
@@ -69,8 +71,8 @@ pub fn create(
     if let Some(k) = ctx.schema.keyspaces.get_mut(&ks_name) {
         k.types.push(def);
     }
-    Ok(Some(SchemaChange::udt(
-        ChangeKind::Created,
+    Ok(Some(change_type(
+        SchemaChangeType::Created,
         &ks_name,
         &q.name,
     )))
@@ -161,8 +163,8 @@ pub fn alter(
     if let Some(k) = ctx.schema.keyspaces.get_mut(&ks_name) {
         propagate(k, def, &new);
     }
-    Ok(Some(SchemaChange::udt(
-        ChangeKind::Updated,
+    Ok(Some(change_type(
+        SchemaChangeType::Updated,
         &ks_name,
         &q.name,
     )))
@@ -237,8 +239,8 @@ pub fn drop(
     if let Some(k) = ctx.schema.keyspaces.get_mut(&ks_name) {
         k.types.retain(|t| t.name != q.name);
     }
-    Ok(Some(SchemaChange::udt(
-        ChangeKind::Dropped,
+    Ok(Some(change_type(
+        SchemaChangeType::Dropped,
         &ks_name,
         &q.name,
     )))
