@@ -128,12 +128,18 @@ impl SchemaManager {
     }
 
     /// Every user table and view with its storage options, for `storage::Engine::open`.
-    pub fn storage_tables(
-        &self,
-    ) -> Result<Vec<(storage::TableId, storage::TableOptions)>, SchemaError> {
+    pub fn storage_tables(&self) -> Vec<(storage::TableId, storage::TableOptions)> {
         self.user_tables()
             .iter()
-            .map(|t| Ok((storage_glue::table_id(t), storage_glue::table_options(t)?)))
+            .map(|t| {
+                // Options were validated by the DDL that set them; a schema written by a
+                // newer version may still name something this one cannot run.
+                let opts = storage_glue::table_options(t).unwrap_or_else(|e| {
+                    tracing::warn!(table = %t.name, error = %e, "using default storage options");
+                    storage::TableOptions::default()
+                });
+                (storage_glue::table_id(t), opts)
+            })
             .collect()
     }
 

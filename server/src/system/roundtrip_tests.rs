@@ -6,7 +6,7 @@ use cql::parser::{parse_statement, parse_statements, Statement};
 use cql::types::CqlValue;
 
 use super::tests::identity;
-use super::{describe_statement, VirtualTable};
+use super::{describe, VirtualTable};
 use crate::schema::{translate, NoStorage, SchemaError, SchemaManager};
 
 fn exec(m: &SchemaManager, ks: Option<&str>, cql: &str) -> Result<(), SchemaError> {
@@ -20,8 +20,7 @@ fn desc(m: &SchemaManager, ks: Option<&str>, cql: &str) -> Vec<String> {
     let Ok(Statement::Describe(d)) = parse_statement(cql) else {
         panic!("not a DESCRIBE: {cql}")
     };
-    let vt: VirtualTable =
-        describe_statement(&d, &m.snapshot(), ks, &identity()).expect("describe");
+    let vt: VirtualTable = describe(&d, &m.snapshot(), ks, &identity()).expect("describe");
     vt.rows
         .iter()
         .filter_map(|r| match r.get(3) {
@@ -161,7 +160,7 @@ fn ddl_creates_and_drops_storage_tables() {
     let e =
         run("ALTER TABLE t WITH compaction = {'class': 'UnifiedCompactionStrategy'}").unwrap_err();
     assert!(matches!(e, SchemaError::Config(_)), "{e}");
-    let tables = m.storage_tables().expect("tables");
+    let tables = m.storage_tables();
     assert_eq!(tables.len(), 1);
     run("DROP TABLE t").expect("drop");
     assert!(
