@@ -207,61 +207,67 @@ fn check_utf8(bytes: &[u8]) -> Result<&str, TypeError> {
     std::str::from_utf8(bytes).map_err(|_| TypeError::marshal("String didn't validate."))
 }
 
-/// Checks a fixed-size scalar and returns its bytes; shared by `read` and `check`.
-fn scalar<'a>(typ: &CqlType, bytes: &'a [u8]) -> Result<(), TypeError> {
+/// Checks the length (and the few value rules) of a scalar; shared by `read` and
+/// `check`. Messages are only built on failure: `validate` runs on every bound value.
+fn scalar(typ: &CqlType, bytes: &[u8]) -> Result<(), TypeError> {
     let len = bytes.len();
-    let want = |ok: bool, msg: String| {
+    let want = |ok: bool, msg: &dyn Fn() -> String| {
         if ok {
             Ok(())
         } else {
-            Err(TypeError::Marshal(msg))
+            Err(TypeError::Marshal(msg()))
         }
     };
     match typ {
-        CqlType::Int => want(len == 4, format!("Expected 4 or 0 byte int ({len})")),
+        CqlType::Int => want(len == 4, &|| format!("Expected 4 or 0 byte int ({len})")),
         CqlType::Bigint | CqlType::Counter => {
-            want(len == 8, format!("Expected 8 or 0 byte long ({len})"))
+            want(len == 8, &|| format!("Expected 8 or 0 byte long ({len})"))
         }
-        CqlType::Smallint => want(len == 2, format!("Expected 2 bytes for a smallint ({len})")),
-        CqlType::Tinyint => want(len == 1, format!("Expected 1 byte for a tinyint ({len})")),
-        CqlType::Float => want(
-            len == 4,
-            format!("Expected 4 or 0 byte value for a float ({len})"),
-        ),
-        CqlType::Double => want(
-            len == 8,
-            format!("Expected 8 or 0 byte value for a double ({len})"),
-        ),
-        CqlType::Boolean => want(len == 1, format!("Expected 1 or 0 byte value ({len})")),
-        CqlType::Timestamp => want(
-            len == 8,
-            format!("Expected 8 or 0 byte long for date ({len})"),
-        ),
-        CqlType::Date => want(len == 4, format!("Expected 4 byte long for date ({len})")),
+        CqlType::Smallint => want(len == 2, &|| {
+            format!("Expected 2 bytes for a smallint ({len})")
+        }),
+        CqlType::Tinyint => want(len == 1, &|| {
+            format!("Expected 1 byte for a tinyint ({len})")
+        }),
+        CqlType::Float => want(len == 4, &|| {
+            format!("Expected 4 or 0 byte value for a float ({len})")
+        }),
+        CqlType::Double => want(len == 8, &|| {
+            format!("Expected 8 or 0 byte value for a double ({len})")
+        }),
+        CqlType::Boolean => want(len == 1, &|| format!("Expected 1 or 0 byte value ({len})")),
+        CqlType::Timestamp => want(len == 8, &|| {
+            format!("Expected 8 or 0 byte long for date ({len})")
+        }),
+        CqlType::Date => want(len == 4, &|| {
+            format!("Expected 4 byte long for date ({len})")
+        }),
         CqlType::Time => {
-            want(len == 8, format!("Expected 8 byte long for time ({len})"))?;
+            want(len == 8, &|| {
+                format!("Expected 8 byte long for time ({len})")
+            })?;
             let nanos = i64::from_be_bytes(exact::<8>(bytes, |_| String::new())?);
-            want(
-                (0..86_400_000_000_000).contains(&nanos),
-                format!("Time value must be between 0 and 86399999999999 nanoseconds ({nanos})"),
-            )
+            want((0..86_400_000_000_000).contains(&nanos), &|| {
+                format!("Time value must be between 0 and 86399999999999 nanoseconds ({nanos})")
+            })
         }
-        CqlType::Uuid => want(len == 16, format!("UUID should be 16 or 0 bytes ({len})")),
+        CqlType::Uuid => want(len == 16, &|| {
+            format!("UUID should be 16 or 0 bytes ({len})")
+        }),
         CqlType::Timeuuid => {
-            want(
-                len == 16,
-                format!("TimeUUID should be 16 or 0 bytes ({len})"),
-            )?;
-            want(
-                bytes.get(6).is_some_and(|b| b & 0xF0 == 0x10),
-                "Invalid version for TimeUUID type.".into(),
-            )
+            want(len == 16, &|| {
+                format!("TimeUUID should be 16 or 0 bytes ({len})")
+            })?;
+            want(bytes.get(6).is_some_and(|b| b & 0xF0 == 0x10), &|| {
+                "Invalid version for TimeUUID type.".into()
+            })
         }
-        CqlType::Inet => want(
-            len == 4 || len == 16,
-            format!("Expected 4 or 16 byte inetaddress; got 0x{}", hex(bytes)),
-        ),
-        CqlType::Decimal => want(len >= 4, format!("Expected 0 or at least 4 bytes ({len})")),
+        CqlType::Inet => want(len == 4 || len == 16, &|| {
+            format!("Expected 4 or 16 byte inetaddress; got 0x{}", hex(bytes))
+        }),
+        CqlType::Decimal => want(len >= 4, &|| {
+            format!("Expected 0 or at least 4 bytes ({len})")
+        }),
         _ => Ok(()),
     }
 }

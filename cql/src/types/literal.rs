@@ -160,7 +160,7 @@ pub fn parse_hex(text: &str) -> Option<Bytes> {
         .or_else(|| text.strip_prefix("0X"))
         .unwrap_or(text)
         .as_bytes();
-    if digits.len() % 2 != 0 {
+    if digits.len() & 1 == 1 {
         return None;
     }
     let nibble = |c: u8| (c as char).to_digit(16).map(|d| d as u8);
@@ -402,7 +402,10 @@ mod tests {
         );
         assert_eq!(lit(D, "-P1D", CqlType::Duration), d(0, -1, 0));
         assert!(lit(D, "1h1h", CqlType::Duration).is_err());
-        assert!(lit(D, "1m1h", CqlType::Duration).is_err());
+        assert_eq!(
+            lit(D, "1m1h", CqlType::Duration).map_err(|e| e.to_string()),
+            Err("Invalid duration. The minutes should be after hours".to_string())
+        );
         assert!(lit(D, "P", CqlType::Duration).is_err());
         assert!(lit(D, "5x", CqlType::Duration).is_err());
     }

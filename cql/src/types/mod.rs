@@ -15,6 +15,9 @@
 //! - [`key`]: byte-comparable clustering encoding, partition-key serialization.
 //! - [`text`]: CQL literal output (`to_cql_literal`); [`json`]: JSON in and out.
 
+// Values and type options come from the network: no panicking shortcuts (STYLE.md 3).
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::indexing_slicing))]
+
 mod compare;
 mod deserialize;
 mod error;
@@ -27,6 +30,9 @@ mod serialize;
 pub mod temporal;
 mod text;
 pub mod vint;
+
+#[cfg(test)]
+mod proptests;
 
 pub use compare::{compare, try_compare};
 pub use deserialize::{accepts_empty, deserialize, fixed_len, validate};

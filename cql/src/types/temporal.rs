@@ -208,10 +208,9 @@ pub fn parse_timestamp(s: &str) -> Result<i64, TypeError> {
     if !c.done() {
         return Err(err());
     }
-    days.checked_mul(MILLIS_PER_DAY)
-        .and_then(|ms| ms.checked_add(nanos / NANOS_PER_MILLI))
-        .and_then(|ms| ms.checked_sub(offset))
-        .ok_or_else(err)
+    let ms = i128::from(days) * i128::from(MILLIS_PER_DAY) + i128::from(nanos / NANOS_PER_MILLI)
+        - i128::from(offset);
+    i64::try_from(ms).map_err(|_| err())
 }
 
 /// Parses a date string: `yyyy-mm-dd`, or an integer giving the raw unsigned value
@@ -336,7 +335,8 @@ struct DurationBuilder {
 impl DurationBuilder {
     fn add(&mut self, unit: usize, n: i64, src: &str) -> Result<(), TypeError> {
         if let Some(last) = self.last_unit {
-            let (_, name) = UNITS[unit.min(9)];
+            let name_of = |i: usize| UNITS.get(i).map_or("?", |u| u.1);
+            let name = name_of(last);
             if last == unit {
                 return Err(TypeError::InvalidValue(format!(
                     "Invalid duration. The {name} are specified multiple times"
@@ -345,7 +345,7 @@ impl DurationBuilder {
             if last > unit {
                 return Err(TypeError::InvalidValue(format!(
                     "Invalid duration. The {name} should be after {}",
-                    UNITS[last.min(9)].1
+                    name_of(unit)
                 )));
             }
         }
@@ -377,14 +377,14 @@ impl DurationBuilder {
                     .ok_or_else(|| over("days", i32::MAX as i64))?;
             }
             _ => {
-                let f = [
-                    NANOS_PER_HOUR,
-                    NANOS_PER_MINUTE,
-                    NANOS_PER_SECOND,
-                    NANOS_PER_MILLI,
-                    NANOS_PER_MICRO,
-                    1,
-                ][unit.saturating_sub(4).min(5)];
+                let f = match unit {
+                    4 => NANOS_PER_HOUR,
+                    5 => NANOS_PER_MINUTE,
+                    6 => NANOS_PER_SECOND,
+                    7 => NANOS_PER_MILLI,
+                    8 => NANOS_PER_MICRO,
+                    _ => 1,
+                };
                 let add = mul(n, f).ok_or_else(|| over("nanoseconds", i64::MAX))?;
                 self.nanos = self
                     .nanos

@@ -22,14 +22,19 @@ pub fn put_unsigned(out: &mut BytesMut, v: u64) {
     }
     let extra = size - 1;
     let be = v.to_be_bytes();
-    let mut buf = [0u8; 9];
-    // The value occupies the low `size` bytes; the first byte also carries the
-    // length prefix (`extra` leading ones).
-    for i in 0..size.min(8) {
-        buf[size - 1 - i] = be[7 - i];
+    // The first byte carries the length prefix (`extra` leading ones); the value
+    // follows big-endian in the remaining bits.
+    let prefix = (0xFF00u16 >> extra) as u8;
+    if size == 9 {
+        out.put_u8(prefix);
+        out.put_slice(&be);
+        return;
     }
-    buf[0] |= (0xFF00u16 >> extra) as u8;
-    out.put_slice(&buf[..size]);
+    let tail = be.get(8 - size..).unwrap_or_default();
+    if let Some((first, rest)) = tail.split_first() {
+        out.put_u8(first | prefix);
+        out.put_slice(rest);
+    }
 }
 
 /// Appends `v` as a zigzag-encoded signed vint.

@@ -66,13 +66,30 @@ impl SchemaManager {
                 (version, empty)
             }
         };
-        // System keyspaces come from code, never from the file.
-        keyspaces.retain(|name, _| !ddl::is_system_name(name));
-        keyspaces.extend(
-            system_keyspaces::all()
+        // System keyspaces come from code; only the replication settings of the
+        // replicated ones (system_auth, system_distributed, system_traces), which users
+        // may ALTER, come from the file.
+        let stored = std::mem::take(&mut keyspaces);
+        for (name, ks) in stored {
+            if !ddl::is_system_name(&name) {
+                keyspaces.insert(name, ks);
+            }
+        }
+        let persisted_system: std::collections::BTreeMap<String, (Replication, bool)> =
+            persist::load(&dir)?
+                .map(|(_, k)| k)
+                .unwrap_or_default()
                 .into_iter()
-                .map(|k| (k.name.clone(), k)),
-        );
+                .filter(|(n, _)| ddl::is_replicated_system(n))
+                .map(|(n, k)| (n, (k.replication, k.durable_writes)))
+                .collect();
+        for mut ks in system_keyspaces::all() {
+            if let Some((r, d)) = persisted_system.get(&ks.name) {
+                ks.replication = r.clone();
+                ks.durable_writes = *d;
+            }
+            keyspaces.insert(ks.name.clone(), ks);
+        }
         Ok(SchemaManager {
             dir,
             current: RwLock::new(Arc::new(Schema { keyspaces, version })),
@@ -128,12 +145,18 @@ impl SchemaManager {
     }
 
     /// Every user table and view with its storage options, for `storage::Engine::open`.
-    pub fn storage_tables(
-        &self,
-    ) -> Result<Vec<(storage::TableId, storage::TableOptions)>, SchemaError> {
+    pub fn storage_tables(&self) -> Vec<(storage::TableId, storage::TableOptions)> {
         self.user_tables()
             .iter()
-            .map(|t| Ok((storage_glue::table_id(t), storage_glue::table_options(t)?)))
+            .map(|t| {
+                // Options were validated by the DDL that set them; a schema written by a
+                // newer version may still name something this one cannot run.
+                let opts = storage_glue::table_options(t).unwrap_or_else(|e| {
+                    tracing::warn!(table = %t.name, error = %e, "using default storage options");
+                    storage::TableOptions::default()
+                });
+                (storage_glue::table_id(t), opts)
+            })
             .collect()
     }
 
@@ -176,7 +199,7 @@ impl SchemaManager {
         let user: std::collections::BTreeMap<_, _> = next
             .keyspaces
             .iter()
-            .filter(|(_, k)| !k.system)
+            .filter(|(n, k)| !k.system || ddl::is_replicated_system(n))
             .map(|(n, k)| (n.clone(), k.clone()))
             .collect();
         persist::save(&self.dir, next.version, &user)?;

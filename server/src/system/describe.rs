@@ -127,8 +127,8 @@ fn keyspace_rows(out: &mut VirtualTable, ks: &KeyspaceDef, only: bool) {
     }
 }
 
-/// Runs a DESCRIBE statement against `schema`.
-pub fn describe(
+/// Runs a DESCRIBE target against `schema`.
+pub fn describe_target(
     target: &DescribeTarget,
     schema: &Schema,
     current_keyspace: Option<&str>,
@@ -265,7 +265,7 @@ pub fn describe(
         DescribeTarget::Cluster => Ok(cluster(schema, current_keyspace, identity)),
         DescribeTarget::Name(q) => {
             if q.keyspace.is_none() && schema.keyspace(&q.name).is_some() {
-                return describe(
+                return describe_target(
                     &DescribeTarget::Keyspace {
                         name: Some(q.name.clone()),
                         only: false,
@@ -298,7 +298,7 @@ pub fn describe(
                 DescribeTarget::Type(_) => DescribeTarget::Type(q2),
                 _ => DescribeTarget::Index(q2),
             };
-            describe(&t, schema, current_keyspace, identity)
+            describe_target(&t, schema, current_keyspace, identity)
         }
     }
 }
@@ -351,8 +351,8 @@ fn cluster(schema: &Schema, current_keyspace: Option<&str>, id: &NodeIdentity) -
     }
 }
 
-/// DESCRIBE as the parser gives it.
-pub fn describe_statement(
+/// Runs a parsed DESCRIBE statement: the rows cqlsh prints.
+pub fn describe(
     d: &cql::parser::ast::Describe,
     schema: &Schema,
     current_keyspace: Option<&str>,
@@ -393,5 +393,5 @@ pub fn describe_statement(
         A::Schema { full } => DescribeTarget::Schema { full: *full },
         A::Name(n) => DescribeTarget::Name(q(n)),
     };
-    describe(&target, schema, current_keyspace, identity)
+    describe_target(&target, schema, current_keyspace, identity)
 }

@@ -31,7 +31,7 @@ pub struct NodeIdentity {
     pub release_version: String,
     pub partitioner: String,
 }
-pub use describe::{describe, describe_statement, DescribeTarget};
+pub use describe::{describe, describe_target, DescribeTarget};
 
 /// One column of a virtual table.
 #[derive(Debug, Clone, PartialEq)]

@@ -6,7 +6,7 @@ use cql::parser::{parse_statement, parse_statements, Statement};
 use cql::types::CqlValue;
 
 use super::tests::identity;
-use super::{describe_statement, VirtualTable};
+use super::{describe, VirtualTable};
 use crate::schema::{translate, NoStorage, SchemaError, SchemaManager};
 
 fn exec(m: &SchemaManager, ks: Option<&str>, cql: &str) -> Result<(), SchemaError> {
@@ -20,8 +20,7 @@ fn desc(m: &SchemaManager, ks: Option<&str>, cql: &str) -> Vec<String> {
     let Ok(Statement::Describe(d)) = parse_statement(cql) else {
         panic!("not a DESCRIBE: {cql}")
     };
-    let vt: VirtualTable =
-        describe_statement(&d, &m.snapshot(), ks, &identity()).expect("describe");
+    let vt: VirtualTable = describe(&d, &m.snapshot(), ks, &identity()).expect("describe");
     vt.rows
         .iter()
         .filter_map(|r| match r.get(3) {
@@ -161,7 +160,7 @@ fn ddl_creates_and_drops_storage_tables() {
     let e =
         run("ALTER TABLE t WITH compaction = {'class': 'UnifiedCompactionStrategy'}").unwrap_err();
     assert!(matches!(e, SchemaError::Config(_)), "{e}");
-    let tables = m.storage_tables().expect("tables");
+    let tables = m.storage_tables();
     assert_eq!(tables.len(), 1);
     run("DROP TABLE t").expect("drop");
     assert!(
@@ -169,4 +168,76 @@ fn ddl_creates_and_drops_storage_tables() {
         "the engine forgot the table"
     );
     engine.shutdown().ok();
+}
+
+#[test]
+fn materialized_views_are_stored_listed_described_and_survive_restart() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let m = SchemaManager::open(dir.path()).expect("open");
+    exec(&m, None, SCRIPT).expect("script runs");
+    let mv = "CREATE MATERIALIZED VIEW ks.by_owner AS SELECT tenant, day, ts, seq, \"Mixed\", tags FROM ks.\"Events\" \
+              WHERE \"Mixed\" IS NOT NULL AND tenant IS NOT NULL AND day IS NOT NULL AND ts IS NOT NULL AND seq IS NOT NULL \
+              PRIMARY KEY (\"Mixed\", tenant, day, ts, seq)";
+    let e = exec(&m, None, mv).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "Materialized views are disabled. Enable in cassandra.yaml to use."
+    );
+    m.set_materialized_views_enabled(true);
+    let e = exec(&m, None, "CREATE MATERIALIZED VIEW ks.bad AS SELECT tenant, day, ts, seq FROM ks.\"Events\" WHERE tenant IS NOT NULL PRIMARY KEY ((tenant, day), ts, seq)").unwrap_err();
+    assert!(
+        e.to_string()
+            .contains("must be restricted with 'IS NOT NULL'"),
+        "{e}"
+    );
+    let e = exec(&m, None, "CREATE MATERIALIZED VIEW ks.bad AS SELECT tenant, day, ts, seq FROM ks.\"Events\" WHERE tenant IS NOT NULL AND day IS NOT NULL AND ts IS NOT NULL PRIMARY KEY ((tenant, day), ts)").unwrap_err();
+    assert!(
+        e.to_string()
+            .starts_with("Cannot create materialized view bad without primary key columns seq"),
+        "{e}"
+    );
+    exec(&m, None, mv).expect("view");
+
+    let views =
+        super::virtual_rows("system_schema", "views", &m.snapshot(), &identity()).expect("views");
+    assert_eq!(views.rows.len(), 1);
+    let where_i = views.column_index("where_clause").expect("column");
+    assert_eq!(
+        views.rows[0][where_i],
+        Some(CqlValue::Text("\"Mixed\" IS NOT NULL AND tenant IS NOT NULL AND day IS NOT NULL AND ts IS NOT NULL AND seq IS NOT NULL".into()))
+    );
+    let e = exec(&m, None, "DROP TABLE ks.\"Events\"").unwrap_err();
+    assert!(
+        e.to_string()
+            .starts_with("Cannot drop a table when materialized views still depend on it"),
+        "{e}"
+    );
+
+    let before = desc(&m, None, "DESCRIBE KEYSPACE ks");
+    let view_stmt = before
+        .iter()
+        .find(|s| s.starts_with("CREATE MATERIALIZED VIEW"))
+        .expect("view described");
+    assert!(view_stmt.starts_with(
+        "CREATE MATERIALIZED VIEW ks.by_owner AS\n    SELECT \"Mixed\", tenant, day, ts, seq, tags\n    FROM ks.\"Events\"\n    WHERE \"Mixed\" IS NOT NULL AND tenant IS NOT NULL AND day IS NOT NULL AND ts IS NOT NULL AND seq IS NOT NULL\n    PRIMARY KEY (\"Mixed\", tenant, day, ts, seq)\n WITH CLUSTERING ORDER BY (tenant ASC, day ASC, ts ASC, seq ASC)\n    AND additional_write_policy = '99p'"
+    ), "{view_stmt}");
+    assert!(!view_stmt.contains("default_time_to_live"));
+
+    // Restart: same schema, same DESCRIBE, same version.
+    let version = m.version();
+    drop(m);
+    let m = SchemaManager::open(dir.path()).expect("reopen");
+    m.set_materialized_views_enabled(true);
+    assert_eq!(m.version(), version);
+    assert_eq!(desc(&m, None, "DESCRIBE KEYSPACE ks"), before);
+
+    // And the DESCRIBE output recreates it all, view included.
+    exec(
+        &m,
+        None,
+        "DROP MATERIALIZED VIEW ks.by_owner; DROP KEYSPACE ks",
+    )
+    .expect("drop");
+    exec(&m, None, &before.join("\n")).expect("recreate");
+    assert_eq!(desc(&m, None, "DESCRIBE KEYSPACE ks"), before);
 }

@@ -238,9 +238,9 @@ fn statements(vt: &VirtualTable) -> Vec<String> {
 fn describe_simple_table_exactly() {
     let (_d, m) = setup();
     let t = DescribeTarget::Table(QualifiedName::new(Some("ks"), "t"));
-    let out = describe(&t, &m.snapshot(), None, &identity()).expect("describe");
+    let out = describe_target(&t, &m.snapshot(), None, &identity()).expect("describe");
     assert_eq!(statements(&out), [SIMPLE]);
-    let bare = describe(
+    let bare = describe_target(
         &DescribeTarget::Name(QualifiedName::new(None, "t")),
         &m.snapshot(),
         Some("ks"),
@@ -253,7 +253,7 @@ fn describe_simple_table_exactly() {
 #[test]
 fn describe_keyspace_and_listing() {
     let (_d, m) = setup();
-    let out = describe(
+    let out = describe_target(
         &DescribeTarget::Keyspace {
             name: Some("ks".into()),
             only: false,
@@ -269,14 +269,14 @@ fn describe_keyspace_and_listing() {
         Some("CREATE KEYSPACE ks WITH replication = {'class': 'org.apache.cassandra.locator.SimpleStrategy', 'replication_factor': '1'}  AND durable_writes = true;")
     );
     assert_eq!(st.get(1).map(String::as_str), Some(SIMPLE));
-    let list =
-        describe(&DescribeTarget::Keyspaces, &m.snapshot(), None, &identity()).expect("list");
+    let list = describe_target(&DescribeTarget::Keyspaces, &m.snapshot(), None, &identity())
+        .expect("list");
     assert_eq!(list.columns.len(), 3);
     assert!(list
         .rows
         .iter()
         .any(|r| r.get(2) == Some(&Some(text("ks")))));
-    let e = describe(
+    let e = describe_target(
         &DescribeTarget::Table(QualifiedName::new(Some("ks"), "nope")),
         &m.snapshot(),
         None,
@@ -361,7 +361,7 @@ fn describe_compound_desc_static_collections_and_options() {
         custom_class: None,
         options: vec![],
     }));
-    let out = describe(
+    let out = describe_target(
         &DescribeTarget::Table(QualifiedName::new(None, "events")),
         &m.snapshot(),
         Some("ks"),
@@ -393,7 +393,7 @@ fn describe_compound_desc_static_collections_and_options() {
         st.get(1).map(String::as_str),
         Some("CREATE INDEX tags_idx ON ks.events (values(tags));")
     );
-    let ty = describe(
+    let ty = describe_target(
         &DescribeTarget::Type(QualifiedName::new(None, "Addr")),
         &m.snapshot(),
         Some("ks"),
@@ -431,7 +431,7 @@ fn describe_single_key_table_inlines_primary_key() {
         &NoStorage,
     )
     .expect("create");
-    let out = describe(
+    let out = describe_target(
         &DescribeTarget::Table(QualifiedName::new(Some("ks"), "kv")),
         &m.snapshot(),
         None,

@@ -350,15 +350,18 @@ fn background_size_tiered_compaction_merges_four_flushes() {
     let stats = e.table_stats(tid(1)).expect("stats");
     assert_eq!(stats.compactions_completed, 1);
     assert_eq!(get(&e, "k").map(|p| p.rows.len()), Some(4));
-    // Inputs are deleted once swapped out.
-    let files = std::fs::read_dir(dir.path().join("data").join(tid(1).0.simple().to_string()))
-        .expect("ls")
-        .filter(|f| {
-            f.as_ref()
-                .is_ok_and(|f| f.file_name().to_string_lossy().ends_with("Data.db"))
-        })
-        .count();
-    assert_eq!(files, 1);
+    // Inputs are deleted once swapped out and no reader holds them.
+    let tdir = dir.path().join("data").join(tid(1).0.simple().to_string());
+    let data_files = || {
+        std::fs::read_dir(&tdir)
+            .expect("ls")
+            .filter(|f| {
+                f.as_ref()
+                    .is_ok_and(|f| f.file_name().to_string_lossy().ends_with("Data.db"))
+            })
+            .count()
+    };
+    assert!(wait_for(|| data_files() == 1), "inputs deleted");
 }
 
 #[test]

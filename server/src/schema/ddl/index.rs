@@ -256,6 +256,14 @@ pub fn create_view(
             )));
         }
     }
+    if cv.columns.is_empty() {
+        if let Some(s) = base.columns.iter().find(|c| c.kind == ColumnKind::Static) {
+            return Err(SchemaError::invalid(format!(
+                "Cannot include static column '{}' in materialized view {}",
+                s.name, cv.name.name
+            )));
+        }
+    }
     let missing: Vec<&str> = base
         .partition_key_columns()
         .chain(base.clustering_columns())
