@@ -148,7 +148,7 @@ fn run(
     let (descs, out) = run_compaction(job, &t.dir, &|| engine.next_generation(), &mut throttle)?;
     let mut outputs = Vec::new();
     for d in descs {
-        outputs.push(Arc::new(SsTable::open(d)?));
+        outputs.push(Arc::new(SsTable::open(d, Arc::clone(&t.cache))?));
     }
     {
         let mut v = t.version.write();

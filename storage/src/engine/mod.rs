@@ -55,6 +55,7 @@ pub struct Engine {
     weak_self: Mutex<Weak<Engine>>,
     /// Segment of the last append, to notice segment rolls cheaply.
     last_segment: AtomicU64,
+    cache: Arc<crate::sstable::BlockCache>,
 }
 
 pub(crate) fn now_seconds() -> i64 {
@@ -74,11 +75,17 @@ impl Engine {
             std::fs::create_dir_all(d)
                 .map_err(|e| Error::io(format!("create {}", d.display()), e))?;
         }
+        let cache = Arc::new(crate::sstable::BlockCache::new(config.block_cache_size));
         let mut map = HashMap::new();
         for (id, opts) in tables {
             map.insert(
                 *id,
-                Arc::new(Table::open(&config.data_dir, *id, opts.clone())?),
+                Arc::new(Table::open(
+                    &config.data_dir,
+                    *id,
+                    opts.clone(),
+                    Arc::clone(&cache),
+                )?),
             );
         }
         let max_gen = map.values().map(|t| t.max_generation()).max().unwrap_or(0);
@@ -123,6 +130,7 @@ impl Engine {
             poisoned: AtomicBool::new(false),
             weak_self: Mutex::new(Weak::new()),
             last_segment: AtomicU64::new(first_segment),
+            cache,
         });
         *engine.weak_self.lock() = Arc::downgrade(&engine);
         // Replayed data goes to SSTables at once, so the old segments can go.
@@ -183,7 +191,7 @@ impl Engine {
         if tables.contains_key(&id) {
             return Err(Error::TableExists(id.0));
         }
-        let t = Table::open(&self.config.data_dir, id, opts)?;
+        let t = Table::open(&self.config.data_dir, id, opts, Arc::clone(&self.cache))?;
         let max = t.max_generation();
         self.next_generation.fetch_max(max + 1, Ordering::SeqCst);
         tables.insert(id, Arc::new(t));

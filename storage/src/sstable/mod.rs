@@ -11,11 +11,13 @@ use std::path::{Path, PathBuf};
 use crate::error::{Error, Result};
 
 mod block;
+mod cache;
 mod filter;
 mod reader;
 mod stats;
 mod writer;
 
+pub use cache::BlockCache;
 pub use filter::KeyFilter;
 pub(crate) use reader::SsTable;
 pub use stats::Stats;
