@@ -401,6 +401,20 @@ mod tests {
             d(14, 3, 4 * h + 5 * 60_000_000_000 + 6_000_000_000)
         );
         assert_eq!(lit(D, "-P1D", CqlType::Duration), d(0, -1, 0));
+        // The reference examples (insert_duration.cql).
+        let race = |h: i64, m: i64, s: i64| {
+            d(
+                0,
+                0,
+                h * 3_600_000_000_000 + m * 60_000_000_000 + s * 1_000_000_000,
+            )
+        };
+        assert_eq!(lit(D, "89h4m48s", CqlType::Duration), race(89, 4, 48));
+        assert_eq!(lit(D, "PT89H8M53S", CqlType::Duration), race(89, 8, 53));
+        assert_eq!(
+            lit(D, "P0000-00-00T89:09:09", CqlType::Duration),
+            race(89, 9, 9)
+        );
         assert!(lit(D, "1h1h", CqlType::Duration).is_err());
         assert_eq!(
             lit(D, "1m1h", CqlType::Duration).map_err(|e| e.to_string()),
