@@ -66,13 +66,30 @@ impl SchemaManager {
                 (version, empty)
             }
         };
-        // System keyspaces come from code, never from the file.
-        keyspaces.retain(|name, _| !ddl::is_system_name(name));
-        keyspaces.extend(
-            system_keyspaces::all()
+        // System keyspaces come from code; only the replication settings of the
+        // replicated ones (system_auth, system_distributed, system_traces), which users
+        // may ALTER, come from the file.
+        let stored = std::mem::take(&mut keyspaces);
+        for (name, ks) in stored {
+            if !ddl::is_system_name(&name) {
+                keyspaces.insert(name, ks);
+            }
+        }
+        let persisted_system: std::collections::BTreeMap<String, (Replication, bool)> =
+            persist::load(&dir)?
+                .map(|(_, k)| k)
+                .unwrap_or_default()
                 .into_iter()
-                .map(|k| (k.name.clone(), k)),
-        );
+                .filter(|(n, _)| ddl::is_replicated_system(n))
+                .map(|(n, k)| (n, (k.replication, k.durable_writes)))
+                .collect();
+        for mut ks in system_keyspaces::all() {
+            if let Some((r, d)) = persisted_system.get(&ks.name) {
+                ks.replication = r.clone();
+                ks.durable_writes = *d;
+            }
+            keyspaces.insert(ks.name.clone(), ks);
+        }
         Ok(SchemaManager {
             dir,
             current: RwLock::new(Arc::new(Schema { keyspaces, version })),
@@ -182,7 +199,7 @@ impl SchemaManager {
         let user: std::collections::BTreeMap<_, _> = next
             .keyspaces
             .iter()
-            .filter(|(_, k)| !k.system)
+            .filter(|(n, k)| !k.system || ddl::is_replicated_system(n))
             .map(|(n, k)| (n.clone(), k.clone()))
             .collect();
         persist::save(&self.dir, next.version, &user)?;

@@ -165,7 +165,9 @@ pub fn alter(
     if_exists: bool,
     props: &[Property],
 ) -> Result<Option<SchemaChange>, SchemaError> {
-    ctx.check_writable(name)?;
+    if !super::is_replicated_system(name) {
+        ctx.check_writable(name)?;
+    }
     let (replication, durable) = read_props(name, props, &ctx.datacenters)?;
     let Some(ks) = ctx.schema.keyspaces.get_mut(name) else {
         if if_exists {

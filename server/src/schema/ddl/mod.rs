@@ -295,6 +295,11 @@ impl Ctx<'_> {
     }
 }
 
+/// System keyspaces whose replication users may ALTER (and nothing else).
+pub fn is_replicated_system(ks: &str) -> bool {
+    matches!(ks, "system_auth" | "system_distributed" | "system_traces")
+}
+
 /// Names of the keyspaces Cassandra reserves.
 pub fn is_system_name(ks: &str) -> bool {
     matches!(

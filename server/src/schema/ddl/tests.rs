@@ -547,3 +547,41 @@ fn drop_keyspace_drops_its_tables() {
         None
     );
 }
+
+#[test]
+fn replicated_system_keyspaces_may_be_altered_and_keep_it() {
+    let (d, m) = mgr();
+    let alter = DdlStatement::AlterKeyspace {
+        name: "system_auth".into(),
+        if_exists: false,
+        properties: vec![replication(
+            "SimpleStrategy",
+            &[("replication_factor", "3")],
+        )],
+    };
+    run(&m, None, alter).expect("alter system_auth");
+    let e = err(run(
+        &m,
+        None,
+        DdlStatement::AlterKeyspace {
+            name: "system".into(),
+            if_exists: false,
+            properties: vec![replication(
+                "SimpleStrategy",
+                &[("replication_factor", "3")],
+            )],
+        },
+    ));
+    assert_eq!(e.to_string(), "system keyspace is not user-modifiable.");
+    drop(m);
+    let m = SchemaManager::open(d.path()).expect("reopen");
+    let s = m.snapshot();
+    let ks = s.keyspace("system_auth").expect("system_auth");
+    assert!(ks.system);
+    assert_eq!(
+        ks.replication,
+        crate::schema::Replication::Simple {
+            replication_factor: "3".into()
+        }
+    );
+}
