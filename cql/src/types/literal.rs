@@ -52,9 +52,8 @@ pub fn from_literal(kind: LiteralKind, text: &str, typ: &CqlType) -> Result<CqlV
                 TypeError::InvalidValue(format!("unable to make int from '{text}'"))
             })?)
         }
-        CqlType::Float => {
-            CqlValue::Float(parse_float(text).ok_or_else(|| invalid("float"))? as f32)
-        }
+        // Parsed as f32 directly: going through f64 could round twice.
+        CqlType::Float => CqlValue::Float(parse_float(text).ok_or_else(|| invalid("float"))?),
         CqlType::Double => CqlValue::Double(parse_float(text).ok_or_else(|| invalid("double"))?),
         CqlType::Decimal => {
             let (unscaled, scale) = parse_decimal(text).ok_or_else(|| {
@@ -138,11 +137,11 @@ pub fn accepts(kind: LiteralKind, typ: &CqlType) -> bool {
     }
 }
 
-fn parse_float(text: &str) -> Option<f64> {
+fn parse_float<F: FromStr + From<f32>>(text: &str) -> Option<F> {
     match text {
-        "NaN" => Some(f64::NAN),
-        "Infinity" | "+Infinity" => Some(f64::INFINITY),
-        "-Infinity" => Some(f64::NEG_INFINITY),
+        "NaN" => Some(F::from(f32::NAN)),
+        "Infinity" | "+Infinity" => Some(F::from(f32::INFINITY)),
+        "-Infinity" => Some(F::from(f32::NEG_INFINITY)),
         t if t
             .bytes()
             .all(|b| b.is_ascii_digit() || matches!(b, b'-' | b'+' | b'.' | b'e' | b'E')) =>

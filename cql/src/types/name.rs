@@ -55,6 +55,13 @@ impl CqlType {
     }
 }
 
+/// `{}` writes the CQL name ([`CqlType::cql_name`]).
+impl std::fmt::Display for CqlType {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.cql_name())
+    }
+}
+
 /// The CQL name of a user type as it must be written: bare when it is a plain
 /// lowercase identifier, double-quoted otherwise.
 pub fn quote_identifier(name: &str) -> String {
