@@ -108,4 +108,6 @@ impl Request {
 }
 
 #[cfg(test)]
+mod python_vectors;
+#[cfg(test)]
 pub(crate) mod tests;

@@ -120,4 +120,6 @@ impl Response {
 }
 
 #[cfg(test)]
+mod python_vectors;
+#[cfg(test)]
 pub(crate) mod tests;

@@ -293,7 +293,7 @@ pub struct TableDef {
     pub name: String,
     pub id: Uuid,
     /// Partition key columns in key order, clustering columns in key order, then the
-    /// static and regular columns by name: the order of `SELECT *`.
+    /// static columns by name, then the regular columns by name: the order of `SELECT *`.
     pub columns: Vec<ColumnDef>,
     /// Indexes into `columns`.
     pub partition_key: Vec<usize>,
@@ -352,7 +352,10 @@ impl TableDef {
         let rank = |c: &ColumnDef| match c.kind {
             ColumnKind::PartitionKey(p) => (0, p, String::new()),
             ColumnKind::Clustering(p, _) => (1, p, String::new()),
-            _ => (2, 0, c.name.clone()),
+            // Statics before regulars, each by name (`RegularAndStaticColumns
+            // .selectOrderIterator`).
+            ColumnKind::Static => (2, 0, c.name.clone()),
+            ColumnKind::Regular => (3, 0, c.name.clone()),
         };
         self.columns.sort_by_key(rank);
         self.partition_key = self

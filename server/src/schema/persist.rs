@@ -155,3 +155,51 @@ pub mod cql_type_serde {
         from(T::deserialize(d)?).map_err(serde::de::Error::custom)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use cql::types::{CqlType, UdtType};
+    use serde::{Deserialize, Serialize};
+
+    #[derive(Serialize, Deserialize, PartialEq, Debug)]
+    struct W(#[serde(with = "super::cql_type_serde")] CqlType);
+
+    #[test]
+    fn every_kind_of_type_round_trips_through_json() {
+        use CqlType::*;
+        let udt = Udt(Arc::new(UdtType {
+            keyspace: "ks".into(),
+            name: "Addr".into(),
+            fields: vec![
+                ("street".into(), Text),
+                ("tags".into(), List(Box::new(Int))),
+            ],
+        }));
+        let natives = [
+            Ascii, Bigint, Blob, Boolean, Counter, Decimal, Double, Float, Int, Timestamp, Uuid,
+            Text, Varint, Timeuuid, Inet, Date, Time, Smallint, Tinyint, Duration,
+        ];
+        let mut all: Vec<CqlType> = natives.to_vec();
+        all.extend([
+            Custom("org.apache.cassandra.db.marshal.BytesType".into()),
+            List(Box::new(Int)),
+            Set(Box::new(Frozen(Box::new(udt.clone())))),
+            Map(
+                Box::new(Text),
+                Box::new(Frozen(Box::new(List(Box::new(Int))))),
+            ),
+            Tuple(vec![Int, Text]),
+            Vector(Box::new(Float), 3),
+            Frozen(Box::new(udt.clone())),
+            udt,
+        ]);
+        for t in all {
+            let json = serde_json::to_string(&W(t.clone())).expect("serialize");
+            let back: W = serde_json::from_str(&json).expect("deserialize");
+            assert_eq!(back.0, t, "{json}");
+        }
+        assert!(serde_json::from_str::<W>("{\"native\":\"nosuch\"}").is_err());
+    }
+}

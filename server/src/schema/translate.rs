@@ -264,11 +264,11 @@ pub fn to_ddl(stmt: &ast::Statement) -> Result<DdlStatement, SchemaError> {
             if_exists: d.if_exists,
         },
         S::CreateMaterializedView(v) => create_view(v)?,
-        S::AlterMaterializedView(_) => {
-            return Err(SchemaError::invalid(
-                "ALTER MATERIALIZED VIEW is not supported by this server",
-            ))
-        }
+        S::AlterMaterializedView(a) => DdlStatement::AlterView {
+            name: qn(&a.name),
+            if_exists: a.if_exists,
+            properties: props(&a.options),
+        },
         S::DropMaterializedView(d) => DdlStatement::DropView {
             name: qn(&d.name),
             if_exists: d.if_exists,

@@ -426,3 +426,88 @@ pub fn quote_ident(name: &str) -> String {
 pub fn quote_string(s: &str) -> String {
     format!("'{}'", s.replace('\'', "''"))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn n(s: &str) -> RawType {
+        RawType::Native(s.into())
+    }
+
+    fn b(t: RawType) -> Box<RawType> {
+        Box::new(t)
+    }
+
+    fn name_of(raw: RawType) -> String {
+        type_name(&resolve_type(&raw, "ks", None).expect("resolves"))
+    }
+
+    #[test]
+    fn type_names_are_cassandras_spelling() {
+        assert_eq!(name_of(n("varchar")), "text");
+        assert_eq!(name_of(RawType::List(b(n("int")))), "list<int>");
+        assert_eq!(
+            name_of(RawType::Frozen(b(RawType::List(b(n("int")))))),
+            "frozen<list<int>>"
+        );
+        assert_eq!(
+            name_of(RawType::Map(b(n("text")), b(n("bigint")))),
+            "map<text, bigint>"
+        );
+        assert_eq!(
+            name_of(RawType::Set(b(RawType::Frozen(b(RawType::Map(
+                b(n("int")),
+                b(n("text"))
+            )))))),
+            "set<frozen<map<int, text>>>"
+        );
+        assert_eq!(
+            name_of(RawType::Tuple(vec![n("int"), n("text")])),
+            "frozen<tuple<int, text>>"
+        );
+        assert_eq!(
+            name_of(RawType::Vector(b(n("float")), 3)),
+            "vector<float, 3>"
+        );
+        assert_eq!(
+            name_of(RawType::List(b(RawType::Tuple(vec![
+                n("int"),
+                RawType::List(b(n("int")))
+            ])))),
+            "list<frozen<tuple<int, frozen<list<int>>>>>"
+        );
+    }
+
+    #[test]
+    fn nesting_rules_are_enforced() {
+        let err = |raw: RawType| resolve_type(&raw, "ks", None).unwrap_err().to_string();
+        assert_eq!(
+            err(RawType::List(b(RawType::List(b(n("int")))))),
+            "Non-frozen collections are not allowed inside collections: list<list<int>>"
+        );
+        assert_eq!(
+            err(RawType::Set(b(n("counter")))),
+            "Counters are not allowed inside collections: set<counter>"
+        );
+        assert_eq!(
+            err(RawType::Frozen(b(n("int")))),
+            "frozen<> is only allowed on collections, tuples, and user-defined types (got int)"
+        );
+        assert_eq!(err(n("nosuch")), "Unknown type ks.nosuch");
+        assert_eq!(
+            err(RawType::User { keyspace: Some("other".into()), name: "u".into() }),
+            "Statement on keyspace ks cannot refer to a user type in keyspace other; user types can only be used in the keyspace they are defined in"
+        );
+    }
+
+    #[test]
+    fn identifiers_are_quoted_when_needed() {
+        assert_eq!(quote_ident("abc_1"), "abc_1");
+        assert_eq!(quote_ident("MixedCase"), "\"MixedCase\"");
+        assert_eq!(quote_ident("select"), "\"select\"");
+        assert_eq!(quote_ident("1abc"), "\"1abc\"");
+        assert_eq!(quote_ident("a\"b"), "\"a\"\"b\"");
+        assert_eq!(quote_string("it's"), "'it''s'");
+    }
+}

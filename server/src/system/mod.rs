@@ -15,7 +15,10 @@ use cql::types::{CqlType, CqlValue};
 
 use crate::schema::{ColumnKind, Schema, TableDef};
 
-// TEMP until exec publishes query::NodeIdentity.
+/// Who this node is, as `system.local` and DESCRIBE CLUSTER report it. This is the
+/// `NodeIdentity` of the server's contract; it is defined here, with the tables that
+/// show it, and `query` re-exports it (`pub use crate::system::NodeIdentity;`), so
+/// `crate::query::NodeIdentity` and `crate::system::NodeIdentity` are one type.
 #[derive(Debug, Clone)]
 pub struct NodeIdentity {
     pub cluster_name: String,
@@ -28,9 +31,12 @@ pub struct NodeIdentity {
     pub storage_port: u16,
     pub data_center: String,
     pub rack: String,
+    /// e.g. "5.0.1"; drivers pick their schema parser from it.
     pub release_version: String,
+    /// e.g. "org.apache.cassandra.dht.Murmur3Partitioner".
     pub partitioner: String,
 }
+
 pub use describe::{describe, describe_target, DescribeTarget};
 
 /// One column of a virtual table.

@@ -223,6 +223,28 @@ fn materialized_views_are_stored_listed_described_and_survive_restart() {
     ), "{view_stmt}");
     assert!(!view_stmt.contains("default_time_to_live"));
 
+    exec(
+        &m,
+        None,
+        "ALTER MATERIALIZED VIEW ks.by_owner WITH comment = 'by mixed'",
+    )
+    .expect("alter view");
+    let e = exec(
+        &m,
+        None,
+        "ALTER MATERIALIZED VIEW ks.by_owner WITH default_time_to_live = 5",
+    )
+    .unwrap_err();
+    assert!(
+        e.to_string()
+            .starts_with("Cannot set default_time_to_live for a materialized view"),
+        "{e}"
+    );
+    let before = desc(&m, None, "DESCRIBE KEYSPACE ks");
+    assert!(before
+        .iter()
+        .any(|s| s.contains("AND comment = 'by mixed'")));
+
     // Restart: same schema, same DESCRIBE, same version.
     let version = m.version();
     drop(m);

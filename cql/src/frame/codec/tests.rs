@@ -227,6 +227,20 @@ fn compressed_frames_round_trip_and_need_negotiation() {
 }
 
 #[test]
+fn empty_bodies_are_never_compressed() {
+    let mut out = BytesMut::new();
+    encode_frame(
+        &mut out,
+        ProtocolVersion::V4,
+        0,
+        &Response::Ready,
+        &FrameExtras::default(),
+        Compression::Lz4,
+    );
+    assert_eq!(&out[..], &[0x84, 0, 0, 0, 0x02, 0, 0, 0, 0]);
+}
+
+#[test]
 fn tracing_warnings_and_custom_payload() {
     let extras = FrameExtras {
         tracing_id: Some(Uuid::from_u128(0x1234)),

@@ -389,3 +389,38 @@ pub fn drop_view(
         &q.name,
     )))
 }
+
+pub fn alter_view(
+    ctx: &mut Ctx<'_>,
+    q: &QualifiedName,
+    if_exists: bool,
+    properties: &[crate::schema::params::Property],
+) -> Result<Option<SchemaChange>, SchemaError> {
+    let ks_name = ctx.keyspace_of(q)?;
+    ctx.check_writable(&ks_name)?;
+    let found = ctx
+        .schema
+        .keyspaces
+        .get(&ks_name)
+        .and_then(|k| k.views.get(&q.name))
+        .cloned();
+    let Some(mut view) = found else {
+        if if_exists {
+            return Ok(None);
+        }
+        return Err(SchemaError::invalid(format!(
+            "Materialized view '{ks_name}.{}' doesn't exist",
+            q.name
+        )));
+    };
+    view.params.apply(properties, true)?;
+    ctx.ops.push(StorageOp::Alter(view.clone()));
+    if let Some(k) = ctx.schema.keyspaces.get_mut(&ks_name) {
+        k.views.insert(q.name.clone(), view);
+    }
+    Ok(Some(change_table(
+        SchemaChangeType::Updated,
+        &ks_name,
+        &q.name,
+    )))
+}

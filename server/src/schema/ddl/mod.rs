@@ -80,6 +80,11 @@ pub enum DdlStatement {
         if_exists: bool,
     },
     CreateView(CreateView),
+    AlterView {
+        name: QualifiedName,
+        if_exists: bool,
+        properties: Vec<Property>,
+    },
     DropView {
         name: QualifiedName,
         if_exists: bool,
@@ -349,6 +354,11 @@ pub fn apply(ctx: &mut Ctx<'_>, stmt: &DdlStatement) -> Result<Option<SchemaChan
         DdlStatement::CreateIndex(ci) => index::create_index(ctx, ci),
         DdlStatement::DropIndex { name, if_exists } => index::drop_index(ctx, name, *if_exists),
         DdlStatement::CreateView(cv) => index::create_view(ctx, cv),
+        DdlStatement::AlterView {
+            name,
+            if_exists,
+            properties,
+        } => index::alter_view(ctx, name, *if_exists, properties),
         DdlStatement::DropView { name, if_exists } => index::drop_view(ctx, name, *if_exists),
     }
 }
