@@ -236,3 +236,37 @@ pub fn view(v: &TableDef) -> String {
         table_options(v, true)
     )
 }
+
+/// A virtual table, which CQL cannot create: shown commented out, for reference, as
+/// Cassandra does.
+pub fn virtual_table(t: &TableDef) -> String {
+    let body = table(t);
+    let head = format!("CREATE TABLE {}", qualified(&t.keyspace, &t.name));
+    let columns_and_key = body
+        .strip_prefix(&head)
+        .and_then(|rest| rest.split_once(") WITH "))
+        .map(|(cols, _)| cols.to_string())
+        .unwrap_or_default();
+    let mut with = String::new();
+    if !t.clustering.is_empty() {
+        let cols: Vec<String> = t
+            .clustering_columns()
+            .map(|c| {
+                let o = match c.kind {
+                    ColumnKind::Clustering(_, Order::Desc) => "DESC",
+                    _ => "ASC",
+                };
+                format!("{} {o}", quote_ident(&c.name))
+            })
+            .collect();
+        with.push_str(&format!(
+            "CLUSTERING ORDER BY ({})\n    AND ",
+            cols.join(", ")
+        ));
+    }
+    with.push_str(&format!("comment = {}", quote_string(&t.params.comment)));
+    format!(
+        "/*\nWarning: Table {q} is a virtual table and cannot be recreated with CQL.\nStructure, for reference:\nVIRTUAL TABLE {q}{columns_and_key}) WITH {with};\n*/",
+        q = qualified(&t.keyspace, &t.name)
+    )
+}

@@ -87,7 +87,12 @@ fn find_keyspace<'a>(schema: &'a Schema, ks: &str) -> Result<&'a KeyspaceDef, Sc
 
 /// A table's rows: the table, its indexes, then its views.
 fn table_rows(out: &mut VirtualTable, ks: &KeyspaceDef, t: &TableDef) {
-    row(out, &ks.name, "table", &t.name, Some(cql_text::table(t)));
+    let stmt = if ks.is_virtual {
+        cql_text::virtual_table(t)
+    } else {
+        cql_text::table(t)
+    };
+    row(out, &ks.name, "table", &t.name, Some(stmt));
     let mut idx: Vec<_> = t.indexes.iter().collect();
     idx.sort_by(|a, b| a.name.cmp(&b.name));
     for i in idx {

@@ -441,3 +441,19 @@ fn describe_single_key_table_inlines_primary_key() {
     let st = statements(&out);
     assert!(st[0].starts_with("CREATE TABLE ks.kv (\n    k text PRIMARY KEY,\n    v blob\n) WITH additional_write_policy = '99p'\n"));
 }
+
+#[test]
+fn describe_virtual_table_is_commented_out() {
+    let (_d, m) = setup();
+    let out = describe_target(
+        &DescribeTarget::Table(QualifiedName::new(Some("system_virtual_schema"), "tables")),
+        &m.snapshot(),
+        None,
+        &identity(),
+    )
+    .expect("describe");
+    assert_eq!(
+        statements(&out),
+        ["/*\nWarning: Table system_virtual_schema.tables is a virtual table and cannot be recreated with CQL.\nStructure, for reference:\nVIRTUAL TABLE system_virtual_schema.tables (\n    keyspace_name text,\n    table_name text,\n    comment text,\n    PRIMARY KEY (keyspace_name, table_name)\n) WITH CLUSTERING ORDER BY (table_name ASC)\n    AND comment = '';\n*/"]
+    );
+}

@@ -261,23 +261,46 @@ impl Engine {
         let total = self.memtable_total.fetch_add(added, Ordering::Relaxed) + added;
         if total as u64 > self.config.memtable_space {
             self.schedule_biggest_flush();
+            self.throttle_writes();
         }
         self.commitlog.wait_durable(pos)
     }
 
     fn schedule_biggest_flush(&self) {
-        let biggest = self
-            .tables
-            .read()
+        let tables = self.tables.read();
+        // One flush at a time: it frees the biggest memtable, which is
+        // usually enough; the next apply re-checks.
+        if tables
             .values()
-            .filter(|t| !t.flush_pending.load(Ordering::Relaxed))
+            .any(|t| t.flush_pending.load(Ordering::Acquire))
+        {
+            return;
+        }
+        let biggest = tables
+            .values()
             .max_by_key(|t| t.mem.read().active.size())
             .cloned();
+        drop(tables);
         if let Some(t) = biggest {
             if !t.flush_pending.swap(true, Ordering::AcqRel) {
                 self.bg.submit(background::Job::Flush(t.id));
             }
         }
+    }
+
+    /// Backpressure: while memtables hold more than twice their budget
+    /// (flushing cannot keep up), writers wait, up to 10 s each.
+    fn throttle_writes(&self) {
+        let limit = self.config.memtable_space.saturating_mul(2);
+        for _ in 0..10_000 {
+            if (self.memtable_total.load(Ordering::Relaxed) as u64) <= limit
+                || self.shutdown.load(Ordering::Acquire)
+            {
+                return;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(1));
+        }
+        tracing::warn!("memtables over twice their budget for 10 s; accepting the write anyway");
     }
 
     /// Reads one partition's merged live view; `None` if nothing is live.
