@@ -314,6 +314,12 @@ mod tests {
             Ok(CqlValue::Timestamp(1_299_038_700_000))
         );
         assert!(lit(S, "2011-02-30", CqlType::Timestamp).is_err());
+        // Cassandra's patterns are y-M-d H:m[:s], with a space allowed before the zone.
+        assert_eq!(
+            lit(S, "2011-2-3 4:5:0 +0000", CqlType::Timestamp),
+            Ok(CqlValue::Timestamp(ts))
+        );
+        assert!(matches!(lit(S, "now", CqlType::Timestamp), Ok(CqlValue::Timestamp(t)) if t > ts));
         assert!(lit(S, "yesterday", CqlType::Timestamp).is_err());
         assert_eq!(
             lit(S, "1970-01-01", CqlType::Date),

@@ -120,13 +120,13 @@ fn parse_hms(c: &mut Cur, need_seconds: bool, max_frac: usize) -> Option<i64> {
     if !c.eat(b':') {
         return None;
     }
-    let (m, _) = c.digits(2, 2)?;
+    let (m, _) = c.digits(1, 2)?;
     let mut nanos = h * NANOS_PER_HOUR + m * NANOS_PER_MINUTE;
     if h > 23 || m > 59 {
         return None;
     }
     if c.eat(b':') {
-        let (s, _) = c.digits(2, 2)?;
+        let (s, _) = c.digits(1, 2)?;
         if s > 59 {
             return None;
         }
@@ -185,8 +185,17 @@ fn parse_zone(c: &mut Cur) -> Option<i64> {
 pub fn parse_timestamp(s: &str) -> Result<i64, TypeError> {
     let err = || TypeError::InvalidValue(format!("Unable to parse a date/time from '{s}'"));
     let t = s.trim();
+    if t.eq_ignore_ascii_case("now") {
+        // Cassandra reads 'now' as the coordinator's current time.
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_millis());
+        return i64::try_from(now).map_err(|_| err());
+    }
     if is_integer(t) {
-        return t.parse::<i64>().map_err(|_| err());
+        return t.parse::<i64>().map_err(|_| {
+            TypeError::InvalidValue(format!("Unable to make long (for date) from: '{s}'"))
+        });
     }
     let mut c = Cur {
         s: t.as_bytes(),
