@@ -53,6 +53,8 @@ pub struct Engine {
     poisoned: AtomicBool,
     bg: background::Workers,
     weak_self: Mutex<Weak<Engine>>,
+    /// Segment of the last append, to notice segment rolls cheaply.
+    last_segment: AtomicU64,
 }
 
 pub(crate) fn now_seconds() -> i64 {
@@ -120,6 +122,7 @@ impl Engine {
             shutdown: AtomicBool::new(false),
             poisoned: AtomicBool::new(false),
             weak_self: Mutex::new(Weak::new()),
+            last_segment: AtomicU64::new(first_segment),
         });
         *engine.weak_self.lock() = Arc::downgrade(&engine);
         // Replayed data goes to SSTables at once, so the old segments can go.
@@ -258,26 +261,70 @@ impl Engine {
             let pos = self.commitlog.append(m)?;
             (pos, mem.active.apply(m))
         };
+        if self.last_segment.swap(pos.segment, Ordering::Relaxed) != pos.segment {
+            self.check_commitlog_space();
+        }
         let total = self.memtable_total.fetch_add(added, Ordering::Relaxed) + added;
         if total as u64 > self.config.memtable_space {
             self.schedule_biggest_flush();
+            self.throttle_writes();
         }
         self.commitlog.wait_durable(pos)
     }
 
     fn schedule_biggest_flush(&self) {
-        let biggest = self
-            .tables
-            .read()
+        let tables = self.tables.read();
+        // One flush at a time: it frees the biggest memtable, which is
+        // usually enough; the next apply re-checks.
+        if tables
             .values()
-            .filter(|t| !t.flush_pending.load(Ordering::Relaxed))
+            .any(|t| t.flush_pending.load(Ordering::Acquire))
+        {
+            return;
+        }
+        let biggest = tables
+            .values()
             .max_by_key(|t| t.mem.read().active.size())
             .cloned();
+        drop(tables);
         if let Some(t) = biggest {
             if !t.flush_pending.swap(true, Ordering::AcqRel) {
                 self.bg.submit(background::Job::Flush(t.id));
             }
         }
+    }
+
+    /// After a segment roll: if the log is over its space budget, flush the
+    /// tables that pin the oldest segment.
+    fn check_commitlog_space(&self) {
+        let live = self.commitlog.live_segments() as u64;
+        if live.saturating_mul(self.config.commitlog_segment_size)
+            <= self.config.commitlog_total_space
+        {
+            return;
+        }
+        for id in self.commitlog.oldest_segment_tables() {
+            if let Ok(t) = self.table(id) {
+                if !t.flush_pending.swap(true, Ordering::AcqRel) {
+                    self.bg.submit(background::Job::Flush(id));
+                }
+            }
+        }
+    }
+
+    /// Backpressure: while memtables hold more than twice their budget
+    /// (flushing cannot keep up), writers wait, up to 10 s each.
+    fn throttle_writes(&self) {
+        let limit = self.config.memtable_space.saturating_mul(2);
+        for _ in 0..10_000 {
+            if (self.memtable_total.load(Ordering::Relaxed) as u64) <= limit
+                || self.shutdown.load(Ordering::Acquire)
+            {
+                return;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(1));
+        }
+        tracing::warn!("memtables over twice their budget for 10 s; accepting the write anyway");
     }
 
     /// Reads one partition's merged live view; `None` if nothing is live.

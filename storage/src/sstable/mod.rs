@@ -11,10 +11,12 @@ use std::path::{Path, PathBuf};
 use crate::error::{Error, Result};
 
 mod block;
+mod filter;
 mod reader;
 mod stats;
 mod writer;
 
+pub use filter::KeyFilter;
 pub(crate) use reader::SsTable;
 pub use stats::Stats;
 pub(crate) use writer::SstableWriter;

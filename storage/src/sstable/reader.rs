@@ -7,7 +7,6 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
-use bloomfilter::Bloom;
 use bytes::Bytes;
 use memmap2::Mmap;
 
@@ -30,7 +29,7 @@ pub(crate) struct SsTable {
     data: Option<Mmap>,
     index: Option<Mmap>,
     summary: Vec<(i64, Bytes, u64)>,
-    bloom: Option<Bloom<[u8]>>,
+    filter: super::KeyFilter,
     pub stats: Stats,
     obsolete: AtomicBool,
 }
@@ -94,19 +93,14 @@ impl SsTable {
         let filter_path = desc.path(Component::Filter);
         let raw = read(&filter_path)?;
         let body = unseal(&filter_path, &raw)?;
-        let bloom = match body.split_first() {
-            Some((0, _)) => None,
-            Some((1, bits)) => Some(
-                Bloom::<[u8]>::from_slice(bits).map_err(|e| Error::corrupt(&filter_path, 1, e))?,
-            ),
-            _ => return Err(Error::corrupt(&filter_path, 0, "bad filter kind")),
-        };
+        let filter =
+            super::KeyFilter::decode(body).map_err(|e| Error::corrupt(&filter_path, 1, e))?;
         Ok(SsTable {
             desc,
             data,
             index,
             summary,
-            bloom,
+            filter,
             stats,
             obsolete: AtomicBool::new(false),
         })
@@ -133,7 +127,7 @@ impl SsTable {
         {
             return false;
         }
-        self.stats.partition_count > 0 && self.bloom.as_ref().map_or(true, |b| b.check(&key[..]))
+        self.stats.partition_count > 0 && self.filter.may_contain(key)
     }
 
     fn index_block(&self, offset: u64) -> Result<Vec<IndexEntry>> {
