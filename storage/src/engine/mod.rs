@@ -40,6 +40,9 @@ pub struct TableStats {
     pub compactions_completed: u64,
     /// Live commit-log segments (shared by all tables).
     pub commitlog_segments: usize,
+    /// Tombstones and expired cells in live SSTables already past
+    /// gc_grace (estimate from the SSTables' histograms).
+    pub droppable_tombstone_estimate: u64,
 }
 
 /// One node's storage engine.
@@ -432,6 +435,15 @@ impl Engine {
                 .sum(),
             compactions_completed: t.compactions_completed.load(Ordering::Relaxed),
             commitlog_segments: self.commitlog.live_segments(),
+            droppable_tombstone_estimate: {
+                let grace = t.opts.read().gc_grace_seconds.min(i32::MAX as u32) as i32;
+                let gc_before = (now_seconds() as i32).saturating_sub(grace);
+                version
+                    .sstables
+                    .iter()
+                    .map(|s| s.stats.droppable_tombstones(gc_before))
+                    .sum()
+            },
         })
     }
 

@@ -13,12 +13,14 @@ use crate::error::{Error, Result};
 mod block;
 mod cache;
 mod filter;
+mod public;
 mod reader;
 mod stats;
 mod writer;
 
 pub use cache::BlockCache;
 pub use filter::KeyFilter;
+pub use public::SstableReader;
 pub(crate) use reader::SsTable;
 pub use stats::Stats;
 pub(crate) use writer::SstableWriter;

@@ -82,6 +82,9 @@ fn round_trip_point_reads_and_iteration() {
     let dir = tempfile::tempdir().expect("tempdir");
     let desc = write(dir.path(), 300);
     read_all(&desc, 300).expect("intact table reads");
+    let r = SstableReader::open(dir.path(), 7).expect("offline open");
+    assert_eq!(r.verify().expect("verify"), 300);
+    assert_eq!(r.stats().partition_count, 300);
     let t = Arc::new(SsTable::open(desc.clone(), Arc::new(BlockCache::new(0))).expect("open"));
     assert_eq!(t.stats.partition_count, 300);
     assert_eq!(t.stats.row_count, 900);
