@@ -127,7 +127,9 @@ fn requirement(cl: Consistency, repl: &Replication, local_dc: &str, write: bool)
             // Each data centre must reach its own quorum: report the first that cannot.
             for (dc, rf) in &repl.per_dc {
                 let have = placed(dc, *rf);
-                let need = quorum(*rf);
+                // Our data centre holds what a ring of one can hold; another data
+                // centre has no node at all, so it needs its configured quorum.
+                let need = if dc == local_dc { quorum(have) } else { quorum(*rf) };
                 if *rf > 0 && have < need {
                     return Ok((need, have));
                 }

@@ -103,7 +103,7 @@ pub fn apply(
     let mut muts = Vec::with_capacity(items.len());
     for (p, ectx) in items {
         let attrs = p.attrs(ectx, ts)?;
-        p.mutations(ectx, &attrs, ctx, &mut muts)?;
+        p.mutations(ectx, &attrs, &ctx.clock, &mut muts)?;
     }
     let muts = modify::merge_mutations(muts);
     // Every keyspace touched must meet the consistency level.

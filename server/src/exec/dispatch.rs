@@ -8,7 +8,6 @@ use bytes::Bytes;
 use cql::parser::ast::Statement;
 use cql::request::{Execute, Prepare, Query, QueryParameters};
 use cql::response::{ColumnSpec, Event, ResultBody, Rows, RowsMetadata};
-use cql::types::{CqlType, CqlValue};
 
 use super::cache::statement_id;
 use super::prepared::{self, Plan, Prepared};
@@ -145,7 +144,7 @@ async fn run_plan(
             let ts = params.timestamp.unwrap_or_else(|| ctx.clock.next_micros());
             let attrs = m.attrs(&ectx, ts)?;
             let mut muts = Vec::with_capacity(1);
-            m.mutations(&ectx, &attrs, ctx, &mut muts)?;
+            m.mutations(&ectx, &attrs, &ctx.clock, &mut muts)?;
             ctx.coordinator.mutate(&muts, params.consistency, &m.table.repl)?;
             Ok(Outcome::result(ResultBody::Void))
         }
@@ -180,6 +179,26 @@ pub fn rows(columns: &[ColumnSpec], rows: Vec<Vec<Option<Bytes>>>, paging_state:
     ResultBody::Rows(Rows { metadata, rows })
 }
 
+/// A whole virtual table (DESCRIBE output) as a Rows result.
+fn virtual_table_rows(vt: &crate::system::VirtualTable) -> ResultBody {
+    let cols: Vec<ColumnSpec> = vt
+        .columns
+        .iter()
+        .map(|c| ColumnSpec { keyspace: vt.keyspace.clone(), table: vt.table.clone(), name: c.name.clone(), typ: c.typ.clone() })
+        .collect();
+    let data = vt
+        .rows
+        .iter()
+        .map(|r| {
+            r.iter()
+                .zip(vt.columns.iter())
+                .map(|(v, c)| v.as_ref().map(|v| super::values::serialize(v, &c.typ)))
+                .collect()
+        })
+        .collect();
+    rows(&cols, data, None, false)
+}
+
 /// Statements without a compiled plan.
 async fn run_other(ctx: &ExecContext, st: &mut ClientState, stmt: &Statement, keyspace: Option<&str>) -> Result<Outcome, RequestError> {
     match stmt {
@@ -203,17 +222,8 @@ async fn run_other(ctx: &ExecContext, st: &mut ClientState, stmt: &Statement, ke
         }
         Statement::Describe(d) => {
             let schema = ctx.schema.snapshot();
-            let rows_out = crate::system::describe(d, &schema, keyspace, &ctx.identity)?;
-            let cols: Vec<ColumnSpec> = ["keyspace_name", "type", "name", "create_statement"]
-                .iter()
-                .map(|n| ColumnSpec { keyspace: String::new(), table: String::new(), name: (*n).to_string(), typ: CqlType::Text })
-                .collect();
-            let text = |s: &str| Some(super::values::serialize(&CqlValue::Text(s.to_string()), &CqlType::Text));
-            let data = rows_out
-                .iter()
-                .map(|r| vec![text(&r.keyspace_name), text(&r.typ), text(&r.name), text(&r.create_statement)])
-                .collect();
-            Ok(Outcome::result(rows(&cols, data, None, false)))
+            let vt = crate::system::describe(d, &schema, keyspace, &ctx.identity)?;
+            Ok(Outcome::result(virtual_table_rows(&vt)))
         }
         Statement::CreateFunction(_) | Statement::CreateAggregate(_) => Err(RequestError::invalid(
             "User-defined functions and aggregates are not supported by Helenus yet",

@@ -30,6 +30,8 @@ pub mod virtual_select;
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod testutil;
 
 use std::sync::Arc;
 
