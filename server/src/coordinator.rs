@@ -50,7 +50,12 @@ impl Coordinator {
 
     /// Checks that `cl` can be met for a keyspace replicated as `repl`: Unavailable
     /// with Cassandra's required/alive numbers otherwise.
-    pub fn check_consistency(&self, cl: Consistency, repl: &Replication, write: bool) -> Result<(), RequestError> {
+    pub fn check_consistency(
+        &self,
+        cl: Consistency,
+        repl: &Replication,
+        write: bool,
+    ) -> Result<(), RequestError> {
         let (required, alive) = requirement(cl, repl, &self.identity.data_center, write)?;
         if alive < required {
             return Err(RequestError::Unavailable {
@@ -63,7 +68,12 @@ impl Coordinator {
     }
 
     /// Applies mutations on the replicas (here: the local engine) at `cl`.
-    pub fn mutate(&self, mutations: &[storage::Mutation], cl: Consistency, repl: &Replication) -> Result<(), RequestError> {
+    pub fn mutate(
+        &self,
+        mutations: &[storage::Mutation],
+        cl: Consistency,
+        repl: &Replication,
+    ) -> Result<(), RequestError> {
         self.check_consistency(cl, repl, true)?;
         let engine = &self.engine;
         blocking(|| {
@@ -97,7 +107,12 @@ pub fn blocking<T>(f: impl FnOnce() -> T) -> T {
 }
 
 /// (required, alive) replicas for `cl` on a ring of one node in `local_dc`.
-fn requirement(cl: Consistency, repl: &Replication, local_dc: &str, write: bool) -> Result<(usize, usize), RequestError> {
+fn requirement(
+    cl: Consistency,
+    repl: &Replication,
+    local_dc: &str,
+    write: bool,
+) -> Result<(usize, usize), RequestError> {
     // Replicas a ring of one actually holds: at most one, in our data centre.
     let placed = |dc: &str, rf: usize| if dc == local_dc { rf.min(1) } else { 0 };
     let total: usize = repl.per_dc.iter().map(|(dc, rf)| placed(dc, *rf)).sum();
@@ -112,7 +127,14 @@ fn requirement(cl: Consistency, repl: &Replication, local_dc: &str, write: bool)
     Ok(match cl {
         // ANY is satisfied by a hint; with one node the node itself is the hint.
         Consistency::Any => (1, 1),
-        Consistency::One | Consistency::LocalOne => (1, if cl == Consistency::One { alive_total } else { local }),
+        Consistency::One | Consistency::LocalOne => (
+            1,
+            if cl == Consistency::One {
+                alive_total
+            } else {
+                local
+            },
+        ),
         Consistency::Two => (2, alive_total),
         Consistency::Three => (3, alive_total),
         Consistency::Quorum => (quorum(total), alive_total),
@@ -129,7 +151,11 @@ fn requirement(cl: Consistency, repl: &Replication, local_dc: &str, write: bool)
                 let have = placed(dc, *rf);
                 // Our data centre holds what a ring of one can hold; another data
                 // centre has no node at all, so it needs its configured quorum.
-                let need = if dc == local_dc { quorum(have) } else { quorum(*rf) };
+                let need = if dc == local_dc {
+                    quorum(have)
+                } else {
+                    quorum(*rf)
+                };
                 if *rf > 0 && have < need {
                     return Ok((need, have));
                 }

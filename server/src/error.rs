@@ -31,13 +31,27 @@ pub enum RequestError {
     Unprepared(Bytes),
     /// Not enough live replicas for the consistency level (0x1000).
     #[error("Cannot achieve consistency level {cl:?}")]
-    Unavailable { cl: Consistency, required: i32, alive: i32 },
+    Unavailable {
+        cl: Consistency,
+        required: i32,
+        alive: i32,
+    },
     /// Replicas did not acknowledge a write in time (0x1100).
     #[error("Operation timed out - received only {received} responses.")]
-    WriteTimeout { cl: Consistency, received: i32, block_for: i32, write_type: WriteType },
+    WriteTimeout {
+        cl: Consistency,
+        received: i32,
+        block_for: i32,
+        write_type: WriteType,
+    },
     /// Replicas did not answer a read in time (0x1200).
     #[error("Operation timed out - received only {received} responses.")]
-    ReadTimeout { cl: Consistency, received: i32, block_for: i32, data_present: bool },
+    ReadTimeout {
+        cl: Consistency,
+        received: i32,
+        block_for: i32,
+        data_present: bool,
+    },
     /// TRUNCATE failed (0x1003).
     #[error("{0}")]
     Truncate(String),
@@ -67,9 +81,11 @@ impl RequestError {
             RequestError::Invalid(msg) => ErrorBody::invalid(msg.clone()),
             RequestError::Schema(e) => schema_error_body(e),
             RequestError::Unprepared(id) => ErrorBody::unprepared(id.clone(), self.to_string()),
-            RequestError::Unavailable { cl, required, alive } => {
-                ErrorBody::unavailable(*cl, *required, *alive)
-            }
+            RequestError::Unavailable {
+                cl,
+                required,
+                alive,
+            } => ErrorBody::unavailable(*cl, *required, *alive),
             RequestError::WriteTimeout {
                 cl,
                 received,

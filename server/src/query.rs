@@ -65,7 +65,10 @@ pub struct QueryProcessor {
 impl QueryProcessor {
     /// Opens the schema under `storage.data_dir`, then the storage engine with the
     /// schema's tables (which replays the commit log).
-    pub fn open(identity: NodeIdentity, storage: storage::Config) -> anyhow::Result<Arc<QueryProcessor>> {
+    pub fn open(
+        identity: NodeIdentity,
+        storage: storage::Config,
+    ) -> anyhow::Result<Arc<QueryProcessor>> {
         let schema = SchemaManager::open(&storage.data_dir)?;
         let tables = schema.storage_tables();
         let engine = storage::Engine::open(storage, &tables)?;
@@ -90,12 +93,20 @@ impl QueryProcessor {
     }
 
     /// PREPARE: parse once, cache, describe the bind markers and the result.
-    pub async fn prepare(&self, st: &mut ClientState, p: Prepare) -> Result<ResultBody, RequestError> {
+    pub async fn prepare(
+        &self,
+        st: &mut ClientState,
+        p: Prepare,
+    ) -> Result<ResultBody, RequestError> {
         exec::prepare(&self.ctx, st, p)
     }
 
     /// EXECUTE a prepared statement.
-    pub async fn execute(&self, st: &mut ClientState, e: Execute) -> Result<ResultBody, RequestError> {
+    pub async fn execute(
+        &self,
+        st: &mut ClientState,
+        e: Execute,
+    ) -> Result<ResultBody, RequestError> {
         let out = exec::execute(&self.ctx, st, e).await?;
         self.publish(out.event);
         Ok(out.result)

@@ -35,9 +35,17 @@ impl BatchPlan {
     }
 }
 
-pub fn compile(ctx: &ExecContext, schema: &Schema, b: &ast::Batch, keyspace: Option<&str>, m: &mut Markers) -> Result<BatchPlan, RequestError> {
+pub fn compile(
+    ctx: &ExecContext,
+    schema: &Schema,
+    b: &ast::Batch,
+    keyspace: Option<&str>,
+    m: &mut Markers,
+) -> Result<BatchPlan, RequestError> {
     if b.using.ttl.is_some() {
-        return Err(RequestError::invalid("Global TTL on the BATCH statement is not supported."));
+        return Err(RequestError::invalid(
+            "Global TTL on the BATCH statement is not supported.",
+        ));
     }
     let timestamp = b
         .using
@@ -48,13 +56,23 @@ pub fn compile(ctx: &ExecContext, schema: &Schema, b: &ast::Batch, keyspace: Opt
     let mut statements = Vec::with_capacity(b.statements.len());
     for s in &b.statements {
         let p = match s {
-            BatchStatement::Insert(i) => modify::compile_insert(resolve_table(ctx, schema, &i.table, keyspace)?, i, m)?,
-            BatchStatement::Update(u) => modify::compile_update(resolve_table(ctx, schema, &u.table, keyspace)?, u, m)?,
-            BatchStatement::Delete(d) => modify::compile_delete(resolve_table(ctx, schema, &d.table, keyspace)?, d, m)?,
+            BatchStatement::Insert(i) => {
+                modify::compile_insert(resolve_table(ctx, schema, &i.table, keyspace)?, i, m)?
+            }
+            BatchStatement::Update(u) => {
+                modify::compile_update(resolve_table(ctx, schema, &u.table, keyspace)?, u, m)?
+            }
+            BatchStatement::Delete(d) => {
+                modify::compile_delete(resolve_table(ctx, schema, &d.table, keyspace)?, d, m)?
+            }
         };
         statements.push(p);
     }
-    Ok(BatchPlan { kind: b.kind, statements, timestamp })
+    Ok(BatchPlan {
+        kind: b.kind,
+        statements,
+        timestamp,
+    })
 }
 
 /// Cassandra's rules on mixing counter and non-counter statements.
@@ -62,13 +80,19 @@ pub fn check_kind(kind: BatchKind, plans: &[&ModifyPlan]) -> Result<(), RequestE
     let counters = plans.iter().filter(|p| p.table.def.is_counter).count();
     let others = plans.len() - counters;
     if kind == BatchKind::Counter && others > 0 {
-        return Err(RequestError::invalid("Cannot include non-counter statement in a counter batch"));
+        return Err(RequestError::invalid(
+            "Cannot include non-counter statement in a counter batch",
+        ));
     }
     if kind == BatchKind::Logged && counters > 0 {
-        return Err(RequestError::invalid("Cannot include a counter statement in a logged batch"));
+        return Err(RequestError::invalid(
+            "Cannot include a counter statement in a logged batch",
+        ));
     }
     if counters > 0 && others > 0 {
-        return Err(RequestError::invalid("Counter and non-counter mutations cannot exist in the same batch"));
+        return Err(RequestError::invalid(
+            "Counter and non-counter mutations cannot exist in the same batch",
+        ));
     }
     Ok(())
 }
@@ -88,16 +112,18 @@ pub fn apply(
     if let (Some(e), Some((_, ectx))) = (batch_ts, items.first()) {
         match e.eval(ectx)? {
             Val::Bytes(b) => {
-                let a: [u8; 8] = b[..]
-                    .try_into()
-                    .map_err(|_| RequestError::invalid(format!("Expected 8 or 0 byte long ({})", b.len())))?;
+                let a: [u8; 8] = b[..].try_into().map_err(|_| {
+                    RequestError::invalid(format!("Expected 8 or 0 byte long ({})", b.len()))
+                })?;
                 ts = i64::from_be_bytes(a);
             }
             Val::Null => return Err(RequestError::invalid("Invalid null value of timestamp")),
             Val::Unset => {}
         }
         if plans.iter().any(|p| p.timestamp.is_some()) {
-            return Err(RequestError::invalid("Timestamp must be set either on BATCH or individual statements"));
+            return Err(RequestError::invalid(
+                "Timestamp must be set either on BATCH or individual statements",
+            ));
         }
     }
     let mut muts = Vec::with_capacity(items.len());
@@ -117,7 +143,11 @@ pub fn apply(
 }
 
 /// The BATCH message.
-pub async fn run(ctx: &ExecContext, st: &mut ClientState, b: Batch) -> Result<ResultBody, RequestError> {
+pub async fn run(
+    ctx: &ExecContext,
+    st: &mut ClientState,
+    b: Batch,
+) -> Result<ResultBody, RequestError> {
     let keyspace = b.keyspace.clone().or_else(|| st.keyspace.clone());
     let mut prepared_list = Vec::with_capacity(b.statements.len());
     let mut bound = Vec::with_capacity(b.statements.len());
@@ -132,7 +162,13 @@ pub async fn run(ctx: &ExecContext, st: &mut ClientState, b: Batch) -> Result<Re
             ));
         }
         let values = match &s.names {
-            Some(names) => Values::Named(names.iter().cloned().zip(s.values.iter().cloned()).collect()),
+            Some(names) => Values::Named(
+                names
+                    .iter()
+                    .cloned()
+                    .zip(s.values.iter().cloned())
+                    .collect(),
+            ),
             None => Values::Positional(s.values.clone()),
         };
         bound.push(prepared::bind(&values, &p.markers)?);

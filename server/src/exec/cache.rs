@@ -18,7 +18,10 @@ use parking_lot::RwLock;
 /// treat the id as opaque).
 pub fn statement_id(keyspace: Option<&str>, text: &str) -> [u8; 16] {
     let mut out = [0u8; 16];
-    for (i, seed) in [0x9E37_79B9_7F4A_7C15u64, 0xC2B2_AE3D_27D4_EB4F].iter().enumerate() {
+    for (i, seed) in [0x9E37_79B9_7F4A_7C15u64, 0xC2B2_AE3D_27D4_EB4F]
+        .iter()
+        .enumerate()
+    {
         let mut h = DefaultHasher::new();
         seed.hash(&mut h);
         keyspace.hash(&mut h);

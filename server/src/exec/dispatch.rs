@@ -19,7 +19,11 @@ use crate::error::RequestError;
 use crate::query::ClientState;
 
 /// QUERY: parse, compile and run a statement text.
-pub async fn run_query(ctx: &ExecContext, st: &mut ClientState, q: Query) -> Result<Outcome, RequestError> {
+pub async fn run_query(
+    ctx: &ExecContext,
+    st: &mut ClientState,
+    q: Query,
+) -> Result<Outcome, RequestError> {
     let stmt = cql::parser::parse_statement(&q.query)?;
     let keyspace = q.params.keyspace.clone().or_else(|| st.keyspace.clone());
     let schema = ctx.schema.snapshot();
@@ -27,18 +31,37 @@ pub async fn run_query(ctx: &ExecContext, st: &mut ClientState, q: Query) -> Res
     let specs = prepared::marker_specs(&markers);
     let values = prepared::bind(&q.params.values, &specs)?;
     let hash = query_hash(&statement_id(keyspace.as_deref(), &q.query));
-    run_plan(ctx, st, &stmt, &plan, &values, &q.params, hash, keyspace.as_deref(), None).await
+    run_plan(
+        ctx,
+        st,
+        &stmt,
+        &plan,
+        &values,
+        &q.params,
+        hash,
+        keyspace.as_deref(),
+        None,
+    )
+    .await
 }
 
 /// PREPARE: compile once and cache.
-pub fn prepare(ctx: &ExecContext, st: &mut ClientState, p: Prepare) -> Result<ResultBody, RequestError> {
+pub fn prepare(
+    ctx: &ExecContext,
+    st: &mut ClientState,
+    p: Prepare,
+) -> Result<ResultBody, RequestError> {
     let keyspace = p.keyspace.clone().or_else(|| st.keyspace.clone());
     let prepared = prepare_text(ctx, &p.query, keyspace.as_deref())?;
     Ok(ResultBody::Prepared(prepared.to_result()))
 }
 
 /// Compiles and caches a statement text (also used by BATCH for text statements).
-pub fn prepare_text(ctx: &ExecContext, text: &str, keyspace: Option<&str>) -> Result<Arc<Prepared>, RequestError> {
+pub fn prepare_text(
+    ctx: &ExecContext,
+    text: &str,
+    keyspace: Option<&str>,
+) -> Result<Arc<Prepared>, RequestError> {
     let id = statement_id(keyspace, text);
     let version = ctx.schema.version();
     if let Some(p) = ctx.prepared.get(&id) {
@@ -52,7 +75,13 @@ pub fn prepare_text(ctx: &ExecContext, text: &str, keyspace: Option<&str>) -> Re
     Ok(p)
 }
 
-fn build(ctx: &ExecContext, id: [u8; 16], text: &str, stmt: Statement, keyspace: Option<&str>) -> Result<Prepared, RequestError> {
+fn build(
+    ctx: &ExecContext,
+    id: [u8; 16],
+    text: &str,
+    stmt: Statement,
+    keyspace: Option<&str>,
+) -> Result<Prepared, RequestError> {
     let version = ctx.schema.version();
     let schema = ctx.schema.snapshot();
     let (plan, markers, table) = prepared::compile(ctx, &schema, &stmt, keyspace)?;
@@ -77,21 +106,45 @@ fn build(ctx: &ExecContext, id: [u8; 16], text: &str, stmt: Statement, keyspace:
 
 /// The prepared statement with `id`, recompiled if the schema changed since PREPARE.
 pub fn lookup(ctx: &ExecContext, id: &Bytes) -> Result<Arc<Prepared>, RequestError> {
-    let p = ctx.prepared.get(id).ok_or_else(|| RequestError::Unprepared(id.clone()))?;
+    let p = ctx
+        .prepared
+        .get(id)
+        .ok_or_else(|| RequestError::Unprepared(id.clone()))?;
     if p.schema_version == ctx.schema.version() {
         return Ok(p);
     }
-    let fresh = Arc::new(build(ctx, p.id, &p.text, p.stmt.clone(), p.keyspace.as_deref())?);
+    let fresh = Arc::new(build(
+        ctx,
+        p.id,
+        &p.text,
+        p.stmt.clone(),
+        p.keyspace.as_deref(),
+    )?);
     ctx.prepared.insert(p.id, fresh.clone());
     Ok(fresh)
 }
 
 /// EXECUTE a prepared statement: no parsing, no resolution on this path.
-pub async fn execute(ctx: &ExecContext, st: &mut ClientState, e: Execute) -> Result<Outcome, RequestError> {
+pub async fn execute(
+    ctx: &ExecContext,
+    st: &mut ClientState,
+    e: Execute,
+) -> Result<Outcome, RequestError> {
     let p = lookup(ctx, &e.id)?;
     let values = prepared::bind(&e.params.values, &p.markers)?;
     let keyspace = p.keyspace.clone();
-    let mut out = run_plan(ctx, st, &p.stmt, &p.plan, &values, &e.params, query_hash(&p.id), keyspace.as_deref(), Some(&p)).await?;
+    let mut out = run_plan(
+        ctx,
+        st,
+        &p.stmt,
+        &p.plan,
+        &values,
+        &e.params,
+        query_hash(&p.id),
+        keyspace.as_deref(),
+        Some(&p),
+    )
+    .await?;
     // v5: tell the client its cached result metadata is stale.
     if let (ResultBody::Rows(rows), Some(sent)) = (&mut out.result, &e.result_metadata_id) {
         if *sent != p.result_metadata_id {
@@ -129,30 +182,52 @@ async fn run_plan(
     let ectx = EvalCtx { values };
     match plan {
         Plan::Select(p) => {
-            ctx.coordinator.check_consistency(params.consistency, &p.table.repl, false)?;
+            ctx.coordinator
+                .check_consistency(params.consistency, &p.table.repl, false)?;
             let opts = read_opts(params, hash);
             let page = p.execute(ctx, &ectx, &opts)?;
-            Ok(Outcome::result(rows(&p.selection.columns, page.rows, page.paging_state, params.skip_metadata && prepared.is_some())))
+            Ok(Outcome::result(rows(
+                &p.selection.columns,
+                page.rows,
+                page.paging_state,
+                params.skip_metadata && prepared.is_some(),
+            )))
         }
         Plan::Virtual(v) => {
             let opts = read_opts(params, hash);
             let schema = ctx.schema.snapshot();
             let page = v.execute(&schema, &ctx.identity, &ectx, &opts)?;
-            Ok(Outcome::result(rows(&v.columns, page.rows, page.paging_state, params.skip_metadata && prepared.is_some())))
+            Ok(Outcome::result(rows(
+                &v.columns,
+                page.rows,
+                page.paging_state,
+                params.skip_metadata && prepared.is_some(),
+            )))
         }
         Plan::Modify(m) => {
             let ts = params.timestamp.unwrap_or_else(|| ctx.clock.next_micros());
             let attrs = m.attrs(&ectx, ts)?;
             let mut muts = Vec::with_capacity(1);
             m.mutations(&ectx, &attrs, &ctx.clock, &mut muts)?;
-            ctx.coordinator.mutate(&muts, params.consistency, &m.table.repl)?;
+            ctx.coordinator
+                .mutate(&muts, params.consistency, &m.table.repl)?;
             Ok(Outcome::result(ResultBody::Void))
         }
         Plan::Batch(b) => {
             let ts = params.timestamp.unwrap_or_else(|| ctx.clock.next_micros());
-            let items: Vec<(&super::modify::ModifyPlan, EvalCtx<'_>)> =
-                b.statements.iter().map(|s| (s, EvalCtx { values })).collect();
-            super::batch::apply(ctx, b.kind, &items, b.timestamp.as_ref(), ts, params.consistency)?;
+            let items: Vec<(&super::modify::ModifyPlan, EvalCtx<'_>)> = b
+                .statements
+                .iter()
+                .map(|s| (s, EvalCtx { values }))
+                .collect();
+            super::batch::apply(
+                ctx,
+                b.kind,
+                &items,
+                b.timestamp.as_ref(),
+                ts,
+                params.consistency,
+            )?;
             Ok(Outcome::result(ResultBody::Void))
         }
         Plan::Other => run_other(ctx, st, stmt, keyspace).await,
@@ -164,12 +239,19 @@ fn read_opts(params: &QueryParameters, hash: u64) -> ReadOpts<'_> {
         page_size: params.page_size.filter(|n| *n > 0).map(|n| n as usize),
         paging_state: params.paging_state.as_deref(),
         query_hash: hash,
-        now: params.now_in_seconds.unwrap_or_else(|| super::clock::now_seconds() as i32),
+        now: params
+            .now_in_seconds
+            .unwrap_or_else(|| super::clock::now_seconds() as i32),
     }
 }
 
 /// A Rows result.
-pub fn rows(columns: &[ColumnSpec], rows: Vec<Vec<Option<Bytes>>>, paging_state: Option<Bytes>, skip_metadata: bool) -> ResultBody {
+pub fn rows(
+    columns: &[ColumnSpec],
+    rows: Vec<Vec<Option<Bytes>>>,
+    paging_state: Option<Bytes>,
+    skip_metadata: bool,
+) -> ResultBody {
     let mut metadata = if skip_metadata {
         RowsMetadata::without_columns(columns.len())
     } else {
@@ -184,7 +266,12 @@ fn virtual_table_rows(vt: &crate::system::VirtualTable) -> ResultBody {
     let cols: Vec<ColumnSpec> = vt
         .columns
         .iter()
-        .map(|c| ColumnSpec { keyspace: vt.keyspace.clone(), table: vt.table.clone(), name: c.name.clone(), typ: c.typ.clone() })
+        .map(|c| ColumnSpec {
+            keyspace: vt.keyspace.clone(),
+            table: vt.table.clone(),
+            name: c.name.clone(),
+            typ: c.typ.clone(),
+        })
         .collect();
     let data = vt
         .rows
@@ -200,7 +287,12 @@ fn virtual_table_rows(vt: &crate::system::VirtualTable) -> ResultBody {
 }
 
 /// Statements without a compiled plan.
-async fn run_other(ctx: &ExecContext, st: &mut ClientState, stmt: &Statement, keyspace: Option<&str>) -> Result<Outcome, RequestError> {
+async fn run_other(
+    ctx: &ExecContext,
+    st: &mut ClientState,
+    stmt: &Statement,
+    keyspace: Option<&str>,
+) -> Result<Outcome, RequestError> {
     match stmt {
         Statement::Use(ks) => {
             let schema = ctx.schema.snapshot();

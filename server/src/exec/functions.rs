@@ -77,7 +77,10 @@ fn native_by_name(n: &str) -> Option<NativeTag> {
     if n == "tinyint" {
         return Some(NativeTag(usize::MAX));
     }
-    NATIVE.iter().position(|(name, _)| *name == n).map(NativeTag)
+    NATIVE
+        .iter()
+        .position(|(name, _)| *name == n)
+        .map(NativeTag)
 }
 
 impl NativeTag {
@@ -85,14 +88,20 @@ impl NativeTag {
         if self.0 == usize::MAX {
             return CqlType::Tinyint;
         }
-        NATIVE.get(self.0).map(|(_, f)| f()).unwrap_or(CqlType::Blob)
+        NATIVE
+            .get(self.0)
+            .map(|(_, f)| f())
+            .unwrap_or(CqlType::Blob)
     }
 }
 
 /// Lower-cases and removes underscores, so `toTimestamp`, `totimestamp` and
 /// `to_timestamp` name the same function.
 fn canonical(name: &str) -> String {
-    name.chars().filter(|c| *c != '_').flat_map(char::to_lowercase).collect()
+    name.chars()
+        .filter(|c| *c != '_')
+        .flat_map(char::to_lowercase)
+        .collect()
 }
 
 /// Resolves a function by name and argument types (`None` where the argument type is
@@ -119,7 +128,12 @@ pub fn resolve(
         Ok(())
     };
     let time_src = |default: Src| -> Src {
-        match args.first().cloned().flatten().map(|t| t.unfrozen().clone()) {
+        match args
+            .first()
+            .cloned()
+            .flatten()
+            .map(|t| t.unfrozen().clone())
+        {
             Some(CqlType::Timestamp) => Src::Timestamp,
             Some(CqlType::Date) => Src::Date,
             Some(CqlType::Timeuuid) => Src::Timeuuid,
@@ -159,7 +173,11 @@ pub fn resolve(
         "totimestamp" | "dateof" => {
             arity(1)?;
             let s = time_src(Src::Timeuuid);
-            (ScalarFn::ToTimestamp(s), vec![src_type(s)], CqlType::Timestamp)
+            (
+                ScalarFn::ToTimestamp(s),
+                vec![src_type(s)],
+                CqlType::Timestamp,
+            )
         }
         "todate" => {
             arity(1)?;
@@ -169,15 +187,27 @@ pub fn resolve(
         "tounixtimestamp" | "unixtimestampof" => {
             arity(1)?;
             let s = time_src(Src::Timeuuid);
-            (ScalarFn::ToUnixTimestamp(s), vec![src_type(s)], CqlType::Bigint)
+            (
+                ScalarFn::ToUnixTimestamp(s),
+                vec![src_type(s)],
+                CqlType::Bigint,
+            )
         }
         "mintimeuuid" => {
             arity(1)?;
-            (ScalarFn::MinTimeuuid, vec![CqlType::Timestamp], CqlType::Timeuuid)
+            (
+                ScalarFn::MinTimeuuid,
+                vec![CqlType::Timestamp],
+                CqlType::Timeuuid,
+            )
         }
         "maxtimeuuid" => {
             arity(1)?;
-            (ScalarFn::MaxTimeuuid, vec![CqlType::Timestamp], CqlType::Timeuuid)
+            (
+                ScalarFn::MaxTimeuuid,
+                vec![CqlType::Timestamp],
+                CqlType::Timeuuid,
+            )
         }
         other => {
             if let Some(t) = other.strip_suffix("asblob").and_then(native_by_name) {
@@ -299,13 +329,16 @@ pub fn timeuuid_millis(u: &[u8; 16]) -> i64 {
 /// The smallest (or largest) timeuuid at `ms`, as Cassandra's `minTimeuuid` /
 /// `maxTimeuuid` build them.
 pub fn timeuuid_at(ms: i64, min: bool) -> [u8; 16] {
-    let ts = ms.wrapping_mul(10_000).wrapping_add(UUID_EPOCH_OFFSET)
-        + if min { 0 } else { 9_999 };
+    let ts = ms.wrapping_mul(10_000).wrapping_add(UUID_EPOCH_OFFSET) + if min { 0 } else { 9_999 };
     let msb: u64 = ((ts as u64 & 0xFFFF_FFFF) << 32)
         | (((ts as u64 >> 32) & 0xFFFF) << 16)
         | 0x1000
         | ((ts as u64 >> 48) & 0x0FFF);
-    let lsb: u64 = if min { 0x8080_8080_8080_8080 } else { 0x7F7F_7F7F_7F7F_7F7F };
+    let lsb: u64 = if min {
+        0x8080_8080_8080_8080
+    } else {
+        0x7F7F_7F7F_7F7F_7F7F
+    };
     let mut out = [0u8; 16];
     out[..8].copy_from_slice(&msb.to_be_bytes());
     out[8..].copy_from_slice(&lsb.to_be_bytes());
@@ -370,7 +403,13 @@ mod tests {
             &[Val::Bytes(Bytes::copy_from_slice(&day3.to_be_bytes()))],
         )
         .unwrap();
-        assert_eq!(v, Val::Bytes(Bytes::copy_from_slice(&((1u32 << 31) + 3).to_be_bytes())));
-        assert_eq!(call_scalar(ScalarFn::ToDate(Src::Timestamp), &[Val::Null]).unwrap(), Val::Null);
+        assert_eq!(
+            v,
+            Val::Bytes(Bytes::copy_from_slice(&((1u32 << 31) + 3).to_be_bytes()))
+        );
+        assert_eq!(
+            call_scalar(ScalarFn::ToDate(Src::Timestamp), &[Val::Null]).unwrap(),
+            Val::Null
+        );
     }
 }

@@ -68,7 +68,10 @@ pub struct Outcome {
 
 impl Outcome {
     pub fn result(result: ResultBody) -> Self {
-        Outcome { result, event: None }
+        Outcome {
+            result,
+            event: None,
+        }
     }
 }
 
@@ -89,11 +92,19 @@ impl TableRef {
         let ck_types = def
             .clustering_columns()
             .map(|c| {
-                let desc = matches!(c.kind, crate::schema::ColumnKind::Clustering(_, crate::schema::Order::Desc));
+                let desc = matches!(
+                    c.kind,
+                    crate::schema::ColumnKind::Clustering(_, crate::schema::Order::Desc)
+                );
                 (c.typ.clone(), desc)
             })
             .collect();
-        let mut col_ids: Vec<(u32, usize)> = def.columns.iter().enumerate().map(|(i, c)| (c.id, i)).collect();
+        let mut col_ids: Vec<(u32, usize)> = def
+            .columns
+            .iter()
+            .enumerate()
+            .map(|(i, c)| (c.id, i))
+            .collect();
         col_ids.sort_unstable();
         TableRef {
             def: Arc::new(def.clone()),

@@ -67,7 +67,10 @@ impl Prepared {
         cql::response::Prepared {
             id: Bytes::copy_from_slice(&self.id),
             result_metadata_id: Some(self.result_metadata_id.clone()),
-            metadata: PreparedMetadata { pk_indexes: pk_indexes(&self.markers), columns },
+            metadata: PreparedMetadata {
+                pk_indexes: pk_indexes(&self.markers),
+                columns,
+            },
             result_metadata,
         }
     }
@@ -83,7 +86,11 @@ pub fn pk_indexes(markers: &[MarkerSpec]) -> Vec<u16> {
         .collect();
     by_pos.sort_unstable();
     let expected = by_pos.len();
-    if by_pos.iter().enumerate().any(|(i, (p, _))| *p as usize != i) {
+    if by_pos
+        .iter()
+        .enumerate()
+        .any(|(i, (p, _))| *p as usize != i)
+    {
         return Vec::new();
     }
     by_pos.dedup_by_key(|(p, _)| *p);
@@ -97,7 +104,15 @@ pub fn pk_indexes(markers: &[MarkerSpec]) -> Vec<u16> {
 pub fn result_metadata_id(cols: &[ColumnSpec]) -> Bytes {
     let text: String = cols
         .iter()
-        .map(|c| format!("{}.{}.{}:{};", c.keyspace, c.table, c.name, c.typ.cql_name()))
+        .map(|c| {
+            format!(
+                "{}.{}.{}:{};",
+                c.keyspace,
+                c.table,
+                c.name,
+                c.typ.cql_name()
+            )
+        })
         .collect();
     Bytes::copy_from_slice(&super::cache::statement_id(None, &text))
 }
@@ -118,12 +133,30 @@ pub fn compile(
                 let names = (ks.to_string(), s.table.name.clone());
                 return Ok((Plan::Virtual(p), m, names));
             }
-            Plan::Select(select::compile(resolve_table(ctx, schema, &s.table, keyspace)?, s, &mut m)?)
+            Plan::Select(select::compile(
+                resolve_table(ctx, schema, &s.table, keyspace)?,
+                s,
+                &mut m,
+            )?)
         }
-        Statement::Insert(s) => Plan::Modify(modify::compile_insert(resolve_table(ctx, schema, &s.table, keyspace)?, s, &mut m)?),
-        Statement::Update(s) => Plan::Modify(modify::compile_update(resolve_table(ctx, schema, &s.table, keyspace)?, s, &mut m)?),
-        Statement::Delete(s) => Plan::Modify(modify::compile_delete(resolve_table(ctx, schema, &s.table, keyspace)?, s, &mut m)?),
-        Statement::Batch(b) => Plan::Batch(super::batch::compile(ctx, schema, b, keyspace, &mut m)?),
+        Statement::Insert(s) => Plan::Modify(modify::compile_insert(
+            resolve_table(ctx, schema, &s.table, keyspace)?,
+            s,
+            &mut m,
+        )?),
+        Statement::Update(s) => Plan::Modify(modify::compile_update(
+            resolve_table(ctx, schema, &s.table, keyspace)?,
+            s,
+            &mut m,
+        )?),
+        Statement::Delete(s) => Plan::Modify(modify::compile_delete(
+            resolve_table(ctx, schema, &s.table, keyspace)?,
+            s,
+            &mut m,
+        )?),
+        Statement::Batch(b) => {
+            Plan::Batch(super::batch::compile(ctx, schema, b, keyspace, &mut m)?)
+        }
         _ => Plan::Other,
     };
     let names = match &plan {
@@ -174,7 +207,9 @@ pub fn bind(values: &Values, markers: &[MarkerSpec]) -> Result<Vec<Val>, Request
                 vs.iter()
                     .find(|(n, _)| n == &m.name || n.eq_ignore_ascii_case(&m.name))
                     .map(|(_, v)| conv(v))
-                    .ok_or_else(|| RequestError::invalid(format!("Invalid unset value for column {}", m.name)))
+                    .ok_or_else(|| {
+                        RequestError::invalid(format!("Invalid unset value for column {}", m.name))
+                    })
             })
             .collect(),
     }
@@ -186,7 +221,11 @@ mod tests {
     use cql::types::CqlType;
 
     fn spec(name: &str, pk: Option<u16>) -> MarkerSpec {
-        MarkerSpec { name: name.into(), typ: CqlType::Int, pk_position: pk }
+        MarkerSpec {
+            name: name.into(),
+            typ: CqlType::Int,
+            pk_position: pk,
+        }
     }
 
     #[test]
@@ -209,7 +248,10 @@ mod tests {
             ("k".into(), Value::Null),
         ]);
         let b = bind(&vals, &m).unwrap();
-        assert_eq!(b, vec![Val::Null, Val::Bytes(Bytes::from_static(b"\0\0\0\x02"))]);
+        assert_eq!(
+            b,
+            vec![Val::Null, Val::Bytes(Bytes::from_static(b"\0\0\0\x02"))]
+        );
         let short = Values::Positional(vec![Value::Null]);
         assert_eq!(
             bind(&short, &m).unwrap_err().to_string(),

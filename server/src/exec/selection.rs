@@ -73,14 +73,22 @@ pub struct SelectionPlan {
     pub aggregate: bool,
 }
 
-pub fn compile<S: ColumnSource>(src: &S, sel: &Selection, m: &mut Markers) -> Result<SelectionPlan, RequestError> {
+pub fn compile<S: ColumnSource>(
+    src: &S,
+    sel: &Selection,
+    m: &mut Markers,
+) -> Result<SelectionPlan, RequestError> {
     let spec = |name: &str, typ: CqlType| ColumnSpec {
         keyspace: src.keyspace().to_string(),
         table: src.table().to_string(),
         name: name.to_string(),
         typ,
     };
-    let mut plan = SelectionPlan { sels: Vec::new(), columns: Vec::new(), aggregate: false };
+    let mut plan = SelectionPlan {
+        sels: Vec::new(),
+        columns: Vec::new(),
+        aggregate: false,
+    };
     match sel {
         Selection::Wildcard => {
             for (i, name, typ) in src.all() {
@@ -95,7 +103,8 @@ pub fn compile<S: ColumnSource>(src: &S, sel: &Selection, m: &mut Markers) -> Re
                 if matches!(s, Sel::Agg(..) | Sel::CountAll) {
                     aggs += 1;
                 }
-                plan.columns.push(spec(alias.as_deref().unwrap_or(&name), typ));
+                plan.columns
+                    .push(spec(alias.as_deref().unwrap_or(&name), typ));
                 plan.sels.push(s);
             }
             if aggs > 0 && aggs != list.len() {
@@ -109,7 +118,11 @@ pub fn compile<S: ColumnSource>(src: &S, sel: &Selection, m: &mut Markers) -> Re
     Ok(plan)
 }
 
-fn compile_expr<S: ColumnSource>(src: &S, e: &SelectorExpr, m: &mut Markers) -> Result<(Sel, CqlType, String), RequestError> {
+fn compile_expr<S: ColumnSource>(
+    src: &S,
+    e: &SelectorExpr,
+    m: &mut Markers,
+) -> Result<(Sel, CqlType, String), RequestError> {
     let column = |name: &str| {
         src.find(name)
             .ok_or_else(|| RequestError::invalid(format!("Undefined column name {name}")))
@@ -119,7 +132,9 @@ fn compile_expr<S: ColumnSource>(src: &S, e: &SelectorExpr, m: &mut Markers) -> 
             let (i, t, _) = column(name)?;
             Ok((Sel::Column(i), t, name.clone()))
         }
-        SelectorExpr::WriteTime(inner) | SelectorExpr::MaxWriteTime(inner) | SelectorExpr::Ttl(inner) => {
+        SelectorExpr::WriteTime(inner)
+        | SelectorExpr::MaxWriteTime(inner)
+        | SelectorExpr::Ttl(inner) => {
             let SelectorExpr::Column(name) = &**inner else {
                 return Err(RequestError::invalid(
                     "writetime() and ttl() on collection elements are not supported by Helenus yet",
@@ -139,7 +154,11 @@ fn compile_expr<S: ColumnSource>(src: &S, e: &SelectorExpr, m: &mut Markers) -> 
             if t.is_multi_cell() {
                 return Err(RequestError::invalid(format!(
                     "Cannot use selection function {fname} on non-frozen {} {name}",
-                    if matches!(t, CqlType::Udt(_)) { "UDT" } else { "collection" }
+                    if matches!(t, CqlType::Udt(_)) {
+                        "UDT"
+                    } else {
+                        "collection"
+                    }
                 )));
             }
             if t.is_counter() {
@@ -160,7 +179,11 @@ fn compile_expr<S: ColumnSource>(src: &S, e: &SelectorExpr, m: &mut Markers) -> 
             let (s, from, label) = compile_expr(src, expr, m)?;
             let to = match typ {
                 cql::parser::ast::RawType::Native(t) => t.clone(),
-                _ => return Err(RequestError::invalid("CAST is only supported to native types")),
+                _ => {
+                    return Err(RequestError::invalid(
+                        "CAST is only supported to native types",
+                    ))
+                }
             };
             check_cast(&from, &to)?;
             let name = format!("cast({label} as {})", to.cql_name());
@@ -197,8 +220,17 @@ fn compile_expr<S: ColumnSource>(src: &S, e: &SelectorExpr, m: &mut Markers) -> 
                 .iter()
                 .enumerate()
                 .find(|(_, (n, _))| n == field)
-                .ok_or_else(|| RequestError::invalid(format!("{label} of type {} has no field {field}", t.cql_name())))?;
-            Ok((Sel::Field(Box::new(s), i), ft.clone(), format!("{label}.{field}")))
+                .ok_or_else(|| {
+                    RequestError::invalid(format!(
+                        "{label} of type {} has no field {field}",
+                        t.cql_name()
+                    ))
+                })?;
+            Ok((
+                Sel::Field(Box::new(s), i),
+                ft.clone(),
+                format!("{label}.{field}"),
+            ))
         }
         SelectorExpr::TypeHint { expr, .. } => compile_expr(src, expr, m),
         SelectorExpr::Element { .. }
@@ -223,7 +255,12 @@ fn literal_type(k: cql::types::LiteralKind) -> CqlType {
     }
 }
 
-fn compile_call<S: ColumnSource>(src: &S, name: &QualifiedName, args: &[SelectorExpr], m: &mut Markers) -> Result<(Sel, CqlType, String), RequestError> {
+fn compile_call<S: ColumnSource>(
+    src: &S,
+    name: &QualifiedName,
+    args: &[SelectorExpr],
+    m: &mut Markers,
+) -> Result<(Sel, CqlType, String), RequestError> {
     let fname = name.name.to_lowercase();
     let mut compiled = Vec::with_capacity(args.len());
     for a in args {
@@ -232,7 +269,11 @@ fn compile_call<S: ColumnSource>(src: &S, name: &QualifiedName, args: &[Selector
     let label = format!(
         "{}({})",
         name.name,
-        compiled.iter().map(|(_, _, l)| l.as_str()).collect::<Vec<_>>().join(", ")
+        compiled
+            .iter()
+            .map(|(_, _, l)| l.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
     );
     if name.keyspace.as_deref().map_or(true, |k| k == "system") {
         let agg = match fname.as_str() {
@@ -261,7 +302,11 @@ fn compile_call<S: ColumnSource>(src: &S, name: &QualifiedName, args: &[Selector
                     t.cql_name()
                 )));
             }
-            let label = if kind == AggKind::Count { "system.count(".to_string() + &label[6..] } else { format!("system.{label}") };
+            let label = if kind == AggKind::Count {
+                "system.count(".to_string() + &label[6..]
+            } else {
+                format!("system.{label}")
+            };
             return Ok((Sel::Agg(kind, Box::new(s), t), ret, label));
         }
         if fname == "token" {
@@ -285,7 +330,15 @@ fn compile_call<S: ColumnSource>(src: &S, name: &QualifiedName, args: &[Selector
 fn is_numeric(t: &CqlType) -> bool {
     matches!(
         t,
-        CqlType::Int | CqlType::Bigint | CqlType::Smallint | CqlType::Tinyint | CqlType::Float | CqlType::Double | CqlType::Varint | CqlType::Decimal | CqlType::Counter
+        CqlType::Int
+            | CqlType::Bigint
+            | CqlType::Smallint
+            | CqlType::Tinyint
+            | CqlType::Float
+            | CqlType::Double
+            | CqlType::Varint
+            | CqlType::Decimal
+            | CqlType::Counter
     )
 }
 
@@ -293,7 +346,9 @@ fn check_cast(from: &CqlType, to: &CqlType) -> Result<(), RequestError> {
     let ok = match to {
         CqlType::Text | CqlType::Ascii => !from.is_multi_cell(),
         t if is_numeric(t) => is_numeric(from),
-        CqlType::Timestamp => matches!(from, CqlType::Date | CqlType::Timeuuid | CqlType::Timestamp),
+        CqlType::Timestamp => {
+            matches!(from, CqlType::Date | CqlType::Timeuuid | CqlType::Timestamp)
+        }
         CqlType::Date => matches!(from, CqlType::Timestamp | CqlType::Timeuuid | CqlType::Date),
         _ => from == to,
     };
@@ -338,7 +393,10 @@ impl Sel {
                 None => None,
             },
             Sel::Field(inner, i) => match inner.eval(row)? {
-                Some(b) => super::modify::split_fields(&b)?.into_iter().nth(*i).flatten(),
+                Some(b) => super::modify::split_fields(&b)?
+                    .into_iter()
+                    .nth(*i)
+                    .flatten(),
                 None => None,
             },
             Sel::Agg(..) | Sel::CountAll => None,
@@ -354,7 +412,8 @@ fn cast(b: &Bytes, from: &CqlType, to: &CqlType) -> Result<Bytes, RequestError> 
     let out = match to {
         CqlType::Text | CqlType::Ascii => CqlValue::Text(text_of(&v)),
         t if is_numeric(t) => {
-            let f = as_f64(&v).ok_or_else(|| RequestError::invalid("cast of a non-numeric value"))?;
+            let f =
+                as_f64(&v).ok_or_else(|| RequestError::invalid("cast of a non-numeric value"))?;
             from_f64(f, t, &v)?
         }
         CqlType::Timestamp | CqlType::Date => {
@@ -363,8 +422,15 @@ fn cast(b: &Bytes, from: &CqlType, to: &CqlType) -> Result<Bytes, RequestError> 
                 CqlType::Date => functions::Src::Date,
                 _ => functions::Src::Timestamp,
             };
-            let f = if *to == CqlType::Date { ScalarFn::ToDate(src) } else { ScalarFn::ToTimestamp(src) };
-            return Ok(functions::call_scalar(f, &[Val::Bytes(b.clone())])?.bytes().cloned().unwrap_or_default());
+            let f = if *to == CqlType::Date {
+                ScalarFn::ToDate(src)
+            } else {
+                ScalarFn::ToTimestamp(src)
+            };
+            return Ok(functions::call_scalar(f, &[Val::Bytes(b.clone())])?
+                .bytes()
+                .cloned()
+                .unwrap_or_default());
         }
         _ => return Ok(b.clone()),
     };
@@ -398,7 +464,9 @@ pub fn as_f64(v: &CqlValue) -> Option<f64> {
         CqlValue::Float(x) => f64::from(*x),
         CqlValue::Double(x) => *x,
         CqlValue::Varint(x) => x.to_string().parse().ok()?,
-        CqlValue::Decimal { unscaled, scale } => unscaled.to_string().parse::<f64>().ok()? / 10f64.powi(*scale),
+        CqlValue::Decimal { unscaled, scale } => {
+            unscaled.to_string().parse::<f64>().ok()? / 10f64.powi(*scale)
+        }
         _ => return None,
     })
 }
@@ -424,9 +492,15 @@ fn from_f64(f: f64, t: &CqlType, orig: &CqlValue) -> Result<CqlValue, RequestErr
         CqlType::Tinyint => CqlValue::Tinyint(i as i8),
         CqlType::Float => CqlValue::Float(f as f32),
         CqlType::Double => CqlValue::Double(f),
-        CqlType::Varint => return Err(RequestError::invalid("CAST to varint is not supported by Helenus yet")),
+        CqlType::Varint => {
+            return Err(RequestError::invalid(
+                "CAST to varint is not supported by Helenus yet",
+            ))
+        }
         CqlType::Decimal => {
-            return Err(RequestError::invalid("CAST to decimal is not supported by Helenus yet"))
+            return Err(RequestError::invalid(
+                "CAST to decimal is not supported by Helenus yet",
+            ))
         }
         _ => return Err(RequestError::invalid("unsupported cast")),
     })
@@ -462,7 +536,9 @@ impl SelectionPlan {
             .iter()
             .map(|s| match s {
                 Sel::CountAll | Sel::Agg(AggKind::Count, ..) => AggState::Count(0),
-                Sel::Agg(AggKind::Sum | AggKind::Avg, _, t) if matches!(t, CqlType::Float | CqlType::Double | CqlType::Decimal) => {
+                Sel::Agg(AggKind::Sum | AggKind::Avg, _, t)
+                    if matches!(t, CqlType::Float | CqlType::Double | CqlType::Decimal) =>
+                {
                     AggState::SumFloat(0.0, 0)
                 }
                 Sel::Agg(AggKind::Sum | AggKind::Avg, ..) => AggState::SumInt(0, 0),
@@ -472,7 +548,12 @@ impl SelectionPlan {
     }
 
     /// Folds one row into the aggregate states.
-    pub fn accumulate(&self, states: &mut [AggState], row: &RowView, first: bool) -> Result<(), RequestError> {
+    pub fn accumulate(
+        &self,
+        states: &mut [AggState],
+        row: &RowView,
+        first: bool,
+    ) -> Result<(), RequestError> {
         for (s, st) in self.sels.iter().zip(states.iter_mut()) {
             match (s, st) {
                 (Sel::CountAll, AggState::Count(n)) => *n += 1,
@@ -481,13 +562,20 @@ impl SelectionPlan {
                         *n += 1
                     }
                 }
-                (Sel::Agg(kind @ (AggKind::Min | AggKind::Max), inner, t), AggState::Best(best)) => {
+                (
+                    Sel::Agg(kind @ (AggKind::Min | AggKind::Max), inner, t),
+                    AggState::Best(best),
+                ) => {
                     if let Some(v) = inner.eval(row)? {
                         let better = match best {
                             None => true,
                             Some(b) => {
                                 let o = values::compare(t, &v, b);
-                                if *kind == AggKind::Min { o.is_lt() } else { o.is_gt() }
+                                if *kind == AggKind::Min {
+                                    o.is_lt()
+                                } else {
+                                    o.is_gt()
+                                }
                             }
                         };
                         if better {
@@ -497,14 +585,16 @@ impl SelectionPlan {
                 }
                 (Sel::Agg(_, inner, t), AggState::SumInt(sum, n)) => {
                     if let Some(v) = inner.eval(row)? {
-                        let v = values::deserialize(&v, t).map_err(|e| RequestError::invalid(e.to_string()))?;
+                        let v = values::deserialize(&v, t)
+                            .map_err(|e| RequestError::invalid(e.to_string()))?;
                         *sum += as_i128(&v).unwrap_or(0);
                         *n += 1;
                     }
                 }
                 (Sel::Agg(_, inner, t), AggState::SumFloat(sum, n)) => {
                     if let Some(v) = inner.eval(row)? {
-                        let v = values::deserialize(&v, t).map_err(|e| RequestError::invalid(e.to_string()))?;
+                        let v = values::deserialize(&v, t)
+                            .map_err(|e| RequestError::invalid(e.to_string()))?;
                         *sum += as_f64(&v).unwrap_or(0.0);
                         *n += 1;
                     }
@@ -530,21 +620,35 @@ impl SelectionPlan {
                 AggState::Count(n) => Some(Bytes::copy_from_slice(&n.to_be_bytes())),
                 AggState::Best(b) => b,
                 AggState::SumInt(sum, n) => {
-                    let v = if matches!(s, Sel::Agg(AggKind::Avg, ..)) && n > 0 { sum / n as i128 } else { sum };
+                    let v = if matches!(s, Sel::Agg(AggKind::Avg, ..)) && n > 0 {
+                        sum / n as i128
+                    } else {
+                        sum
+                    };
                     if *t == CqlType::Varint {
                         Some(varint_bytes(v))
                     } else {
                         let cv = from_f64(v as f64, t, &CqlValue::Bigint(v as i64))?;
-                        Some(values::try_serialize(&cv, t).map_err(|e| RequestError::invalid(e.to_string()))?)
+                        Some(
+                            values::try_serialize(&cv, t)
+                                .map_err(|e| RequestError::invalid(e.to_string()))?,
+                        )
                     }
                 }
                 AggState::SumFloat(sum, n) => {
-                    let v = if matches!(s, Sel::Agg(AggKind::Avg, ..)) && n > 0 { sum / n as f64 } else { sum };
+                    let v = if matches!(s, Sel::Agg(AggKind::Avg, ..)) && n > 0 {
+                        sum / n as f64
+                    } else {
+                        sum
+                    };
                     let cv = match t {
                         CqlType::Float => CqlValue::Float(v as f32),
                         _ => CqlValue::Double(v),
                     };
-                    Some(values::try_serialize(&cv, t).map_err(|e| RequestError::invalid(e.to_string()))?)
+                    Some(
+                        values::try_serialize(&cv, t)
+                            .map_err(|e| RequestError::invalid(e.to_string()))?,
+                    )
                 }
             };
             out.push(v);

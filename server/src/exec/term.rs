@@ -48,7 +48,9 @@ pub struct Markers {
 
 impl Markers {
     pub fn with_count(n: usize) -> Self {
-        Markers { specs: vec![None; n] }
+        Markers {
+            specs: vec![None; n],
+        }
     }
 
     /// Records what marker `m` is bound to; a named marker keeps its own name.
@@ -77,11 +79,22 @@ pub enum Expr {
     /// A serialized constant; `None` is null.
     Const(Option<Bytes>),
     /// The value at this position, validated against `typ`.
-    Marker { index: usize, typ: CqlType, receiver: String },
+    Marker {
+        index: usize,
+        typ: CqlType,
+        receiver: String,
+    },
     /// A collection, tuple or UDT literal with non-constant parts, serialized per request.
-    Composite { typ: CqlType, kind: CompositeKind, items: Vec<Expr> },
+    Composite {
+        typ: CqlType,
+        kind: CompositeKind,
+        items: Vec<Expr>,
+    },
     /// A function evaluated per request (`now()` must differ per call).
-    Call { func: functions::ScalarFn, args: Vec<Expr> },
+    Call {
+        func: functions::ScalarFn,
+        args: Vec<Expr>,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -100,7 +113,11 @@ impl Expr {
         match self {
             Expr::Const(Some(b)) => Ok(Val::Bytes(b.clone())),
             Expr::Const(None) => Ok(Val::Null),
-            Expr::Marker { index, typ, receiver } => {
+            Expr::Marker {
+                index,
+                typ,
+                receiver,
+            } => {
                 let v = ctx.values.get(*index).ok_or_else(|| {
                     RequestError::invalid(format!(
                         "There were {} markers(?) in CQL but {} bound variables",
@@ -117,7 +134,11 @@ impl Expr {
                 }
                 Ok(v.clone())
             }
-            Expr::Composite { kind, items, typ: _ } => {
+            Expr::Composite {
+                kind,
+                items,
+                typ: _,
+            } => {
                 let mut out = BytesMut::new();
                 let mut parts = Vec::with_capacity(items.len());
                 for it in items {
@@ -137,7 +158,11 @@ impl Expr {
                     }
                 }
                 if *kind != CompositeKind::Fields {
-                    let n = if *kind == CompositeKind::Map { parts.len() / 2 } else { parts.len() };
+                    let n = if *kind == CompositeKind::Map {
+                        parts.len() / 2
+                    } else {
+                        parts.len()
+                    };
                     out.put_i32(n as i32);
                 }
                 for p in parts {
@@ -206,7 +231,10 @@ pub fn compile(
             for (a, t) in args.iter().zip(arg_types.iter()) {
                 compiled.push(compile(a, t, receiver, markers, None)?);
             }
-            let e = Expr::Call { func, args: compiled };
+            let e = Expr::Call {
+                func,
+                args: compiled,
+            };
             Ok(e)
         }
         Term::List(items) | Term::Set(items) => {
@@ -312,7 +340,9 @@ fn composite(typ: &CqlType, kind: CompositeKind, items: Vec<Expr>) -> Result<Exp
         // Sets and maps must be sorted and deduplicated by their element order; the
         // values module normalises through a decode/encode round trip.
         let b = match v {
-            Val::Bytes(b) => Some(values::normalize(&b, typ).map_err(|e| RequestError::invalid(e.to_string()))?),
+            Val::Bytes(b) => {
+                Some(values::normalize(&b, typ).map_err(|e| RequestError::invalid(e.to_string()))?)
+            }
             _ => None,
         };
         return Ok(Expr::Const(b));

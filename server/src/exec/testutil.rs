@@ -17,7 +17,12 @@ pub fn table(cols: &[(&str, CqlType, ColumnKind)]) -> TableRef {
         columns: cols
             .iter()
             .enumerate()
-            .map(|(i, (n, t, k))| ColumnDef { name: (*n).into(), typ: t.clone(), kind: *k, id: i as u32 })
+            .map(|(i, (n, t, k))| ColumnDef {
+                name: (*n).into(),
+                typ: t.clone(),
+                kind: *k,
+                id: i as u32,
+            })
             .collect(),
         partition_key: vec![],
         clustering: vec![],
@@ -31,7 +36,9 @@ pub fn table(cols: &[(&str, CqlType, ColumnKind)]) -> TableRef {
     def.normalize();
     let ks = KeyspaceDef {
         name: "ks".into(),
-        replication: Replication::Simple { replication_factor: "1".into() },
+        replication: Replication::Simple {
+            replication_factor: "1".into(),
+        },
         durable_writes: true,
         tables: Default::default(),
         views: Default::default(),

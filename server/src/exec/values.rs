@@ -79,7 +79,12 @@ fn cmp_values(typ: &CqlType, a: &CqlValue, b: &CqlValue) -> Ordering {
 }
 
 /// Appends one clustering component in byte-comparable form.
-pub fn encode_clustering(out: &mut BytesMut, typ: &CqlType, value: &[u8], desc: bool) -> Result<(), TypeError> {
+pub fn encode_clustering(
+    out: &mut BytesMut,
+    typ: &CqlType,
+    value: &[u8],
+    desc: bool,
+) -> Result<(), TypeError> {
     let mut buf = Vec::with_capacity(value.len() + 4);
     types::encode_key_component(typ, value, desc, &mut buf)?;
     out.extend_from_slice(&buf);

@@ -51,14 +51,24 @@ impl ColumnSource for Source<'_> {
         self.table
     }
     fn all(&self) -> Vec<(usize, String, CqlType)> {
-        self.cols.iter().enumerate().map(|(i, c)| (i, c.0.clone(), c.1.clone())).collect()
+        self.cols
+            .iter()
+            .enumerate()
+            .map(|(i, c)| (i, c.0.clone(), c.1.clone()))
+            .collect()
     }
     fn partition_key_types(&self) -> Vec<CqlType> {
         Vec::new()
     }
 }
 
-pub fn compile(schema: &Schema, identity: &NodeIdentity, ks: &str, s: &ast::Select, m: &mut Markers) -> Result<VirtualPlan, RequestError> {
+pub fn compile(
+    schema: &Schema,
+    identity: &NodeIdentity,
+    ks: &str,
+    s: &ast::Select,
+    m: &mut Markers,
+) -> Result<VirtualPlan, RequestError> {
     let vt = system::virtual_rows(ks, &s.table.name, schema, identity)
         .ok_or_else(|| RequestError::invalid(format!("unconfigured table {}", s.table.name)))?;
     let src = Source {
@@ -75,23 +85,36 @@ pub fn compile(schema: &Schema, identity: &NodeIdentity, ks: &str, s: &ast::Sele
     for r in &s.where_clause {
         let (column, op, vals) = match r {
             Relation::Simple { column, op, value } => {
-                let (i, t, _) = src
-                    .find(column)
-                    .ok_or_else(|| RequestError::invalid(format!("Undefined column name {column}")))?;
-                (i, *op, KeyValues::Eq(term::compile(value, &t, column, m, None)?))
+                let (i, t, _) = src.find(column).ok_or_else(|| {
+                    RequestError::invalid(format!("Undefined column name {column}"))
+                })?;
+                (
+                    i,
+                    *op,
+                    KeyValues::Eq(term::compile(value, &t, column, m, None)?),
+                )
             }
             Relation::In { column, values } => {
-                let (i, t, _) = src
-                    .find(column)
-                    .ok_or_else(|| RequestError::invalid(format!("Undefined column name {column}")))?;
+                let (i, t, _) = src.find(column).ok_or_else(|| {
+                    RequestError::invalid(format!("Undefined column name {column}"))
+                })?;
                 let kv = match values {
                     InValues::List(items) => KeyValues::In(
-                        items.iter().map(|v| term::compile(v, &t, column, m, None)).collect::<Result<_, _>>()?,
+                        items
+                            .iter()
+                            .map(|v| term::compile(v, &t, column, m, None))
+                            .collect::<Result<_, _>>()?,
                     ),
                     InValues::Marker(mk) => {
                         let lt = CqlType::List(Box::new(t.clone()));
                         KeyValues::InMarker(
-                            term::compile(&ast::Term::BindMarker(mk.clone()), &lt, &format!("in({column})"), m, None)?,
+                            term::compile(
+                                &ast::Term::BindMarker(mk.clone()),
+                                &lt,
+                                &format!("in({column})"),
+                                m,
+                                None,
+                            )?,
                             t.clone(),
                         )
                     }
@@ -104,7 +127,11 @@ pub fn compile(schema: &Schema, identity: &NodeIdentity, ks: &str, s: &ast::Sele
                 ))
             }
         };
-        let typ = src.cols.get(column).map(|c| c.1.clone()).unwrap_or(CqlType::Blob);
+        let typ = src
+            .cols
+            .get(column)
+            .map(|c| c.1.clone())
+            .unwrap_or(CqlType::Blob);
         filters.push((column, op, vals, typ));
     }
     let limit = s
@@ -123,7 +150,13 @@ pub fn compile(schema: &Schema, identity: &NodeIdentity, ks: &str, s: &ast::Sele
 }
 
 impl VirtualPlan {
-    pub fn execute(&self, schema: &Schema, identity: &NodeIdentity, ctx: &EvalCtx<'_>, opts: &ReadOpts<'_>) -> Result<Page, RequestError> {
+    pub fn execute(
+        &self,
+        schema: &Schema,
+        identity: &NodeIdentity,
+        ctx: &EvalCtx<'_>,
+        opts: &ReadOpts<'_>,
+    ) -> Result<Page, RequestError> {
         let vt = system::virtual_rows(&self.keyspace, &self.table, schema, identity)
             .ok_or_else(|| RequestError::invalid(format!("unconfigured table {}", self.table)))?;
         let types: Vec<CqlType> = vt.columns.iter().map(|c| c.typ.clone()).collect();
@@ -152,8 +185,15 @@ impl VirtualPlan {
             }
             _ => (0, limit),
         };
-        let page = if self.selection.aggregate { usize::MAX } else { opts.page_size.unwrap_or(usize::MAX) };
-        let mut states = self.selection.aggregate.then(|| self.selection.new_states());
+        let page = if self.selection.aggregate {
+            usize::MAX
+        } else {
+            opts.page_size.unwrap_or(usize::MAX)
+        };
+        let mut states = self
+            .selection
+            .aggregate
+            .then(|| self.selection.new_states());
         let mut out = Vec::new();
         let mut matched = 0usize;
         let mut next_offset = None;
@@ -171,7 +211,10 @@ impl VirtualPlan {
                     .collect(),
                 token: 0,
             };
-            if !wanted.iter().all(|(col, op, vals)| matches(&view, *col, *op, vals, types.get(*col))) {
+            if !wanted
+                .iter()
+                .all(|(col, op, vals)| matches(&view, *col, *op, vals, types.get(*col)))
+            {
                 continue;
             }
             matched += 1;
@@ -199,7 +242,10 @@ impl VirtualPlan {
             let _ = idx;
         }
         if let Some(st) = states {
-            return Ok(Page { rows: vec![self.selection.finish(st)?], paging_state: None });
+            return Ok(Page {
+                rows: vec![self.selection.finish(st)?],
+                paging_state: None,
+            });
         }
         let paging_state = next_offset.map(|off| {
             PagingState {
@@ -213,11 +259,20 @@ impl VirtualPlan {
             }
             .encode()
         });
-        Ok(Page { rows: out, paging_state })
+        Ok(Page {
+            rows: out,
+            paging_state,
+        })
     }
 }
 
-fn matches(view: &RowView, col: usize, op: Operator, vals: &[Bytes], typ: Option<&CqlType>) -> bool {
+fn matches(
+    view: &RowView,
+    col: usize,
+    op: Operator,
+    vals: &[Bytes],
+    typ: Option<&CqlType>,
+) -> bool {
     let (Some(v), Some(t)) = (view.cells.get(col).and_then(|c| c.value.as_ref()), typ) else {
         return false;
     };

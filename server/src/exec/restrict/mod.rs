@@ -3,15 +3,19 @@
 //!
 //! Compiling checks Cassandra's rules and gives its messages; evaluating turns the
 //! compiled restrictions plus bound values into partition keys and byte-comparable
-//! clustering slices for storage.
+//! clustering slices for storage. This file compiles; [`eval`] evaluates.
 
-use bytes::{Bytes, BytesMut};
+mod eval;
+
+pub use eval::{
+    cartesian, clustering_prefixes, clustering_slices, encode_prefix, eval_values, partition_keys,
+    split_list,
+};
+
 use cql::parser::ast::{InValues, Operator, Relation, Term};
 use cql::types::CqlType;
-use storage::ClusteringBound;
 
-use super::term::{self, EvalCtx, Expr, Markers, Val};
-use super::values;
+use super::term::{self, Expr, Markers};
 use super::TableRef;
 use crate::error::RequestError;
 use crate::schema::ColumnKind;
@@ -82,7 +86,10 @@ impl Restrictions {
     }
 }
 
-fn col_spec<'t>(t: &'t TableRef, name: &str) -> Result<(usize, &'t crate::schema::ColumnDef), RequestError> {
+fn col_spec<'t>(
+    t: &'t TableRef,
+    name: &str,
+) -> Result<(usize, &'t crate::schema::ColumnDef), RequestError> {
     t.def
         .columns
         .iter()
@@ -91,7 +98,13 @@ fn col_spec<'t>(t: &'t TableRef, name: &str) -> Result<(usize, &'t crate::schema
         .ok_or_else(|| RequestError::invalid(format!("Undefined column name {name}")))
 }
 
-fn compile_in(values: &InValues, typ: &CqlType, name: &str, m: &mut Markers, pk: Option<u16>) -> Result<KeyValues, RequestError> {
+fn compile_in(
+    values: &InValues,
+    typ: &CqlType,
+    name: &str,
+    m: &mut Markers,
+    pk: Option<u16>,
+) -> Result<KeyValues, RequestError> {
     match values {
         InValues::List(items) => Ok(KeyValues::In(
             items
@@ -101,7 +114,13 @@ fn compile_in(values: &InValues, typ: &CqlType, name: &str, m: &mut Markers, pk:
         )),
         InValues::Marker(mk) => {
             let lt = CqlType::List(Box::new(typ.clone()));
-            let e = term::compile(&Term::BindMarker(mk.clone()), &lt, &format!("in({name})"), m, None)?;
+            let e = term::compile(
+                &Term::BindMarker(mk.clone()),
+                &lt,
+                &format!("in({name})"),
+                m,
+                None,
+            )?;
             Ok(KeyValues::InMarker(e, typ.clone()))
         }
     }
@@ -152,7 +171,11 @@ pub fn compile(
                     }
                     let et = contains_type(&c.typ, *op, column)?;
                     let e = term::compile(value, &et, column, m, None)?;
-                    r.filters.push(Filter { column: idx, op: *op, values: KeyValues::Eq(e) });
+                    r.filters.push(Filter {
+                        column: idx,
+                        op: *op,
+                        values: KeyValues::Eq(e),
+                    });
                     r.needs_filtering = true;
                     continue;
                 }
@@ -165,7 +188,11 @@ pub fn compile(
                                     "Only EQ and IN relation are supported on the partition key (unless you use the token() function)",
                                 ));
                             }
-                            r.filters.push(Filter { column: idx, op: *op, values: KeyValues::Eq(e) });
+                            r.filters.push(Filter {
+                                column: idx,
+                                op: *op,
+                                values: KeyValues::Eq(e),
+                            });
                             r.needs_filtering = true;
                             continue;
                         }
@@ -201,7 +228,11 @@ pub fn compile(
                                 }
                             };
                             let lower = matches!(op, Operator::Gt | Operator::Gte);
-                            let slot = if lower { &mut slice.start } else { &mut slice.end };
+                            let slot = if lower {
+                                &mut slice.start
+                            } else {
+                                &mut slice.end
+                            };
                             if slot.is_some() {
                                 return Err(RequestError::invalid(format!(
                                     "More than one restriction was found for the {} bound on {column}",
@@ -214,13 +245,17 @@ pub fn compile(
                     }
                     ColumnKind::Regular | ColumnKind::Static => {
                         if !for_select {
-                            return Err(RequestError::invalid(format!(
-                                "Non PRIMARY KEY columns found in where clause: {column} "
-                            )
-                            .trim_end()
-                            .to_string()));
+                            return Err(RequestError::invalid(
+                                format!("Non PRIMARY KEY columns found in where clause: {column} ")
+                                    .trim_end()
+                                    .to_string(),
+                            ));
                         }
-                        r.filters.push(Filter { column: idx, op: *op, values: KeyValues::Eq(e) });
+                        r.filters.push(Filter {
+                            column: idx,
+                            op: *op,
+                            values: KeyValues::Eq(e),
+                        });
                         r.needs_filtering = true;
                     }
                 }
@@ -249,7 +284,11 @@ pub fn compile(
                             )));
                         }
                         let v = compile_in(values, &c.typ, column, m, None)?;
-                        r.filters.push(Filter { column: idx, op: Operator::Eq, values: v });
+                        r.filters.push(Filter {
+                            column: idx,
+                            op: Operator::Eq,
+                            values: v,
+                        });
                         r.needs_filtering = true;
                     }
                 }
@@ -260,8 +299,16 @@ pub fn compile(
                         "The token function cannot be used in WHERE clauses for UPDATE and DELETE statements",
                     ));
                 }
-                let expected: Vec<&str> = t.def.partition_key_columns().map(|c| c.name.as_str()).collect();
-                if columns.iter().map(String::as_str).ne(expected.iter().copied()) {
+                let expected: Vec<&str> = t
+                    .def
+                    .partition_key_columns()
+                    .map(|c| c.name.as_str())
+                    .collect();
+                if columns
+                    .iter()
+                    .map(String::as_str)
+                    .ne(expected.iter().copied())
+                {
                     return Err(RequestError::invalid(format!(
                         "The token() function must be applied to all partition key components or none of them"
                     )));
@@ -337,7 +384,11 @@ pub fn compile(
     if some_pk && r.token.is_some() {
         return Err(RequestError::invalid(
             "Columns \"".to_string()
-                + &t.def.partition_key_columns().map(|c| c.name.as_str()).collect::<Vec<_>>().join(", ")
+                + &t.def
+                    .partition_key_columns()
+                    .map(|c| c.name.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
                 + "\" cannot be restricted by both a normal relation and a token relation",
         ));
     }
@@ -376,23 +427,53 @@ pub fn compile(
                 Some((_, v, slice)) => {
                     // Not part of the prefix: filtered after the read.
                     if !for_select {
-                        let name = t.def.clustering_columns().nth(pos).map(|c| c.name.clone()).unwrap_or_default();
-                        let prev = t.def.clustering_columns().nth(pos.saturating_sub(1)).map(|c| c.name.clone()).unwrap_or_default();
+                        let name = t
+                            .def
+                            .clustering_columns()
+                            .nth(pos)
+                            .map(|c| c.name.clone())
+                            .unwrap_or_default();
+                        let prev = t
+                            .def
+                            .clustering_columns()
+                            .nth(pos.saturating_sub(1))
+                            .map(|c| c.name.clone())
+                            .unwrap_or_default();
                         return Err(RequestError::invalid(format!(
                             "PRIMARY KEY column \"{name}\" cannot be restricted as preceding column \"{prev}\" is not restricted"
                         )));
                     }
                     let idx = t.def.clustering.get(pos).copied().unwrap_or(0);
                     match slice {
-                        None => r.filters.push(Filter { column: idx, op: Operator::Eq, values: v }),
+                        None => r.filters.push(Filter {
+                            column: idx,
+                            op: Operator::Eq,
+                            values: v,
+                        }),
                         Some(s) => {
                             if let Some(se) = s.start {
-                                let op = if se.inclusive { Operator::Gte } else { Operator::Gt };
-                                r.filters.push(Filter { column: idx, op, values: KeyValues::Eq(first_expr(se.values)) });
+                                let op = if se.inclusive {
+                                    Operator::Gte
+                                } else {
+                                    Operator::Gt
+                                };
+                                r.filters.push(Filter {
+                                    column: idx,
+                                    op,
+                                    values: KeyValues::Eq(first_expr(se.values)),
+                                });
                             }
                             if let Some(se) = s.end {
-                                let op = if se.inclusive { Operator::Lte } else { Operator::Lt };
-                                r.filters.push(Filter { column: idx, op, values: KeyValues::Eq(first_expr(se.values)) });
+                                let op = if se.inclusive {
+                                    Operator::Lte
+                                } else {
+                                    Operator::Lt
+                                };
+                                r.filters.push(Filter {
+                                    column: idx,
+                                    op,
+                                    values: KeyValues::Eq(first_expr(se.values)),
+                                });
                             }
                         }
                     }
@@ -428,7 +509,13 @@ fn columns_first(t: &TableRef, columns: &[String]) -> Result<usize, RequestError
     }
 }
 
-fn compile_multi(t: &TableRef, rel: &Relation, m: &mut Markers, r: &mut Restrictions, allow_slice: bool) -> Result<(), RequestError> {
+fn compile_multi(
+    t: &TableRef,
+    rel: &Relation,
+    m: &mut Markers,
+    r: &mut Restrictions,
+    allow_slice: bool,
+) -> Result<(), RequestError> {
     let ck: Vec<&crate::schema::ColumnDef> = t.def.clustering_columns().collect();
     let tuple_exprs = |term: &Term, n: usize, m: &mut Markers| -> Result<Vec<Expr>, RequestError> {
         match term {
@@ -463,7 +550,10 @@ fn compile_multi(t: &TableRef, rel: &Relation, m: &mut Markers, r: &mut Restrict
                     if !allow_slice {
                         return Err(RequestError::invalid("Slice restrictions are not supported on the clustering columns in UPDATE statements"));
                     }
-                    let end = SliceEnd { values: exprs, inclusive: matches!(op, Operator::Gte | Operator::Lte) };
+                    let end = SliceEnd {
+                        values: exprs,
+                        inclusive: matches!(op, Operator::Gte | Operator::Lte),
+                    };
                     let s = r.ck_slice.get_or_insert_with(Slice::default);
                     if matches!(op, Operator::Gt | Operator::Gte) {
                         s.start = Some(end);
@@ -471,7 +561,12 @@ fn compile_multi(t: &TableRef, rel: &Relation, m: &mut Markers, r: &mut Restrict
                         s.end = Some(end);
                     }
                 }
-                _ => return Err(RequestError::invalid(format!("Unsupported \"{}\" relation", op_str(*op)))),
+                _ => {
+                    return Err(RequestError::invalid(format!(
+                        "Unsupported \"{}\" relation",
+                        op_str(*op)
+                    )))
+                }
             }
         }
         Relation::MultiColumnIn { columns, values } => match values {
@@ -506,7 +601,9 @@ fn set_once(slot: &mut Option<KeyValues>, v: KeyValues, column: &str) -> Result<
 
 fn contains_type(typ: &CqlType, op: Operator, column: &str) -> Result<CqlType, RequestError> {
     match (typ.unfrozen(), op) {
-        (CqlType::List(e), Operator::Contains) | (CqlType::Set(e), Operator::Contains) => Ok((**e).clone()),
+        (CqlType::List(e), Operator::Contains) | (CqlType::Set(e), Operator::Contains) => {
+            Ok((**e).clone())
+        }
         (CqlType::Map(_, v), Operator::Contains) => Ok((**v).clone()),
         (CqlType::Map(k, _), Operator::ContainsKey) => Ok((**k).clone()),
         _ => Err(RequestError::invalid(format!(
@@ -528,228 +625,4 @@ pub fn op_str(op: Operator) -> &'static str {
         Operator::ContainsKey => "CONTAINS KEY",
         Operator::Like => "LIKE",
     }
-}
-
-/// Evaluates key values to serialized values; null and unset are rejected with
-/// Cassandra's messages.
-pub fn eval_values(v: &KeyValues, ctx: &EvalCtx<'_>, column: &str) -> Result<Vec<Bytes>, RequestError> {
-    let one = |e: &Expr| -> Result<Bytes, RequestError> {
-        match e.eval(ctx)? {
-            Val::Bytes(b) => Ok(b),
-            Val::Null => Err(RequestError::invalid(format!(
-                "Invalid null value in condition for column {column}"
-            ))),
-            Val::Unset => Err(RequestError::invalid(format!(
-                "Invalid unset value for column {column}"
-            ))),
-        }
-    };
-    match v {
-        KeyValues::Eq(e) => Ok(vec![one(e)?]),
-        KeyValues::In(es) => {
-            let mut out = Vec::with_capacity(es.len());
-            for e in es {
-                out.push(one(e)?);
-            }
-            Ok(out)
-        }
-        KeyValues::InMarker(e, elem) => {
-            let list = match e.eval(ctx)? {
-                Val::Bytes(b) => b,
-                Val::Null => {
-                    return Err(RequestError::invalid(format!(
-                        "Invalid null value for IN restriction on {column}"
-                    )))
-                }
-                Val::Unset => {
-                    return Err(RequestError::invalid(format!(
-                        "Invalid unset value for column {column}"
-                    )))
-                }
-            };
-            split_list(&list, elem)
-        }
-    }
-}
-
-/// Splits a serialized `list<elem>` into its serialized elements.
-pub fn split_list(list: &Bytes, _elem: &CqlType) -> Result<Vec<Bytes>, RequestError> {
-    let bad = || RequestError::invalid("Invalid list value for an IN restriction");
-    let n = list.get(0..4).ok_or_else(bad)?;
-    let n = i32::from_be_bytes([n[0], n[1], n[2], n[3]]);
-    if n < 0 {
-        return Err(bad());
-    }
-    let mut pos = 4usize;
-    let mut out = Vec::with_capacity((n as usize).min(1024));
-    for _ in 0..n {
-        let l = list.get(pos..pos + 4).ok_or_else(bad)?;
-        let l = i32::from_be_bytes([l[0], l[1], l[2], l[3]]);
-        pos += 4;
-        if l < 0 {
-            return Err(bad());
-        }
-        let end = pos + l as usize;
-        if end > list.len() {
-            return Err(bad());
-        }
-        out.push(list.slice(pos..end));
-        pos = end;
-    }
-    Ok(out)
-}
-
-/// Cartesian product of per-column value lists (IN on several columns).
-pub fn cartesian(cols: Vec<Vec<Bytes>>) -> Vec<Vec<Bytes>> {
-    let mut out: Vec<Vec<Bytes>> = vec![Vec::with_capacity(cols.len())];
-    for vals in cols {
-        let mut next = Vec::with_capacity(out.len() * vals.len());
-        for prefix in &out {
-            for v in &vals {
-                let mut p = prefix.clone();
-                p.push(v.clone());
-                next.push(p);
-            }
-        }
-        out = next;
-    }
-    out
-}
-
-/// The partition keys the restrictions select, deduplicated, with their tokens, in
-/// the order Cassandra returns them (by the key's natural order).
-pub fn partition_keys(t: &TableRef, r: &Restrictions, ctx: &EvalCtx<'_>) -> Result<Vec<(i64, Bytes)>, RequestError> {
-    let mut cols = Vec::with_capacity(r.pk.len());
-    for (c, v) in t.def.partition_key_columns().zip(r.pk.iter()) {
-        let v = v.as_ref().ok_or_else(|| {
-            RequestError::invalid(format!("Some partition key parts are missing: {}", c.name))
-        })?;
-        let mut vals = eval_values(v, ctx, &c.name)?;
-        vals.sort_by(|a, b| values::compare(&c.typ, a, b));
-        vals.dedup();
-        cols.push(vals);
-    }
-    let mut keys = Vec::new();
-    for comps in cartesian(cols) {
-        let key = values::partition_key(&comps);
-        if key.len() > u16::MAX as usize {
-            return Err(RequestError::invalid(format!(
-                "Key length of {} is longer than maximum of {}",
-                key.len(),
-                u16::MAX
-            )));
-        }
-        keys.push((crate::coordinator::Coordinator::token(&key), key));
-    }
-    Ok(keys)
-}
-
-/// Encodes a clustering prefix (serialized values, one per leading clustering column).
-pub fn encode_prefix(t: &TableRef, vals: &[Bytes]) -> Result<Bytes, RequestError> {
-    let mut out = BytesMut::new();
-    for (v, (typ, desc)) in vals.iter().zip(t.ck_types.iter()) {
-        values::encode_clustering(&mut out, typ, v, *desc).map_err(|e| RequestError::invalid(e.to_string()))?;
-    }
-    Ok(out.freeze())
-}
-
-/// The clustering prefixes selected by the = / IN restrictions, sorted in byte order.
-pub fn clustering_prefixes(t: &TableRef, r: &Restrictions, ctx: &EvalCtx<'_>) -> Result<Vec<Bytes>, RequestError> {
-    let ck: Vec<&crate::schema::ColumnDef> = t.def.clustering_columns().collect();
-    let mut out = Vec::new();
-    if let Some(tuples) = &r.ck_tuples {
-        for tuple in tuples {
-            let mut vals = Vec::with_capacity(tuple.len());
-            for (e, c) in tuple.iter().zip(ck.iter()) {
-                vals.extend(eval_values(&KeyValues::Eq(e.clone()), ctx, &c.name)?);
-            }
-            out.push(encode_prefix(t, &vals)?);
-        }
-    } else {
-        let mut cols = Vec::with_capacity(r.ck_eq.len());
-        for (v, c) in r.ck_eq.iter().zip(ck.iter()) {
-            cols.push(eval_values(v, ctx, &c.name)?);
-        }
-        for vals in cartesian(cols) {
-            out.push(encode_prefix(t, &vals)?);
-        }
-    }
-    out.sort();
-    out.dedup();
-    Ok(out)
-}
-
-/// Byte-order slices for storage: every prefix, narrowed by the slice if any.
-pub fn clustering_slices(t: &TableRef, r: &Restrictions, ctx: &EvalCtx<'_>) -> Result<Vec<(ClusteringBound, ClusteringBound)>, RequestError> {
-    let prefixes = clustering_prefixes(t, r, ctx)?;
-    let Some(slice) = &r.ck_slice else {
-        if !r.has_clustering() {
-            return Ok(Vec::new());
-        }
-        return Ok(prefixes
-            .into_iter()
-            .map(|p| (ClusteringBound::Inclusive(p.clone()), ClusteringBound::Inclusive(p)))
-            .collect());
-    };
-    let first = r.ck_eq.len();
-    let ck: Vec<&crate::schema::ColumnDef> = t.def.clustering_columns().collect();
-    let bound = |end: &SliceEnd, prefix: &Bytes| -> Result<Option<(Bytes, bool, bool)>, RequestError> {
-        let mut vals = Vec::with_capacity(end.values.len());
-        for (i, e) in end.values.iter().enumerate() {
-            let name = ck.get(first + i).map(|c| c.name.as_str()).unwrap_or("");
-            match e.eval(ctx)? {
-                Val::Bytes(b) => vals.push(b),
-                Val::Null => {
-                    return Err(RequestError::invalid(format!(
-                        "Invalid null value in condition for column {name}"
-                    )))
-                }
-                Val::Unset => return Ok(None),
-            }
-        }
-        let desc = t.ck_types.get(first).map(|(_, d)| *d).unwrap_or(false);
-        if vals.len() > 1 && t.ck_types.iter().skip(first).take(vals.len()).any(|(_, d)| *d != desc) {
-            return Err(RequestError::invalid(
-                "Multi-column slices over clustering columns of mixed ASC/DESC order are not supported by Helenus yet",
-            ));
-        }
-        let mut b = BytesMut::from(&prefix[..]);
-        for (v, (typ, d)) in vals.iter().zip(t.ck_types.iter().skip(first)) {
-            values::encode_clustering(&mut b, typ, v, *d).map_err(|e| RequestError::invalid(e.to_string()))?;
-        }
-        Ok(Some((b.freeze(), end.inclusive, desc)))
-    };
-    let mut out = Vec::with_capacity(prefixes.len());
-    for p in prefixes {
-        let lo = match &slice.start {
-            Some(e) => bound(e, &p)?,
-            None => None,
-        };
-        let hi = match &slice.end {
-            Some(e) => bound(e, &p)?,
-            None => None,
-        };
-        let open = |p: &Bytes, is_start: bool| {
-            if p.is_empty() {
-                if is_start { ClusteringBound::Bottom } else { ClusteringBound::Top }
-            } else {
-                ClusteringBound::Inclusive(p.clone())
-            }
-        };
-        let mk = |b: (Bytes, bool, bool)| {
-            if b.1 {
-                ClusteringBound::Inclusive(b.0)
-            } else {
-                ClusteringBound::Exclusive(b.0)
-            }
-        };
-        let desc = t.ck_types.get(first).map(|(_, d)| *d).unwrap_or(false);
-        // On a DESC column the byte order is the reverse of the value order: the lower
-        // value bound is the byte-order end.
-        let (byte_start, byte_end) = if desc { (hi, lo) } else { (lo, hi) };
-        let s = byte_start.map(mk).unwrap_or_else(|| open(&p, true));
-        let e = byte_end.map(mk).unwrap_or_else(|| open(&p, false));
-        out.push((s, e));
-    }
-    Ok(out)
 }
