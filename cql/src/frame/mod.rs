@@ -11,6 +11,9 @@
 //! This module knows nothing about sockets or connection state: the server decides
 //! when a v5 connection switches to segments (after READY / AUTHENTICATE).
 
+// Decoders of untrusted bytes: no unwrap, no panicking index.
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::indexing_slicing))]
+
 pub mod codec;
 pub mod compression;
 pub mod crc;
