@@ -7,7 +7,7 @@
 //! tables, DESCRIBE) and `coordinator` (replica placement and consistency). It never
 //! touches sockets or frames.
 
-use std::net::{IpAddr, SocketAddr};
+use std::net::SocketAddr;
 use std::sync::Arc;
 
 use cql::request::{Batch, Execute, Prepare, Query};
@@ -19,24 +19,8 @@ use crate::error::RequestError;
 use crate::exec::{self, ExecContext, PreparedCache};
 use crate::schema::SchemaManager;
 
-/// Who this node is: what system.local shows and what the ring is built from.
-#[derive(Debug, Clone)]
-pub struct NodeIdentity {
-    pub cluster_name: String,
-    pub host_id: uuid::Uuid,
-    pub tokens: Vec<i64>,
-    pub listen_address: IpAddr,
-    pub broadcast_address: IpAddr,
-    pub rpc_address: IpAddr,
-    pub native_port: u16,
-    pub storage_port: u16,
-    pub data_center: String,
-    pub rack: String,
-    /// "5.0.1"
-    pub release_version: String,
-    /// org.apache.cassandra.dht.Murmur3Partitioner
-    pub partitioner: String,
-}
+/// Who this node is; defined in `system` with the tables that show it.
+pub use crate::system::NodeIdentity;
 
 /// Per-connection state the transport keeps and passes to every request.
 #[derive(Debug, Clone)]

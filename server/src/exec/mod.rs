@@ -103,7 +103,7 @@ impl TableRef {
             .columns
             .iter()
             .enumerate()
-            .map(|(i, c)| (c.id, i))
+            .map(|(i, c)| (c.id.0, i))
             .collect();
         col_ids.sort_unstable();
         TableRef {

@@ -21,7 +21,7 @@ pub fn table(cols: &[(&str, CqlType, ColumnKind)]) -> TableRef {
                 name: (*n).into(),
                 typ: t.clone(),
                 kind: *k,
-                id: i as u32,
+                id: storage::ColumnId(i as u32),
             })
             .collect(),
         partition_key: vec![],

@@ -151,7 +151,7 @@ pub fn compile_insert(
             });
         } else {
             ops.push(ColumnOp {
-                column: ColumnId(c.id),
+                column: c.id,
                 name: c.name.clone(),
                 typ: c.typ.clone(),
                 is_static: c.kind == ColumnKind::Static,
@@ -297,7 +297,7 @@ pub fn compile_update(
             )));
         }
         ops.push(ColumnOp {
-            column: ColumnId(c.id),
+            column: c.id,
             name: c.name.clone(),
             typ: c.typ.clone(),
             is_static: c.kind == ColumnKind::Static,
@@ -383,7 +383,7 @@ pub fn compile_delete(
             },
         };
         ops.push(ColumnOp {
-            column: ColumnId(c.id),
+            column: c.id,
             name: c.name.clone(),
             typ: c.typ.clone(),
             is_static: c.kind == ColumnKind::Static,
