@@ -7,6 +7,7 @@
 //! - [`compression`]: v3/v4 envelope compression (lz4 with a 4-byte length, snappy).
 //! - [`segment`]: v5 "modern framing" (v5 section 2): segments with CRC24 headers and
 //!   CRC32 payload trailers, optionally lz4-compressed, and [`FrameAssembler`].
+//! - [`fuzz`]: fuzz target bodies (arbitrary bytes through every decoder).
 //!
 //! This module knows nothing about sockets or connection state: the server decides
 //! when a v5 connection switches to segments (after READY / AUTHENTICATE).
@@ -17,6 +18,7 @@
 pub mod codec;
 pub mod compression;
 pub mod crc;
+pub mod fuzz;
 pub mod header;
 pub mod segment;
 

@@ -367,6 +367,27 @@ proptest! {
         prop_assert_eq!(round_trip(&req, version), req);
     }
 
+    /// Valid bodies with one byte changed or cut short: deeper than random bytes.
+    #[test]
+    fn mutated_bodies_never_panic(
+        (version, req) in arb_version().prop_flat_map(|v| (Just(v), arb_request(v))),
+        at in any::<prop::sample::Index>(),
+        x in any::<u8>(),
+        cut in any::<bool>(),
+    ) {
+        let mut out = BytesMut::new();
+        req.encode(version, &mut out);
+        if !out.is_empty() {
+            let i = at.index(out.len());
+            if cut {
+                out.truncate(i);
+            } else if let Some(b) = out.get_mut(i) {
+                *b ^= x;
+            }
+        }
+        let _ = Request::decode(version, req.opcode(), out.freeze());
+    }
+
     #[test]
     fn garbage_bodies_never_panic(
         version in arb_version(),

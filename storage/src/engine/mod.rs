@@ -53,6 +53,8 @@ pub struct Engine {
     poisoned: AtomicBool,
     bg: background::Workers,
     weak_self: Mutex<Weak<Engine>>,
+    /// Segment of the last append, to notice segment rolls cheaply.
+    last_segment: AtomicU64,
 }
 
 pub(crate) fn now_seconds() -> i64 {
@@ -120,6 +122,7 @@ impl Engine {
             shutdown: AtomicBool::new(false),
             poisoned: AtomicBool::new(false),
             weak_self: Mutex::new(Weak::new()),
+            last_segment: AtomicU64::new(first_segment),
         });
         *engine.weak_self.lock() = Arc::downgrade(&engine);
         // Replayed data goes to SSTables at once, so the old segments can go.
@@ -258,6 +261,9 @@ impl Engine {
             let pos = self.commitlog.append(m)?;
             (pos, mem.active.apply(m))
         };
+        if self.last_segment.swap(pos.segment, Ordering::Relaxed) != pos.segment {
+            self.check_commitlog_space();
+        }
         let total = self.memtable_total.fetch_add(added, Ordering::Relaxed) + added;
         if total as u64 > self.config.memtable_space {
             self.schedule_biggest_flush();
@@ -284,6 +290,24 @@ impl Engine {
         if let Some(t) = biggest {
             if !t.flush_pending.swap(true, Ordering::AcqRel) {
                 self.bg.submit(background::Job::Flush(t.id));
+            }
+        }
+    }
+
+    /// After a segment roll: if the log is over its space budget, flush the
+    /// tables that pin the oldest segment.
+    fn check_commitlog_space(&self) {
+        let live = self.commitlog.live_segments() as u64;
+        if live.saturating_mul(self.config.commitlog_segment_size)
+            <= self.config.commitlog_total_space
+        {
+            return;
+        }
+        for id in self.commitlog.oldest_segment_tables() {
+            if let Ok(t) = self.table(id) {
+                if !t.flush_pending.swap(true, Ordering::AcqRel) {
+                    self.bg.submit(background::Job::Flush(id));
+                }
             }
         }
     }
