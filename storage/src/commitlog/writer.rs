@@ -114,6 +114,13 @@ impl CommitLog {
     pub fn append(&self, m: &Mutation) -> Result<Position> {
         let mut rec = Vec::with_capacity(64 + m.key.len());
         encode_record(&mut rec, m);
+        if rec.len() > super::record::MAX_RECORD as usize {
+            return Err(Error::InvalidRequest(format!(
+                "mutation of {} bytes exceeds the {} byte commit-log record limit",
+                rec.len(),
+                super::record::MAX_RECORD
+            )));
+        }
         let s = &self.shared;
         let (pos, write_out) = {
             let mut st = s.state.lock();
