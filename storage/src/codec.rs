@@ -75,6 +75,10 @@ impl<'a> Reader<'a> {
     pub fn pos(&self) -> usize {
         self.pos
     }
+    /// Moves back to an offset obtained from `pos`.
+    pub fn rewind(&mut self, pos: usize) {
+        self.pos = pos;
+    }
     pub fn is_empty(&self) -> bool {
         self.pos >= self.buf.len()
     }
@@ -361,7 +365,48 @@ type Body = (
     Vec<Row>,
 );
 
+/// Which rows a decode keeps (by clustering); `None` keeps all.
+pub(crate) type RowFilter<'f> = Option<&'f dyn Fn(&[u8]) -> bool>;
+
+/// Skips a row's fields after its clustering without allocating.
+fn skip_row_rest(r: &mut Reader) -> DResult<()> {
+    get_opt(r, |r| {
+        r.i64()?;
+        get_ttl(r).map(|_| ())
+    })?;
+    get_opt(r, get_deletion)?;
+    let n = r.count(13)?;
+    for _ in 0..n {
+        r.var()?;
+        get_deletion(r)?;
+    }
+    let n = r.count(11)?;
+    for _ in 0..n {
+        r.var()?;
+        get_opt(r, |r| r.bytes_ref().map(|_| ()))?;
+        r.i64()?;
+        match r.u8()? {
+            0 => {
+                r.bytes_ref()?;
+                get_ttl(r)?;
+            }
+            1 => {
+                r.i32()?;
+            }
+            2 => {
+                r.i64()?;
+            }
+            _ => return Err(r.err("bad cell kind")),
+        }
+    }
+    Ok(())
+}
+
 fn get_body(r: &mut Reader) -> DResult<Body> {
+    get_body_filtered(r, None)
+}
+
+fn get_body_filtered(r: &mut Reader, keep: RowFilter) -> DResult<Body> {
     let pd = get_opt(r, get_deletion)?;
     let n = r.count(14)?;
     let mut rts = Vec::with_capacity(n);
@@ -376,6 +421,14 @@ fn get_body(r: &mut Reader) -> DResult<Body> {
     let n = r.count(5)?;
     let mut rows = Vec::with_capacity(n);
     for _ in 0..n {
+        if let Some(keep) = keep {
+            let start = r.pos();
+            if !keep(r.bytes_ref()?) {
+                skip_row_rest(r)?;
+                continue;
+            }
+            r.rewind(start);
+        }
         rows.push(get_row(r)?);
     }
     Ok((pd, rts, static_row, rows))
@@ -428,9 +481,18 @@ pub(crate) fn put_partition(out: &mut Vec<u8>, token: i64, key: &[u8], p: &Parti
 
 /// Decodes a partition encoded by `put_partition`.
 pub(crate) fn get_partition(r: &mut Reader) -> DResult<(i64, Bytes, PartitionData)> {
+    get_partition_filtered(r, None)
+}
+
+/// Decodes a partition keeping only the rows `keep` accepts (the others are
+/// skipped without allocating).
+pub(crate) fn get_partition_filtered(
+    r: &mut Reader,
+    keep: RowFilter,
+) -> DResult<(i64, Bytes, PartitionData)> {
     let token = r.i64()?;
     let key = r.bytes()?;
-    let (partition_deletion, range_tombstones, static_row, rows) = get_body(r)?;
+    let (partition_deletion, range_tombstones, static_row, rows) = get_body_filtered(r, keep)?;
     let mut map = BTreeMap::new();
     for row in rows {
         map.insert(row.clustering.clone(), row);

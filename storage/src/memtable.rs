@@ -59,12 +59,38 @@ impl Memtable {
     }
 
     /// A copy of the partition, if this memtable holds it.
+    #[cfg(test)]
     pub(crate) fn get(&self, token: i64, key: &Bytes) -> Option<PartitionData> {
+        self.get_filtered(token, key, None)
+    }
+
+    /// A copy of the partition with only the rows `keep` accepts.
+    pub(crate) fn get_filtered(
+        &self,
+        token: i64,
+        key: &Bytes,
+        keep: crate::codec::RowFilter,
+    ) -> Option<PartitionData> {
         let k = PartitionKey {
             token,
             key: key.clone(),
         };
-        self.map.get(&k).map(|e| e.value().lock().clone())
+        let entry = self.map.get(&k)?;
+        let p = entry.value().lock();
+        let Some(keep) = keep else {
+            return Some(p.clone());
+        };
+        Some(PartitionData {
+            partition_deletion: p.partition_deletion,
+            range_tombstones: p.range_tombstones.clone(),
+            static_row: p.static_row.clone(),
+            rows: p
+                .rows
+                .iter()
+                .filter(|(c, _)| keep(c))
+                .map(|(c, r)| (c.clone(), r.clone()))
+                .collect(),
+        })
     }
 
     /// True if this memtable holds the partition.

@@ -68,9 +68,13 @@ fn live_row(row: &Row, deletion: Option<DeletionTime>, now: i32) -> Option<Row> 
     })
 }
 
-fn wanted(f: &Filter, c: &Bytes) -> bool {
+pub(crate) fn wanted(f: &Filter, c: &[u8]) -> bool {
     if let Some(after) = f.resume_after {
-        let past = if f.reversed { c < after } else { c > after };
+        let past = if f.reversed {
+            c < &after[..]
+        } else {
+            c > &after[..]
+        };
         if !past {
             return false;
         }

@@ -143,3 +143,17 @@ fn huge_count_is_rejected_before_allocating() {
     b.put_var(u64::MAX / 2);
     assert!(Reader::new(&b).count(1).is_err());
 }
+
+proptest! {
+    #[test]
+    fn filtered_decode_equals_decode_then_filter(m in mutation_s(), pivot in any::<u8>()) {
+        let p = PartitionData::from_mutation(&m);
+        let mut buf = Vec::new();
+        put_partition(&mut buf, m.token, &m.key, &p);
+        let keep = |c: &[u8]| c.first().is_some_and(|b| *b >= pivot);
+        let (_, _, got) = get_partition_filtered(&mut Reader::new(&buf), Some(&keep)).expect("decodes");
+        let mut want = p.clone();
+        want.rows.retain(|c, _| keep(c));
+        prop_assert_eq!(got, want);
+    }
+}

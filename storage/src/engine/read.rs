@@ -19,6 +19,7 @@ pub(crate) fn merged_partition(
     version: &Version,
     token: i64,
     key: &Bytes,
+    keep: crate::codec::RowFilter,
 ) -> Result<Option<PartitionData>> {
     let mut merged: Option<PartitionData> = None;
     let mut add = |p: PartitionData| match merged.as_mut() {
@@ -26,12 +27,12 @@ pub(crate) fn merged_partition(
         None => merged = Some(p),
     };
     for mt in mts {
-        if let Some(p) = mt.get(token, key) {
+        if let Some(p) = mt.get_filtered(token, key, keep) {
             add(p);
         }
     }
     for t in &version.sstables {
-        if let Some(p) = t.get(token, key)? {
+        if let Some(p) = t.get_filtered(token, key, keep)? {
             add(p);
         }
     }
@@ -40,15 +41,20 @@ pub(crate) fn merged_partition(
 
 pub(crate) fn read(table: &Table, cmd: &ReadCommand) -> Result<Option<Partition>> {
     let (mts, version) = table.snapshot();
-    let Some(p) = merged_partition(&mts, &version, cmd.token, &cmd.key)? else {
-        return Ok(None);
-    };
     let filter = Filter {
         slices: &cmd.slices,
         reversed: cmd.reversed,
         row_limit: cmd.row_limit,
         resume_after: cmd.resume_after.as_ref(),
         now: cmd.now_seconds,
+    };
+    // Rows outside the slices are skipped while decoding: a narrow slice of
+    // a wide partition does not materialize the whole partition.
+    let keep_fn = |c: &[u8]| crate::view::wanted(&filter, c);
+    let keep: crate::codec::RowFilter =
+        (!cmd.slices.is_empty() || cmd.resume_after.is_some()).then_some(&keep_fn);
+    let Some(p) = merged_partition(&mts, &version, cmd.token, &cmd.key, keep)? else {
+        return Ok(None);
     };
     Ok(live_view(cmd.token, cmd.key.clone(), &p, &filter))
 }

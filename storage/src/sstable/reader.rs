@@ -200,7 +200,19 @@ impl SsTable {
     }
 
     /// The partition, if this SSTable holds it.
+    #[cfg(test)]
     pub fn get(&self, token: i64, key: &Bytes) -> Result<Option<PartitionData>> {
+        self.get_filtered(token, key, None)
+    }
+
+    /// The partition with only the rows `keep` accepts, if this SSTable
+    /// holds it.
+    pub fn get_filtered(
+        &self,
+        token: i64,
+        key: &Bytes,
+        keep: codec::RowFilter,
+    ) -> Result<Option<PartitionData>> {
         if !self.may_contain(token, key) {
             return Ok(None);
         }
@@ -221,7 +233,7 @@ impl SsTable {
         let pos = usize::try_from(inb).unwrap_or(usize::MAX);
         let mut r = Reader::at(&raw, pos);
         let path = self.desc.path(Component::Data);
-        let (t, k, p) = codec::get_partition(&mut r)
+        let (t, k, p) = codec::get_partition_filtered(&mut r, keep)
             .map_err(|err| Error::corrupt(&path, boff, format!("partition: {}", err.reason)))?;
         if t != token || k != *key {
             return Err(Error::corrupt(
