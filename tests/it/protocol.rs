@@ -174,3 +174,172 @@ fn protocol_streams_are_answered_out_of_order_safely() {
     }
     assert!(seen.iter().all(|s| *s));
 }
+
+/// A v4 session with frame compression: requests compressed by us, responses
+/// decompressed when the server set the compression flag.
+fn compressed_v4_session(name: &str, c: cql::frame::Compression) {
+    let node = NodeProc::start();
+    let mut conn = RawConn::connect(node.addr());
+    assert_eq!(conn.startup(4, Some(name)).opcode, OP_READY);
+    let plain = query_body(
+        4,
+        "SELECT release_version FROM system.local WHERE key = 'local'",
+    );
+    let mut body = bytes::BytesMut::new();
+    c.compress(&plain, &mut body);
+    conn.send(4, 0x01, 21, OP_QUERY, &body);
+    let mut f = conn.read_frame().expect("response");
+    assert_eq!(f.stream, 21);
+    if f.flags & 0x01 != 0 {
+        f.body = c
+            .decompress(&f.body, 16 << 20)
+            .expect("decompress response")
+            .to_vec();
+    }
+    assert_eq!(f.result_kind(), 2, "rows");
+    assert!(
+        f.body.windows(5).any(|w| w == b"5.0.1"),
+        "release_version in the rows"
+    );
+    // Uncompressed frames stay legal after negotiation.
+    let f = conn.request(4, 22, OP_OPTIONS, &[]);
+    assert!(f.flags & 0x01 != 0 || f.opcode == OP_SUPPORTED);
+}
+
+#[test]
+fn protocol_lz4_compressed_v4_frames() {
+    compressed_v4_session("lz4", cql::frame::Compression::Lz4);
+}
+
+#[test]
+fn protocol_snappy_compressed_v4_frames() {
+    compressed_v4_session("snappy", cql::frame::Compression::Snappy);
+}
+
+/// Reads v5 segments until one full envelope is available; returns it.
+fn read_v5_envelope(
+    conn: &mut RawConn,
+    lz4: bool,
+    buf: &mut bytes::BytesMut,
+    env: &mut Vec<u8>,
+) -> RawFrame {
+    use std::io::Read;
+    loop {
+        if env.len() >= 9 {
+            let len = u32::from_be_bytes(env[5..9].try_into().unwrap()) as usize;
+            if env.len() >= 9 + len {
+                let rest = env.split_off(9 + len);
+                let whole = std::mem::replace(env, rest);
+                return RawFrame {
+                    version_byte: whole[0],
+                    flags: whole[1],
+                    stream: i16::from_be_bytes([whole[2], whole[3]]),
+                    opcode: whole[4],
+                    body: whole[9..].to_vec(),
+                };
+            }
+        }
+        match cql::frame::decode_segment(buf, lz4, cql::frame::MAX_SEGMENT_PAYLOAD)
+            .expect("valid segment")
+        {
+            Some(seg) => env.extend_from_slice(&seg.payload),
+            None => {
+                let mut chunk = [0u8; 65536];
+                let n = conn.sock.read(&mut chunk).expect("read");
+                assert!(n > 0, "server closed the v5 connection");
+                buf.extend_from_slice(&chunk[..n]);
+            }
+        }
+    }
+}
+
+fn v5_session(compression: Option<&str>) {
+    let lz4 = compression.is_some();
+    let node = NodeProc::start();
+    let mut conn = RawConn::connect(node.addr());
+    // The handshake is unframed.
+    assert_eq!(conn.request(5, 1, OP_OPTIONS, &[]).opcode, OP_SUPPORTED);
+    let ready = conn.startup(5, compression);
+    assert_eq!((ready.version_byte, ready.opcode), (0x85, OP_READY));
+    // From here on, envelopes travel in segments both ways. Send three queries in one
+    // self-contained segment.
+    let mut payload = Vec::new();
+    for s in 30..33i16 {
+        payload.extend(envelope(
+            5,
+            0,
+            s,
+            OP_QUERY,
+            &query_body(5, "SELECT cluster_name FROM system.local"),
+        ));
+    }
+    let mut out = bytes::BytesMut::new();
+    cql::frame::encode_segments(&payload, lz4, &mut out);
+    conn.send_raw(&out);
+    let (mut buf, mut env) = (bytes::BytesMut::new(), Vec::new());
+    let mut streams = Vec::new();
+    for _ in 0..3 {
+        let f = read_v5_envelope(&mut conn, lz4, &mut buf, &mut env);
+        assert_eq!(f.version_byte, 0x85);
+        assert_eq!(f.result_kind(), 2, "rows");
+        assert!(f.body.windows(12).any(|w| w == b"Test Cluster"));
+        streams.push(f.stream);
+    }
+    streams.sort();
+    assert_eq!(streams, vec![30, 31, 32]);
+    // An envelope larger than one segment (a 200 KiB statement) travels split over
+    // non-self-contained segments and still gets its (error) answer.
+    let long = format!(
+        "SELECT cluster_name FROM system.local WHERE key = '{}'",
+        "x".repeat(200 << 10)
+    );
+    let big = envelope(5, 0, 40, OP_QUERY, &query_body(5, &long));
+    let mut out = bytes::BytesMut::new();
+    cql::frame::encode_segments(&big, lz4, &mut out);
+    conn.send_raw(&out);
+    let f = read_v5_envelope(&mut conn, lz4, &mut buf, &mut env);
+    assert_eq!(f.stream, 40);
+    assert!(f.opcode == OP_RESULT || f.opcode == OP_ERROR);
+}
+
+#[test]
+fn protocol_v5_session_in_segments() {
+    v5_session(None);
+}
+
+#[test]
+fn protocol_v5_session_in_lz4_segments() {
+    v5_session(Some("lz4"));
+}
+
+#[test]
+fn protocol_register_pushes_schema_change_events() {
+    let node = NodeProc::start();
+    let mut listener = RawConn::connect(node.addr());
+    assert_eq!(listener.startup(4, None).opcode, OP_READY);
+    let mut kinds = 1u16.to_be_bytes().to_vec();
+    kinds.extend(string("SCHEMA_CHANGE"));
+    assert_eq!(listener.request(4, 2, OP_REGISTER, &kinds).opcode, OP_READY);
+    // Unknown event kinds are refused.
+    let mut bad = 1u16.to_be_bytes().to_vec();
+    bad.extend(string("WEATHER_CHANGE"));
+    assert_eq!(listener.request(4, 3, OP_REGISTER, &bad).error().0, 0x000A);
+
+    let mut other = RawConn::connect(node.addr());
+    assert_eq!(other.startup(4, None).opcode, OP_READY);
+    let ddl = "CREATE KEYSPACE evks WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 1}";
+    let f = other.request(4, 1, OP_QUERY, &query_body(4, ddl));
+    assert_eq!(f.result_kind(), 5, "schema change result");
+
+    let ev = listener.read_frame().expect("an EVENT frame");
+    assert_eq!((ev.stream, ev.opcode), (-1, OP_EVENT));
+    let (kind, rest) = read_string(&ev.body);
+    assert_eq!(kind, "SCHEMA_CHANGE");
+    let (change, rest) = read_string(rest);
+    let (target, rest) = read_string(rest);
+    let (keyspace, _) = read_string(rest);
+    assert_eq!(
+        (change.as_str(), target.as_str(), keyspace.as_str()),
+        ("CREATED", "KEYSPACE", "evks")
+    );
+}

@@ -215,16 +215,8 @@ pub async fn serve(
                         stream,
                         opcode = frame.header.opcode.name()
                     );
-                    tokio::spawn(
-                        async move {
-                            let out = dispatch::handle(&c, stream, request).await;
-                            let _ = c.tx.send(Outgoing {
-                                permit: Some(permit),
-                                ..Outgoing::new(out)
-                            });
-                        }
-                        .instrument(span),
-                    );
+                    let reply = dispatch::Reply::new(c, stream, permit);
+                    tokio::spawn(dispatch::handle(reply, request).instrument(span));
                 }
             }
         }
