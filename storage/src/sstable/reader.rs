@@ -1,0 +1,305 @@
+//! Reads one SSTable through memmap2. Summary, bloom filter and statistics
+//! are loaded at open; a point read checks the filter, binary-searches the
+//! summary, decodes one index block and one data block. Every decode
+//! failure is `Error::Corrupt` naming the file and offset, never a panic.
+use std::ops::Bound;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+use bloomfilter::Bloom;
+use bytes::Bytes;
+use memmap2::Mmap;
+
+use super::{block, unseal, Component, Descriptor, Stats};
+use crate::codec::{self, Reader};
+use crate::error::{Error, Result};
+use crate::memtable::PartitionKey;
+use crate::merge::PartitionData;
+
+struct IndexEntry {
+    token: i64,
+    key: Bytes,
+    block: u64,
+    in_block: u64,
+}
+
+/// An open SSTable.
+pub(crate) struct SsTable {
+    pub desc: Descriptor,
+    data: Option<Mmap>,
+    index: Option<Mmap>,
+    summary: Vec<(i64, Bytes, u64)>,
+    bloom: Option<Bloom<[u8]>>,
+    pub stats: Stats,
+    obsolete: AtomicBool,
+}
+
+fn map(path: &PathBuf) -> Result<Option<Mmap>> {
+    let f =
+        std::fs::File::open(path).map_err(|e| Error::io(format!("open {}", path.display()), e))?;
+    let len = f
+        .metadata()
+        .map_err(|e| Error::io(format!("stat {}", path.display()), e))?
+        .len();
+    if len == 0 {
+        return Ok(None);
+    }
+    // SAFETY: SSTable files are immutable once their TOC exists; nothing
+    // writes to or truncates them while mapped (compaction deletes whole
+    // files, which keeps existing mappings valid on Unix).
+    let m =
+        unsafe { Mmap::map(&f) }.map_err(|e| Error::io(format!("mmap {}", path.display()), e))?;
+    Ok(Some(m))
+}
+
+fn read(path: &PathBuf) -> Result<Vec<u8>> {
+    std::fs::read(path).map_err(|e| Error::io(format!("read {}", path.display()), e))
+}
+
+impl SsTable {
+    /// Opens a complete SSTable, verifying its metadata checksums and that
+    /// the data file has the recorded size.
+    pub fn open(desc: Descriptor) -> Result<SsTable> {
+        let stats_path = desc.path(Component::Statistics);
+        let stats = Stats::decode(&stats_path, &read(&stats_path)?)?;
+        let data_path = desc.path(Component::Data);
+        let data = map(&data_path)?;
+        let len = data.as_ref().map_or(0, |m| m.len() as u64);
+        if len != stats.data_size {
+            return Err(Error::corrupt(
+                &data_path,
+                len.min(stats.data_size),
+                format!(
+                    "data file is {len} bytes, statistics say {}",
+                    stats.data_size
+                ),
+            ));
+        }
+        let index = map(&desc.path(Component::Index))?;
+        let summary_path = desc.path(Component::Summary);
+        let raw = read(&summary_path)?;
+        let body = unseal(&summary_path, &raw)?;
+        let mut r = Reader::new(body);
+        let parse = |r: &mut Reader| -> codec::DResult<Vec<(i64, Bytes, u64)>> {
+            let n = r.count(17)?;
+            let mut v = Vec::with_capacity(n);
+            for _ in 0..n {
+                v.push((r.i64()?, r.bytes()?, r.u64()?));
+            }
+            Ok(v)
+        };
+        let summary =
+            parse(&mut r).map_err(|e| Error::corrupt(&summary_path, e.offset as u64, e.reason))?;
+        let filter_path = desc.path(Component::Filter);
+        let raw = read(&filter_path)?;
+        let body = unseal(&filter_path, &raw)?;
+        let bloom = match body.split_first() {
+            Some((0, _)) => None,
+            Some((1, bits)) => Some(
+                Bloom::<[u8]>::from_slice(bits).map_err(|e| Error::corrupt(&filter_path, 1, e))?,
+            ),
+            _ => return Err(Error::corrupt(&filter_path, 0, "bad filter kind")),
+        };
+        Ok(SsTable {
+            desc,
+            data,
+            index,
+            summary,
+            bloom,
+            stats,
+            obsolete: AtomicBool::new(false),
+        })
+    }
+
+    fn data(&self) -> &[u8] {
+        self.data.as_deref().unwrap_or_default()
+    }
+
+    /// Marks the files for deletion when the last reader lets go.
+    pub fn mark_obsolete(&self) {
+        self.obsolete.store(true, Ordering::SeqCst);
+    }
+
+    pub fn generation(&self) -> u64 {
+        self.desc.generation
+    }
+
+    /// False when the partition is certainly absent (key range, bloom).
+    pub fn may_contain(&self, token: i64, key: &Bytes) -> bool {
+        let s = &self.stats;
+        if (token, key) < (s.first_token, &s.first_key)
+            || (token, key) > (s.last_token, &s.last_key)
+        {
+            return false;
+        }
+        self.stats.partition_count > 0 && self.bloom.as_ref().map_or(true, |b| b.check(&key[..]))
+    }
+
+    fn index_block(&self, offset: u64) -> Result<Vec<IndexEntry>> {
+        let path = self.desc.path(Component::Index);
+        let file = self.index.as_deref().unwrap_or_default();
+        let (raw, _) = block::decode(file, offset).map_err(|r| Error::corrupt(&path, offset, r))?;
+        let mut r = Reader::new(&raw);
+        let parse = |r: &mut Reader| -> codec::DResult<Vec<IndexEntry>> {
+            let n = r.count(11)?;
+            let mut v = Vec::with_capacity(n);
+            for _ in 0..n {
+                v.push(IndexEntry {
+                    token: r.i64()?,
+                    key: r.bytes()?,
+                    block: r.var()?,
+                    in_block: r.var()?,
+                });
+            }
+            Ok(v)
+        };
+        parse(&mut r)
+            .map_err(|e| Error::corrupt(&path, offset, format!("index block: {}", e.reason)))
+    }
+
+    /// Index of the summary entry whose index block may hold `(token, key)`.
+    fn summary_slot(&self, token: i64, key: &Bytes) -> Option<usize> {
+        let n = self
+            .summary
+            .partition_point(|(t, k, _)| (*t, k) <= (token, key));
+        n.checked_sub(1)
+    }
+
+    /// Decodes the data block at `offset`.
+    fn data_block(&self, offset: u64) -> Result<(Vec<u8>, u64)> {
+        block::decode(self.data(), offset)
+            .map_err(|r| Error::corrupt(self.desc.path(Component::Data), offset, r))
+    }
+
+    /// The partition, if this SSTable holds it.
+    pub fn get(&self, token: i64, key: &Bytes) -> Result<Option<PartitionData>> {
+        if !self.may_contain(token, key) {
+            return Ok(None);
+        }
+        let Some(slot) = self.summary_slot(token, key) else {
+            return Ok(None);
+        };
+        let Some((_, _, ioff)) = self.summary.get(slot) else {
+            return Ok(None);
+        };
+        let entries = self.index_block(*ioff)?;
+        let Some(e) = entries.iter().find(|e| e.token == token && e.key == *key) else {
+            return Ok(None);
+        };
+        let (raw, _) = self.data_block(e.block)?;
+        let pos = usize::try_from(e.in_block).unwrap_or(usize::MAX);
+        let mut r = Reader::at(&raw, pos);
+        let path = self.desc.path(Component::Data);
+        let (t, k, p) = codec::get_partition(&mut r)
+            .map_err(|err| Error::corrupt(&path, e.block, format!("partition: {}", err.reason)))?;
+        if t != token || k != *key {
+            return Err(Error::corrupt(
+                &path,
+                e.block,
+                "index points at another partition",
+            ));
+        }
+        Ok(Some(p))
+    }
+
+    /// Partitions from `from` on, in order.
+    pub fn iter_from(self: &Arc<Self>, from: Bound<PartitionKey>) -> Result<SstableIter> {
+        let mut start = 0;
+        if let Bound::Included(k) | Bound::Excluded(k) = &from {
+            if let Some(slot) = self.summary_slot(k.token, &k.key) {
+                if let Some((_, _, ioff)) = self.summary.get(slot) {
+                    let entries = self.index_block(*ioff)?;
+                    start = entries
+                        .iter()
+                        .take_while(|e| (e.token, &e.key) <= (k.token, &k.key))
+                        .last()
+                        .or(entries.first())
+                        .map_or(0, |e| e.block);
+                }
+            }
+        }
+        Ok(SstableIter {
+            table: Arc::clone(self),
+            next_block: start,
+            raw: Vec::new(),
+            pos: 0,
+            from,
+            done: false,
+        })
+    }
+}
+
+impl Drop for SsTable {
+    fn drop(&mut self) {
+        if self.obsolete.load(Ordering::SeqCst) {
+            self.desc.delete_files();
+        }
+    }
+}
+
+/// Ordered iteration over an SSTable's partitions.
+pub(crate) struct SstableIter {
+    table: Arc<SsTable>,
+    next_block: u64,
+    raw: Vec<u8>,
+    pos: usize,
+    from: Bound<PartitionKey>,
+    done: bool,
+}
+
+impl SstableIter {
+    fn next_inner(&mut self) -> Result<Option<(PartitionKey, PartitionData)>> {
+        loop {
+            if self.pos >= self.raw.len() {
+                if self.next_block >= self.table.data().len() as u64 {
+                    return Ok(None);
+                }
+                let (raw, next) = self.table.data_block(self.next_block)?;
+                self.raw = raw;
+                self.pos = 0;
+                self.next_block = next;
+                continue;
+            }
+            let mut r = Reader::at(&self.raw, self.pos);
+            let (token, key, p) = codec::get_partition(&mut r).map_err(|e| {
+                Error::corrupt(
+                    self.table.desc.path(Component::Data),
+                    self.next_block,
+                    format!("partition: {}", e.reason),
+                )
+            })?;
+            self.pos = r.pos();
+            let k = PartitionKey { token, key };
+            let wanted = match &self.from {
+                Bound::Unbounded => true,
+                Bound::Included(f) => k >= *f,
+                Bound::Excluded(f) => k > *f,
+            };
+            if wanted {
+                return Ok(Some((k, p)));
+            }
+        }
+    }
+}
+
+impl Iterator for SstableIter {
+    type Item = Result<(PartitionKey, PartitionData)>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.done {
+            return None;
+        }
+        match self.next_inner() {
+            Ok(Some(x)) => Some(Ok(x)),
+            Ok(None) => {
+                self.done = true;
+                None
+            }
+            Err(e) => {
+                self.done = true;
+                Some(Err(e))
+            }
+        }
+    }
+}
