@@ -9,7 +9,8 @@ use scylla::client::session_builder::SessionBuilder;
 use crate::harness::NodeProc;
 
 async fn connect(node: &NodeProc) -> Session {
-    let fut = SessionBuilder::new().known_node(node.uri()).build();
+    let builder = SessionBuilder::new().known_node(node.uri());
+    let fut = builder.build();
     match tokio::time::timeout(std::time::Duration::from_secs(60), fut).await {
         Ok(Ok(s)) => s,
         Ok(Err(e)) => panic!("connect failed: {e}; log:\n{}", node.log()),

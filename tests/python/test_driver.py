@@ -6,6 +6,7 @@ driver's token map against SELECT token(k), and all rows there after a restart."
 import pytest
 from cassandra import InvalidRequest
 from cassandra.cluster import Cluster
+from cassandra.concurrent import execute_concurrent_with_args
 from cassandra.policies import WhiteListRoundRobinPolicy
 from cassandra.protocol import SyntaxException
 from cassandra.query import BatchStatement, BatchType, SimpleStatement
@@ -37,15 +38,15 @@ def test_driver_end_to_end(node, version):
 
         insert = session.prepare(f"INSERT INTO {ks}.kv (k, v) VALUES (?, ?)")
         # Pipeline the inserts, as applications do.
-        futures = [session.execute_async(insert, (k, f"v{k}")) for k in range(ROWS)]
-        for f in futures:
-            f.result()
+        results = execute_concurrent_with_args(
+            session, insert, [(k, f"v{k}") for k in range(ROWS)], concurrency=200, raise_on_first_error=True)
+        assert all(ok for ok, _ in results)
 
         stmt = SimpleStatement(f"SELECT k, v FROM {ks}.kv", fetch_size=500)
         result = session.execute(stmt)
         keys = set()
         pages = 1
-        for i, row in enumerate(result):
+        for row in result:
             keys.add(row.k)
             assert row.v == f"v{row.k}"
         # Count the pages the driver fetched: 10,000 rows at 500 per page.
@@ -97,8 +98,7 @@ def test_driver_rows_survive_restart(node):
             "CREATE KEYSPACE IF NOT EXISTS pyrestart WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 1}")
         session.execute("CREATE TABLE IF NOT EXISTS pyrestart.kv (k int PRIMARY KEY, v text)")
         insert = session.prepare("INSERT INTO pyrestart.kv (k, v) VALUES (?, ?)")
-        for f in [session.execute_async(insert, (k, str(k))) for k in range(2000)]:
-            f.result()
+        execute_concurrent_with_args(session, insert, [(k, str(k)) for k in range(2000)], concurrency=100)
     finally:
         cluster.shutdown()
     assert node.stop() == 0, node.log()
