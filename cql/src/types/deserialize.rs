@@ -143,13 +143,14 @@ impl<'a> Reader<'a> {
 
     pub(crate) fn finish(&self) -> Result<(), TypeError> {
         if self.rest.is_empty() {
-            Ok(())
-        } else {
-            Err(TypeError::Marshal(format!(
-                "Unexpected extraneous bytes after {} value",
-                self.what
-            )))
+            return Ok(());
         }
+        // Cassandra's wording differs between collections and tuples/UDTs.
+        Err(TypeError::Marshal(match self.what {
+            "tuple" => "Invalid remaining data after end of tuple value".to_string(),
+            "user type" => "Invalid remaining data after end of UDT value".to_string(),
+            what => format!("Unexpected extraneous bytes after {what} value"),
+        }))
     }
 
     /// A vector element of variable length: an unsigned vint, then the bytes.

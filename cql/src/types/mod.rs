@@ -41,7 +41,9 @@ pub use compare::{compare, try_compare};
 pub use deserialize::{accepts_empty, deserialize, fixed_len, validate};
 pub use error::{kind_name, TypeError};
 pub use json::{from_json, from_json_opt, to_json, to_json_string};
-pub use key::{decode_key_component, encode_key_component, partition_key_bytes, MAX_KEY_COMPONENT};
+pub use key::{
+    decode_key_component, encode_key_component, partition_key_bytes, MAX_KEY_COMPONENT, PREFIX_END,
+};
 pub use literal::from_literal;
 pub use name::{native_from_name, native_name, quote_identifier};
 pub use option::MARSHAL;
