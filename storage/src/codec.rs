@@ -1,0 +1,451 @@
+//! Binary encoding of the data model, shared by commit-log records and
+//! SSTable data blocks (format in docs/storage-format.md, "Common encodings").
+//! Decoding never panics: short or malformed input gives a `DecodeError`
+//! carrying the offset, which callers turn into `Error::Corrupt` with a path.
+use std::collections::BTreeMap;
+
+use bytes::Bytes;
+
+use crate::merge::PartitionData;
+use crate::types::{
+    Cell, CellValue, ClusteringBound, ColumnId, DeletionTime, LivenessInfo, Mutation,
+    RangeTombstone, Row, TableId,
+};
+
+/// Malformed bytes at `offset` (relative to the decoded buffer).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct DecodeError {
+    pub offset: usize,
+    pub reason: &'static str,
+}
+
+pub(crate) type DResult<T> = Result<T, DecodeError>;
+
+/// Appends primitives to a byte vector.
+pub(crate) trait Put {
+    fn put_u8(&mut self, v: u8);
+    fn put_u32(&mut self, v: u32);
+    fn put_u64(&mut self, v: u64);
+    fn put_i32(&mut self, v: i32) {
+        self.put_u32(v as u32)
+    }
+    fn put_i64(&mut self, v: i64) {
+        self.put_u64(v as u64)
+    }
+    fn put_var(&mut self, v: u64);
+    fn put_bytes(&mut self, b: &[u8]);
+}
+
+impl Put for Vec<u8> {
+    fn put_u8(&mut self, v: u8) {
+        self.push(v)
+    }
+    fn put_u32(&mut self, v: u32) {
+        self.extend_from_slice(&v.to_le_bytes())
+    }
+    fn put_u64(&mut self, v: u64) {
+        self.extend_from_slice(&v.to_le_bytes())
+    }
+    fn put_var(&mut self, mut v: u64) {
+        while v >= 0x80 {
+            self.push((v as u8) | 0x80);
+            v >>= 7;
+        }
+        self.push(v as u8)
+    }
+    fn put_bytes(&mut self, b: &[u8]) {
+        self.put_var(b.len() as u64);
+        self.extend_from_slice(b)
+    }
+}
+
+/// Reads primitives from a slice, tracking the offset.
+pub(crate) struct Reader<'a> {
+    buf: &'a [u8],
+    pos: usize,
+}
+
+impl<'a> Reader<'a> {
+    pub fn new(buf: &'a [u8]) -> Self {
+        Reader { buf, pos: 0 }
+    }
+    pub fn at(buf: &'a [u8], pos: usize) -> Self {
+        Reader { buf, pos }
+    }
+    pub fn pos(&self) -> usize {
+        self.pos
+    }
+    pub fn is_empty(&self) -> bool {
+        self.pos >= self.buf.len()
+    }
+    pub fn err(&self, reason: &'static str) -> DecodeError {
+        DecodeError {
+            offset: self.pos,
+            reason,
+        }
+    }
+    pub fn take(&mut self, n: usize) -> DResult<&'a [u8]> {
+        let end = self
+            .pos
+            .checked_add(n)
+            .ok_or_else(|| self.err("length overflow"))?;
+        let s = self
+            .buf
+            .get(self.pos..end)
+            .ok_or_else(|| self.err("unexpected end of data"))?;
+        self.pos = end;
+        Ok(s)
+    }
+    fn array<const N: usize>(&mut self) -> DResult<[u8; N]> {
+        let s = self.take(N)?;
+        let mut a = [0u8; N];
+        a.copy_from_slice(s);
+        Ok(a)
+    }
+    pub fn u8(&mut self) -> DResult<u8> {
+        Ok(self.array::<1>()?[0])
+    }
+    pub fn u32(&mut self) -> DResult<u32> {
+        Ok(u32::from_le_bytes(self.array()?))
+    }
+    pub fn u64(&mut self) -> DResult<u64> {
+        Ok(u64::from_le_bytes(self.array()?))
+    }
+    pub fn i32(&mut self) -> DResult<i32> {
+        Ok(self.u32()? as i32)
+    }
+    pub fn i64(&mut self) -> DResult<i64> {
+        Ok(self.u64()? as i64)
+    }
+    pub fn var(&mut self) -> DResult<u64> {
+        let mut v = 0u64;
+        for shift in (0..64).step_by(7) {
+            let b = self.u8()?;
+            v |= u64::from(b & 0x7f) << shift;
+            if b & 0x80 == 0 {
+                return Ok(v);
+            }
+        }
+        Err(self.err("varint too long"))
+    }
+    /// A count of items, each at least `min_item` bytes: rejects counts the
+    /// remaining input cannot hold, so a flipped bit cannot cause a huge
+    /// allocation.
+    pub fn count(&mut self, min_item: usize) -> DResult<usize> {
+        let n = self.var()?;
+        let left = (self.buf.len() - self.pos.min(self.buf.len())) as u64;
+        if n.saturating_mul(min_item.max(1) as u64) > left {
+            return Err(self.err("item count exceeds remaining data"));
+        }
+        Ok(n as usize)
+    }
+    /// A length-prefixed byte string, borrowed.
+    pub fn bytes_ref(&mut self) -> DResult<&'a [u8]> {
+        let n = self.var()?;
+        let n = usize::try_from(n).map_err(|_| self.err("length overflow"))?;
+        self.take(n)
+    }
+
+    pub fn bytes(&mut self) -> DResult<Bytes> {
+        let n = self.var()?;
+        let n = usize::try_from(n).map_err(|_| self.err("length overflow"))?;
+        Ok(Bytes::copy_from_slice(self.take(n)?))
+    }
+}
+
+fn put_deletion(out: &mut Vec<u8>, d: &DeletionTime) {
+    out.put_i64(d.marked_for_delete_at);
+    out.put_i32(d.local_deletion_time);
+}
+
+fn get_deletion(r: &mut Reader) -> DResult<DeletionTime> {
+    Ok(DeletionTime {
+        marked_for_delete_at: r.i64()?,
+        local_deletion_time: r.i32()?,
+    })
+}
+
+fn put_opt_deletion(out: &mut Vec<u8>, d: &Option<DeletionTime>) {
+    match d {
+        Some(d) => {
+            out.put_u8(1);
+            put_deletion(out, d)
+        }
+        None => out.put_u8(0),
+    }
+}
+
+fn get_opt<T>(r: &mut Reader, f: impl FnOnce(&mut Reader) -> DResult<T>) -> DResult<Option<T>> {
+    match r.u8()? {
+        0 => Ok(None),
+        1 => Ok(Some(f(r)?)),
+        _ => Err(r.err("bad option flag")),
+    }
+}
+
+fn put_ttl(out: &mut Vec<u8>, ttl: &Option<(i32, i32)>) {
+    match ttl {
+        Some((t, e)) => {
+            out.put_u8(1);
+            out.put_i32(*t);
+            out.put_i32(*e);
+        }
+        None => out.put_u8(0),
+    }
+}
+
+fn get_ttl(r: &mut Reader) -> DResult<Option<(i32, i32)>> {
+    get_opt(r, |r| Ok((r.i32()?, r.i32()?)))
+}
+
+fn put_bound(out: &mut Vec<u8>, b: &ClusteringBound) {
+    match b {
+        ClusteringBound::Bottom => out.put_u8(0),
+        ClusteringBound::Top => out.put_u8(1),
+        ClusteringBound::Inclusive(p) => {
+            out.put_u8(2);
+            out.put_bytes(p)
+        }
+        ClusteringBound::Exclusive(p) => {
+            out.put_u8(3);
+            out.put_bytes(p)
+        }
+    }
+}
+
+fn get_bound(r: &mut Reader) -> DResult<ClusteringBound> {
+    Ok(match r.u8()? {
+        0 => ClusteringBound::Bottom,
+        1 => ClusteringBound::Top,
+        2 => ClusteringBound::Inclusive(r.bytes()?),
+        3 => ClusteringBound::Exclusive(r.bytes()?),
+        _ => return Err(r.err("bad clustering bound tag")),
+    })
+}
+
+fn put_cell(out: &mut Vec<u8>, c: &Cell) {
+    out.put_var(u64::from(c.column.0));
+    match &c.path {
+        Some(p) => {
+            out.put_u8(1);
+            out.put_bytes(p)
+        }
+        None => out.put_u8(0),
+    }
+    out.put_i64(c.timestamp);
+    match &c.value {
+        CellValue::Live { value, ttl } => {
+            out.put_u8(0);
+            out.put_bytes(value);
+            put_ttl(out, ttl);
+        }
+        CellValue::Tombstone {
+            local_deletion_time,
+        } => {
+            out.put_u8(1);
+            out.put_i32(*local_deletion_time);
+        }
+        CellValue::Counter { delta } => {
+            out.put_u8(2);
+            out.put_i64(*delta);
+        }
+    }
+}
+
+fn get_cell(r: &mut Reader) -> DResult<Cell> {
+    let column = u32::try_from(r.var()?).map_err(|_| r.err("column id overflow"))?;
+    let path = get_opt(r, |r| r.bytes())?;
+    let timestamp = r.i64()?;
+    let value = match r.u8()? {
+        0 => CellValue::Live {
+            value: r.bytes()?,
+            ttl: get_ttl(r)?,
+        },
+        1 => CellValue::Tombstone {
+            local_deletion_time: r.i32()?,
+        },
+        2 => CellValue::Counter { delta: r.i64()? },
+        _ => return Err(r.err("bad cell kind")),
+    };
+    Ok(Cell {
+        column: ColumnId(column),
+        path,
+        timestamp,
+        value,
+    })
+}
+
+pub(crate) fn put_row(out: &mut Vec<u8>, row: &Row) {
+    out.put_bytes(&row.clustering);
+    match &row.liveness {
+        Some(l) => {
+            out.put_u8(1);
+            out.put_i64(l.timestamp);
+            put_ttl(out, &l.ttl);
+        }
+        None => out.put_u8(0),
+    }
+    put_opt_deletion(out, &row.deletion);
+    out.put_var(row.complex_deletions.len() as u64);
+    for (c, d) in &row.complex_deletions {
+        out.put_var(u64::from(c.0));
+        put_deletion(out, d);
+    }
+    out.put_var(row.cells.len() as u64);
+    for c in &row.cells {
+        put_cell(out, c);
+    }
+}
+
+pub(crate) fn get_row(r: &mut Reader) -> DResult<Row> {
+    let clustering = r.bytes()?;
+    let liveness = get_opt(r, |r| {
+        Ok(LivenessInfo {
+            timestamp: r.i64()?,
+            ttl: get_ttl(r)?,
+        })
+    })?;
+    let deletion = get_opt(r, get_deletion)?;
+    let n = r.count(13)?;
+    let mut complex_deletions = Vec::with_capacity(n);
+    for _ in 0..n {
+        let c = u32::try_from(r.var()?).map_err(|_| r.err("column id overflow"))?;
+        complex_deletions.push((ColumnId(c), get_deletion(r)?));
+    }
+    let n = r.count(11)?;
+    let mut cells = Vec::with_capacity(n);
+    for _ in 0..n {
+        cells.push(get_cell(r)?);
+    }
+    Ok(Row {
+        clustering,
+        liveness,
+        deletion,
+        complex_deletions,
+        cells,
+    })
+}
+
+/// Encodes the body shared by mutations and SSTable partitions.
+fn put_body<'a>(
+    out: &mut Vec<u8>,
+    partition_deletion: &Option<DeletionTime>,
+    rts: &[RangeTombstone],
+    static_row: &Option<Row>,
+    rows: impl ExactSizeIterator<Item = &'a Row>,
+) {
+    put_opt_deletion(out, partition_deletion);
+    out.put_var(rts.len() as u64);
+    for rt in rts {
+        put_bound(out, &rt.start);
+        put_bound(out, &rt.end);
+        put_deletion(out, &rt.deletion);
+    }
+    match static_row {
+        Some(row) => {
+            out.put_u8(1);
+            put_row(out, row)
+        }
+        None => out.put_u8(0),
+    }
+    out.put_var(rows.len() as u64);
+    for row in rows {
+        put_row(out, row);
+    }
+}
+
+type Body = (
+    Option<DeletionTime>,
+    Vec<RangeTombstone>,
+    Option<Row>,
+    Vec<Row>,
+);
+
+fn get_body(r: &mut Reader) -> DResult<Body> {
+    let pd = get_opt(r, get_deletion)?;
+    let n = r.count(14)?;
+    let mut rts = Vec::with_capacity(n);
+    for _ in 0..n {
+        rts.push(RangeTombstone {
+            start: get_bound(r)?,
+            end: get_bound(r)?,
+            deletion: get_deletion(r)?,
+        });
+    }
+    let static_row = get_opt(r, get_row)?;
+    let n = r.count(5)?;
+    let mut rows = Vec::with_capacity(n);
+    for _ in 0..n {
+        rows.push(get_row(r)?);
+    }
+    Ok((pd, rts, static_row, rows))
+}
+
+/// Encodes a mutation (commit-log record payload).
+pub(crate) fn put_mutation(out: &mut Vec<u8>, m: &Mutation) {
+    out.extend_from_slice(m.table.0.as_bytes());
+    out.put_i64(m.token);
+    out.put_bytes(&m.key);
+    put_body(
+        out,
+        &m.partition_deletion,
+        &m.range_tombstones,
+        &m.static_row,
+        m.rows.iter(),
+    );
+}
+
+/// Decodes a mutation encoded by `put_mutation`.
+pub(crate) fn get_mutation(r: &mut Reader) -> DResult<Mutation> {
+    let mut id = [0u8; 16];
+    id.copy_from_slice(r.take(16)?);
+    let token = r.i64()?;
+    let key = r.bytes()?;
+    let (partition_deletion, range_tombstones, static_row, rows) = get_body(r)?;
+    Ok(Mutation {
+        table: TableId(uuid::Uuid::from_bytes(id)),
+        token,
+        key,
+        partition_deletion,
+        range_tombstones,
+        static_row,
+        rows,
+    })
+}
+
+/// Encodes one SSTable partition: token, key, body.
+pub(crate) fn put_partition(out: &mut Vec<u8>, token: i64, key: &[u8], p: &PartitionData) {
+    out.put_i64(token);
+    out.put_bytes(key);
+    put_body(
+        out,
+        &p.partition_deletion,
+        &p.range_tombstones,
+        &p.static_row,
+        p.rows.values(),
+    );
+}
+
+/// Decodes a partition encoded by `put_partition`.
+pub(crate) fn get_partition(r: &mut Reader) -> DResult<(i64, Bytes, PartitionData)> {
+    let token = r.i64()?;
+    let key = r.bytes()?;
+    let (partition_deletion, range_tombstones, static_row, rows) = get_body(r)?;
+    let mut map = BTreeMap::new();
+    for row in rows {
+        map.insert(row.clustering.clone(), row);
+    }
+    Ok((
+        token,
+        key,
+        PartitionData {
+            partition_deletion,
+            range_tombstones,
+            static_row,
+            rows: map,
+        },
+    ))
+}
+
+#[cfg(test)]
+pub(crate) mod tests;

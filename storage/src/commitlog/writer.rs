@@ -1,0 +1,396 @@
+//! The commit-log writer. Appenders encode their record outside any lock,
+//! then copy it into an in-memory buffer under a short mutex: no syscall per
+//! mutation. One thread at a time (the background thread, or in batch mode
+//! the first waiter) writes the buffer to the segment file and fsyncs it;
+//! everyone whose record the fsync covered is woken (group commit).
+use std::collections::{BTreeMap, HashMap};
+use std::fs::{File, OpenOptions};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use parking_lot::{Condvar, Mutex};
+
+use super::record::{encode_record, segment_header, HEADER_LEN};
+use super::{segment_path, Position};
+use crate::config::SyncMode;
+use crate::error::{Error, Result};
+use crate::types::{Mutation, TableId};
+
+/// Pending bytes past which an appender writes the buffer out itself, so
+/// memory stays bounded when the background thread falls behind.
+const MAX_PENDING: usize = 8 << 20;
+/// How often the periodic-mode thread hands the buffer to the OS, so a
+/// process crash (not a machine crash) loses at most this much.
+const WRITE_INTERVAL: Duration = Duration::from_millis(10);
+
+struct State {
+    segment: u64,
+    offset: u64,
+    pending: Vec<(u64, Vec<u8>)>,
+    pending_bytes: usize,
+    appended: Position,
+    /// Handed to the OS (written to the file).
+    written: Position,
+    synced: Position,
+    syncing: bool,
+    poisoned: bool,
+    shutdown: bool,
+    /// Per live segment: tables with unflushed records and the end offset of
+    /// their last record there.
+    dirty: BTreeMap<u64, HashMap<TableId, u64>>,
+}
+
+struct Io {
+    file: Option<(u64, File)>,
+}
+
+struct Shared {
+    dir: PathBuf,
+    segment_size: u64,
+    mode: SyncMode,
+    state: Mutex<State>,
+    cond: Condvar,
+    io: Mutex<Io>,
+}
+
+/// The node's commit log (one for all tables).
+pub struct CommitLog {
+    shared: Arc<Shared>,
+    thread: Mutex<Option<JoinHandle<()>>>,
+}
+
+impl CommitLog {
+    /// Starts a fresh segment `first_segment` in `dir` and the sync thread.
+    pub fn open(
+        dir: &Path,
+        segment_size: u64,
+        mode: SyncMode,
+        first_segment: u64,
+    ) -> Result<CommitLog> {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| Error::io(format!("create {}", dir.display()), e))?;
+        let start = Position {
+            segment: first_segment,
+            offset: HEADER_LEN,
+        };
+        let mut dirty = BTreeMap::new();
+        dirty.insert(first_segment, HashMap::new());
+        let shared = Arc::new(Shared {
+            dir: dir.to_path_buf(),
+            segment_size,
+            mode,
+            state: Mutex::new(State {
+                segment: first_segment,
+                offset: HEADER_LEN,
+                pending: vec![(first_segment, segment_header(first_segment))],
+                pending_bytes: HEADER_LEN as usize,
+                appended: start,
+                written: start,
+                synced: start,
+                syncing: false,
+                poisoned: false,
+                shutdown: false,
+                dirty,
+            }),
+            cond: Condvar::new(),
+            io: Mutex::new(Io { file: None }),
+        });
+        let bg = Arc::clone(&shared);
+        let thread = std::thread::Builder::new()
+            .name("commitlog-sync".into())
+            .spawn(move || bg.background())
+            .map_err(|e| Error::io("spawn commitlog thread", e))?;
+        Ok(CommitLog {
+            shared,
+            thread: Mutex::new(Some(thread)),
+        })
+    }
+
+    /// Appends a record; returns the position just past it. Durability
+    /// depends on the sync mode: call `wait_durable` before acknowledging.
+    pub fn append(&self, m: &Mutation) -> Result<Position> {
+        let mut rec = Vec::with_capacity(64 + m.key.len());
+        encode_record(&mut rec, m);
+        let s = &self.shared;
+        let (pos, write_out) = {
+            let mut st = s.state.lock();
+            if st.poisoned {
+                return Err(Error::Poisoned);
+            }
+            if st.shutdown {
+                return Err(Error::Shutdown);
+            }
+            if st.offset + rec.len() as u64 > s.segment_size && st.offset > HEADER_LEN {
+                let next = st.segment + 1;
+                st.segment = next;
+                st.offset = HEADER_LEN;
+                st.pending.push((next, segment_header(next)));
+                st.pending_bytes += HEADER_LEN as usize;
+                st.dirty.insert(next, HashMap::new());
+            }
+            let seg = st.segment;
+            match st.pending.last_mut() {
+                Some((s, buf)) if *s == seg => buf.extend_from_slice(&rec),
+                _ => st.pending.push((seg, rec.clone())),
+            }
+            st.offset += rec.len() as u64;
+            st.pending_bytes += rec.len();
+            let pos = Position {
+                segment: seg,
+                offset: st.offset,
+            };
+            st.appended = pos;
+            st.dirty.entry(seg).or_default().insert(m.table, pos.offset);
+            (pos, st.pending_bytes > MAX_PENDING)
+        };
+        if write_out && matches!(s.mode, SyncMode::Periodic { .. }) {
+            s.write_out(false)?;
+        }
+        Ok(pos)
+    }
+
+    /// Blocks until `pos` is as durable as the sync mode promises: no wait in
+    /// periodic mode; fsynced in batch and group modes.
+    pub fn wait_durable(&self, pos: Position) -> Result<()> {
+        let s = &self.shared;
+        match s.mode {
+            SyncMode::Periodic { .. } => Ok(()),
+            SyncMode::Batch => s.wait_synced(pos, true),
+            SyncMode::Group { .. } => s.wait_synced(pos, false),
+        }
+    }
+
+    /// Writes and fsyncs everything appended so far.
+    pub fn sync(&self) -> Result<()> {
+        self.shared.write_out(true)
+    }
+
+    /// Position just past the last appended record.
+    pub fn current_position(&self) -> Position {
+        self.shared.state.lock().appended
+    }
+
+    /// Records that `table` has flushed everything up to `upto`, and deletes
+    /// segments no table needs any more.
+    pub fn discard_completed(&self, table: TableId, upto: Position) {
+        self.shared.discard(Some(table), upto);
+    }
+
+    /// Forgets a dropped or truncated table's records.
+    pub fn forget_table(&self, table: TableId) {
+        let upto = self.current_position();
+        self.shared.discard(Some(table), upto);
+    }
+
+    /// Tables with unflushed records in the oldest live segment.
+    pub fn oldest_segment_tables(&self) -> Vec<TableId> {
+        let st = self.shared.state.lock();
+        st.dirty
+            .values()
+            .next()
+            .map(|t| t.keys().copied().collect())
+            .unwrap_or_default()
+    }
+
+    /// Number of segment files currently kept.
+    pub fn live_segments(&self) -> usize {
+        self.shared.state.lock().dirty.len()
+    }
+
+    /// Writes and fsyncs the buffer and stops the sync thread.
+    pub fn shutdown(&self) -> Result<()> {
+        self.shared.state.lock().shutdown = true;
+        self.shared.cond.notify_all();
+        if let Some(t) = self.thread.lock().take() {
+            let _ = t.join();
+        }
+        self.shared.write_out(true)
+    }
+
+    /// True once a write or fsync has failed.
+    pub fn is_poisoned(&self) -> bool {
+        self.shared.state.lock().poisoned
+    }
+}
+
+impl Drop for CommitLog {
+    fn drop(&mut self) {
+        let _ = self.shutdown();
+    }
+}
+
+impl Shared {
+    fn background(&self) {
+        let (write_every, sync_every) = match self.mode {
+            SyncMode::Periodic { period } => (WRITE_INTERVAL.min(period), period),
+            SyncMode::Group { window } => (window, window),
+            // Batch mode: writers sync themselves; the thread only bounds
+            // how long a buffer can sit unwritten.
+            SyncMode::Batch => (WRITE_INTERVAL, Duration::from_secs(3600)),
+        };
+        let mut last_sync = Instant::now();
+        loop {
+            {
+                let mut st = self.state.lock();
+                if st.shutdown {
+                    return;
+                }
+                self.cond.wait_for(&mut st, write_every);
+                if st.shutdown {
+                    return;
+                }
+            }
+            let sync = last_sync.elapsed() >= sync_every;
+            if sync {
+                last_sync = Instant::now();
+            }
+            if let Err(e) = self.write_out(sync) {
+                tracing::error!(error = %e, "commit log write failed; engine poisoned");
+                return;
+            }
+        }
+    }
+
+    fn wait_synced(&self, pos: Position, lead: bool) -> Result<()> {
+        let mut st = self.state.lock();
+        loop {
+            if st.poisoned {
+                return Err(Error::Poisoned);
+            }
+            if st.synced >= pos {
+                return Ok(());
+            }
+            if lead && !st.syncing {
+                // Become the leader of the next group commit.
+                st.syncing = true;
+                drop(st);
+                let r = self.write_out(true);
+                st = self.state.lock();
+                st.syncing = false;
+                self.cond.notify_all();
+                r?;
+            } else {
+                self.cond.wait(&mut st);
+            }
+        }
+    }
+
+    /// Moves pending bytes to the segment files, fsyncing when `sync`.
+    fn write_out(&self, sync: bool) -> Result<()> {
+        let mut io = self.io.lock();
+        let (chunks, target) = {
+            let mut st = self.state.lock();
+            if st.poisoned {
+                return Err(Error::Poisoned);
+            }
+            st.pending_bytes = 0;
+            (std::mem::take(&mut st.pending), st.appended)
+        };
+        let result = self.write_chunks(&mut io, chunks, sync);
+        let mut st = self.state.lock();
+        match result {
+            Ok(()) => {
+                if target > st.written {
+                    st.written = target;
+                }
+                if sync && target > st.synced {
+                    st.synced = target;
+                }
+                self.cond.notify_all();
+                Ok(())
+            }
+            Err(e) => {
+                st.poisoned = true;
+                self.cond.notify_all();
+                Err(e)
+            }
+        }
+    }
+
+    fn write_chunks(&self, io: &mut Io, chunks: Vec<(u64, Vec<u8>)>, sync: bool) -> Result<()> {
+        for (seg, data) in chunks {
+            let same = matches!(&io.file, Some((s, _)) if *s == seg);
+            if !same {
+                if let Some((old, f)) = io.file.take() {
+                    // A finished segment is always made durable before the
+                    // next one starts, so only the last can have a torn tail.
+                    f.sync_data().map_err(|e| {
+                        Error::io(
+                            format!("fsync {}", segment_path(&self.dir, old).display()),
+                            e,
+                        )
+                    })?;
+                }
+                let path = segment_path(&self.dir, seg);
+                let f = OpenOptions::new()
+                    .create(true)
+                    .append(true)
+                    .open(&path)
+                    .map_err(|e| Error::io(format!("create {}", path.display()), e))?;
+                crate::sstable::fsync_dir(&self.dir)?;
+                io.file = Some((seg, f));
+            }
+            if let Some((s, f)) = io.file.as_mut() {
+                f.write_all(&data).map_err(|e| {
+                    Error::io(
+                        format!("write {}", segment_path(&self.dir, *s).display()),
+                        e,
+                    )
+                })?;
+            }
+        }
+        if sync {
+            if let Some((s, f)) = io.file.as_ref() {
+                f.sync_data().map_err(|e| {
+                    Error::io(
+                        format!("fsync {}", segment_path(&self.dir, *s).display()),
+                        e,
+                    )
+                })?;
+            }
+        }
+        Ok(())
+    }
+
+    fn discard(&self, table: Option<TableId>, upto: Position) {
+        let mut doomed = Vec::new();
+        {
+            let mut st = self.state.lock();
+            // Only segments fully handed to the OS may go: a pending chunk
+            // of a deleted segment would re-create its file.
+            let current = st.written.segment;
+            for (seg, tables) in st.dirty.iter_mut() {
+                if let Some(t) = table {
+                    let clean = match tables.get(&t) {
+                        Some(off) => {
+                            *seg < upto.segment || (*seg == upto.segment && *off <= upto.offset)
+                        }
+                        None => false,
+                    };
+                    if clean {
+                        tables.remove(&t);
+                    }
+                }
+                if tables.is_empty() && *seg < current && *seg < upto.segment {
+                    doomed.push(*seg);
+                }
+            }
+            for seg in &doomed {
+                st.dirty.remove(seg);
+            }
+        }
+        for seg in doomed {
+            let path = segment_path(&self.dir, seg);
+            match std::fs::remove_file(&path) {
+                Ok(()) => tracing::debug!(path = %path.display(), "commit-log segment deleted"),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => {
+                    tracing::warn!(path = %path.display(), error = %e, "cannot delete segment")
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,480 @@
+//! The engine: one node's tables, the shared commit log, background flush
+//! and compaction threads. Owns the write path (commit log, then memtable),
+//! the read path (memtables + SSTables merged) and the table lifecycle.
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Weak};
+
+use parking_lot::{Mutex, RwLock};
+
+use crate::commitlog::{self, CommitLog, Position};
+use crate::config::Config;
+use crate::error::{Error, Result};
+use crate::types::{Mutation, Partition, ReadCommand, ScanCommand, TableId, TableOptions};
+
+mod background;
+mod compact;
+mod read;
+mod table;
+
+pub(crate) use read::MergeIter;
+use table::Table;
+
+/// Per-table statistics (nodetool tablestats).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct TableStats {
+    /// Live SSTables.
+    pub sstable_count: usize,
+    /// Bytes of live SSTable data files.
+    pub live_data_size: u64,
+    /// Accounted bytes of the table's memtables (active and flushing).
+    pub memtable_size: u64,
+    /// Partitions in SSTables plus memtables (a partition present in
+    /// several is counted in each).
+    pub partition_count_estimate: u64,
+    /// SSTables per level (leveled compaction; index = level).
+    pub sstables_per_level: Vec<usize>,
+    /// Tombstones (including expiring cells) counted in live SSTables.
+    pub tombstone_count: u64,
+    /// Compactions completed since open.
+    pub compactions_completed: u64,
+    /// Live commit-log segments (shared by all tables).
+    pub commitlog_segments: usize,
+    /// Tombstones and expired cells in live SSTables already past
+    /// gc_grace (estimate from the SSTables' histograms).
+    pub droppable_tombstone_estimate: u64,
+}
+
+/// One node's storage engine.
+pub struct Engine {
+    config: Config,
+    commitlog: CommitLog,
+    tables: RwLock<HashMap<TableId, Arc<Table>>>,
+    next_generation: AtomicU64,
+    memtable_total: AtomicUsize,
+    shutdown: AtomicBool,
+    poisoned: AtomicBool,
+    bg: background::Workers,
+    weak_self: Mutex<Weak<Engine>>,
+    /// Segment of the last append, to notice segment rolls cheaply.
+    last_segment: AtomicU64,
+    cache: Arc<crate::sstable::BlockCache>,
+}
+
+pub(crate) fn now_seconds() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64)
+}
+
+impl Engine {
+    /// Opens (or creates) the engine: loads the SSTables of `tables`, replays
+    /// the commit log into memtables (records of unlisted tables are
+    /// skipped: they were dropped), flushes what was replayed, deletes the
+    /// replayed segments, then starts the background threads.
+    pub fn open(config: Config, tables: &[(TableId, TableOptions)]) -> Result<Arc<Engine>> {
+        config.validate()?;
+        for d in [&config.data_dir, &config.commitlog_dir] {
+            std::fs::create_dir_all(d)
+                .map_err(|e| Error::io(format!("create {}", d.display()), e))?;
+        }
+        let cache = Arc::new(crate::sstable::BlockCache::new(config.block_cache_size));
+        let mut map = HashMap::new();
+        for (id, opts) in tables {
+            map.insert(
+                *id,
+                Arc::new(Table::open(
+                    &config.data_dir,
+                    *id,
+                    opts.clone(),
+                    Arc::clone(&cache),
+                )?),
+            );
+        }
+        let max_gen = map.values().map(|t| t.max_generation()).max().unwrap_or(0);
+        let floors: HashMap<TableId, Position> =
+            map.iter().map(|(id, t)| (*id, t.replay_floor())).collect();
+        let mut skipped = 0u64;
+        let stats = commitlog::replay(
+            &config.commitlog_dir,
+            config.commitlog_ignore_replay_errors,
+            |pos, m| {
+                match (map.get(&m.table), floors.get(&m.table)) {
+                    (Some(t), Some(floor)) if pos > *floor => {
+                        t.mem.read().active.apply(&m);
+                    }
+                    _ => skipped += 1,
+                }
+                Ok(())
+            },
+        )?;
+        tracing::info!(
+            records = stats.records,
+            skipped,
+            segments = stats.segments.len(),
+            "commit log replayed"
+        );
+        let newest = floors.values().map(|p| p.segment).max().unwrap_or(0);
+        let first_segment = stats.max_segment.max(newest) + 1;
+        let log = CommitLog::open(
+            &config.commitlog_dir,
+            config.commitlog_segment_size,
+            config.commitlog_sync,
+            first_segment,
+        )?;
+        let engine = Arc::new(Engine {
+            bg: background::Workers::default(),
+            config,
+            commitlog: log,
+            tables: RwLock::new(map),
+            next_generation: AtomicU64::new(max_gen + 1),
+            memtable_total: AtomicUsize::new(0),
+            shutdown: AtomicBool::new(false),
+            poisoned: AtomicBool::new(false),
+            weak_self: Mutex::new(Weak::new()),
+            last_segment: AtomicU64::new(first_segment),
+            cache,
+        });
+        *engine.weak_self.lock() = Arc::downgrade(&engine);
+        // Replayed data goes to SSTables at once, so the old segments can go.
+        let ids: Vec<TableId> = engine.tables.read().keys().copied().collect();
+        for id in ids {
+            engine.flush(id)?;
+        }
+        for path in &stats.segments {
+            if let Err(e) = std::fs::remove_file(path) {
+                tracing::warn!(path = %path.display(), error = %e, "cannot delete replayed segment");
+            }
+        }
+        engine.bg.start(&engine)?;
+        if engine.config.auto_compaction {
+            for id in engine.tables.read().keys() {
+                engine.bg.submit(background::Job::Compact(*id));
+            }
+        }
+        Ok(engine)
+    }
+
+    fn table(&self, id: TableId) -> Result<Arc<Table>> {
+        self.tables
+            .read()
+            .get(&id)
+            .cloned()
+            .ok_or(Error::UnknownTable(id.0))
+    }
+
+    fn check_open(&self) -> Result<()> {
+        if self.shutdown.load(Ordering::Acquire) {
+            return Err(Error::Shutdown);
+        }
+        if self.poisoned.load(Ordering::Acquire) || self.commitlog.is_poisoned() {
+            return Err(Error::Poisoned);
+        }
+        Ok(())
+    }
+
+    fn poison<T>(&self, r: Result<T>) -> Result<T> {
+        if let Err(e) = &r {
+            if matches!(e, Error::Io { .. }) {
+                tracing::error!(error = %e, "storage write failed; engine poisoned");
+                self.poisoned.store(true, Ordering::Release);
+            }
+        }
+        r
+    }
+
+    pub(crate) fn next_generation(&self) -> u64 {
+        self.next_generation.fetch_add(1, Ordering::SeqCst)
+    }
+
+    /// Registers a new, empty table (creates its directory).
+    pub fn create_table(&self, id: TableId, opts: TableOptions) -> Result<()> {
+        self.check_open()?;
+        let mut tables = self.tables.write();
+        if tables.contains_key(&id) {
+            return Err(Error::TableExists(id.0));
+        }
+        let t = Table::open(&self.config.data_dir, id, opts, Arc::clone(&self.cache))?;
+        let max = t.max_generation();
+        self.next_generation.fetch_max(max + 1, Ordering::SeqCst);
+        tables.insert(id, Arc::new(t));
+        Ok(())
+    }
+
+    /// Changes a table's options (compaction, bloom fp chance, gc grace);
+    /// new SSTables use them, a compaction check runs with the new strategy.
+    pub fn alter_table(&self, id: TableId, opts: TableOptions) -> Result<()> {
+        opts.validate()?;
+        let t = self.table(id)?;
+        *t.opts.write() = opts;
+        if self.config.auto_compaction {
+            self.bg.submit(background::Job::Compact(id));
+        }
+        Ok(())
+    }
+
+    /// Forgets a table and deletes its directory.
+    pub fn drop_table(&self, id: TableId) -> Result<()> {
+        let t = self
+            .tables
+            .write()
+            .remove(&id)
+            .ok_or(Error::UnknownTable(id.0))?;
+        t.dropped.store(true, Ordering::Release);
+        let _g = t.flush_lock.lock();
+        let freed = t.memtable_size();
+        self.memtable_total.fetch_sub(
+            freed.min(self.memtable_total.load(Ordering::Relaxed)),
+            Ordering::Relaxed,
+        );
+        for s in &t.version.read().sstables {
+            s.mark_obsolete();
+        }
+        self.commitlog.forget_table(id);
+        match std::fs::remove_dir_all(&t.dir) {
+            Ok(()) => Ok(()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+            Err(e) => Err(Error::io(format!("delete {}", t.dir.display()), e)),
+        }
+    }
+
+    /// Deletes all data of a table; it stays defined. Durable on return.
+    pub fn truncate(&self, id: TableId) -> Result<()> {
+        self.check_open()?;
+        let t = self.table(id)?;
+        // The commit log must hold everything appended so far on disk
+        // before the TRUNCATED marker names a position in it.
+        self.poison(self.commitlog.sync())?;
+        let (freed, pos) = self.poison(t.truncate(|| self.commitlog.current_position()))?;
+        self.sub_memtable(freed);
+        self.commitlog.discard_completed(id, pos);
+        Ok(())
+    }
+
+    fn sub_memtable(&self, n: usize) {
+        let _ = self
+            .memtable_total
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |v| {
+                Some(v.saturating_sub(n))
+            });
+    }
+
+    /// Applies a mutation: commit-log append, then memtable insert. Blocking:
+    /// in batch and group sync modes it returns after the covering fsync
+    /// (a concurrent reader may see the write slightly before that).
+    pub fn apply(&self, m: &Mutation) -> Result<()> {
+        self.check_open()?;
+        let t = self.table(m.table)?;
+        let (pos, added) = {
+            // Holding the read lock keeps a flush from switching memtables
+            // between our append and our insert.
+            let mem = t.mem.read();
+            let pos = self.commitlog.append(m)?;
+            (pos, mem.active.apply(m))
+        };
+        if self.last_segment.swap(pos.segment, Ordering::Relaxed) != pos.segment {
+            self.check_commitlog_space();
+        }
+        let total = self.memtable_total.fetch_add(added, Ordering::Relaxed) + added;
+        if total as u64 > self.config.memtable_space {
+            self.schedule_biggest_flush();
+            self.throttle_writes();
+        }
+        self.commitlog.wait_durable(pos)
+    }
+
+    fn schedule_biggest_flush(&self) {
+        let tables = self.tables.read();
+        // One flush at a time: it frees the biggest memtable, which is
+        // usually enough; the next apply re-checks.
+        if tables
+            .values()
+            .any(|t| t.flush_pending.load(Ordering::Acquire))
+        {
+            return;
+        }
+        let biggest = tables
+            .values()
+            .max_by_key(|t| t.mem.read().active.size())
+            .cloned();
+        drop(tables);
+        if let Some(t) = biggest {
+            if !t.flush_pending.swap(true, Ordering::AcqRel) {
+                self.bg.submit(background::Job::Flush(t.id));
+            }
+        }
+    }
+
+    /// After a segment roll: if the log is over its space budget, flush the
+    /// tables that pin the oldest segment.
+    fn check_commitlog_space(&self) {
+        let live = self.commitlog.live_segments() as u64;
+        if live.saturating_mul(self.config.commitlog_segment_size)
+            <= self.config.commitlog_total_space
+        {
+            return;
+        }
+        for id in self.commitlog.oldest_segment_tables() {
+            if let Ok(t) = self.table(id) {
+                if !t.flush_pending.swap(true, Ordering::AcqRel) {
+                    self.bg.submit(background::Job::Flush(id));
+                }
+            }
+        }
+    }
+
+    /// Backpressure: while memtables hold more than twice their budget
+    /// (flushing cannot keep up), writers wait, up to 10 s each.
+    fn throttle_writes(&self) {
+        let limit = self.config.memtable_space.saturating_mul(2);
+        for _ in 0..10_000 {
+            if (self.memtable_total.load(Ordering::Relaxed) as u64) <= limit
+                || self.shutdown.load(Ordering::Acquire)
+            {
+                return;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(1));
+        }
+        tracing::warn!("memtables over twice their budget for 10 s; accepting the write anyway");
+    }
+
+    /// Reads one partition's merged live view; `None` if nothing is live.
+    pub fn read(&self, cmd: &ReadCommand) -> Result<Option<Partition>> {
+        if self.shutdown.load(Ordering::Acquire) {
+            return Err(Error::Shutdown);
+        }
+        read::read(&*self.table(cmd.table)?, cmd)
+    }
+
+    /// Scans partitions in (token, key) order from `cmd.start` up to
+    /// `cmd.end_token`, stopping at the row / partition limits. To page,
+    /// start the next scan `AfterPartition` of the last partition returned
+    /// (or `AfterRow` if the row limit cut a partition short).
+    pub fn scan(&self, cmd: &ScanCommand) -> Result<Vec<Partition>> {
+        if self.shutdown.load(Ordering::Acquire) {
+            return Err(Error::Shutdown);
+        }
+        read::scan(&*self.table(cmd.table)?, cmd)
+    }
+
+    /// Flushes a table's memtable to an SSTable and waits for it.
+    pub fn flush(&self, table: TableId) -> Result<()> {
+        self.check_open()?;
+        let t = self.table(table)?;
+        let r = t.flush(
+            || self.next_generation(),
+            || self.commitlog.current_position(),
+            self.config.sstable_block_size,
+            now_seconds(),
+        );
+        t.flush_pending.store(false, Ordering::Release);
+        let (freed, upto) = self.poison(r)?;
+        self.sub_memtable(freed);
+        self.commitlog.discard_completed(table, upto);
+        if freed > 0 && self.config.auto_compaction {
+            self.bg.submit(background::Job::Compact(table));
+        }
+        Ok(())
+    }
+
+    /// Flushes every table.
+    pub fn flush_all(&self) -> Result<()> {
+        let ids: Vec<TableId> = self.tables.read().keys().copied().collect();
+        for id in ids {
+            match self.flush(id) {
+                Ok(()) | Err(Error::UnknownTable(_)) => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(())
+    }
+
+    /// Major compaction: merges all of a table's SSTables that are not being
+    /// compacted in the background; blocks until done.
+    pub fn compact(&self, table: TableId) -> Result<()> {
+        self.compact_at(table, now_seconds() as i32)
+    }
+
+    /// Major compaction as if the clock read `now_seconds` (decides which
+    /// tombstones and expired cells are past gc_grace). For tests and tools.
+    pub fn compact_at(&self, table: TableId, now_seconds: i32) -> Result<()> {
+        self.check_open()?;
+        let t = self.table(table)?;
+        compact::major(self, &t, now_seconds)
+    }
+
+    /// Statistics of one table.
+    pub fn table_stats(&self, table: TableId) -> Result<TableStats> {
+        let t = self.table(table)?;
+        let (mts, version) = t.snapshot();
+        let mut per_level = Vec::new();
+        for s in &version.sstables {
+            let l = s.stats.level as usize;
+            if per_level.len() <= l {
+                per_level.resize(l + 1, 0);
+            }
+            if let Some(c) = per_level.get_mut(l) {
+                *c += 1;
+            }
+        }
+        Ok(TableStats {
+            sstable_count: version.sstables.len(),
+            live_data_size: version.live_data_size(),
+            memtable_size: mts.iter().map(|m| m.size() as u64).sum(),
+            partition_count_estimate: version
+                .sstables
+                .iter()
+                .map(|s| s.stats.partition_count)
+                .sum::<u64>()
+                + mts.iter().map(|m| m.len() as u64).sum::<u64>(),
+            sstables_per_level: per_level,
+            tombstone_count: version
+                .sstables
+                .iter()
+                .map(|s| s.stats.tombstone_count)
+                .sum(),
+            compactions_completed: t.compactions_completed.load(Ordering::Relaxed),
+            commitlog_segments: self.commitlog.live_segments(),
+            droppable_tombstone_estimate: {
+                let grace = t.opts.read().gc_grace_seconds.min(i32::MAX as u32) as i32;
+                let gc_before = (now_seconds() as i32).saturating_sub(grace);
+                version
+                    .sstables
+                    .iter()
+                    .map(|s| s.stats.droppable_tombstones(gc_before))
+                    .sum()
+            },
+        })
+    }
+
+    /// Flushes all memtables, syncs the commit log and stops the background
+    /// threads. Further calls return `Error::Shutdown`. A restart after a
+    /// clean shutdown replays nothing.
+    pub fn shutdown(&self) -> Result<()> {
+        if self.shutdown.load(Ordering::Acquire) {
+            return Ok(());
+        }
+        self.bg.stop();
+        let flushed = if self.poisoned.load(Ordering::Acquire) {
+            Ok(())
+        } else {
+            self.flush_all()
+        };
+        self.shutdown.store(true, Ordering::Release);
+        let synced = self.commitlog.shutdown();
+        flushed.and(synced)
+    }
+}
+
+impl Drop for Engine {
+    fn drop(&mut self) {
+        self.bg.stop();
+        let _ = self.commitlog.shutdown();
+    }
+}
+
+#[cfg(test)]
+mod tests;
+
+#[cfg(test)]
+mod model_tests;

@@ -1,0 +1,336 @@
+//! Reads one SSTable through memmap2. Summary, bloom filter and statistics
+//! are loaded at open; a point read checks the filter, binary-searches the
+//! summary, decodes one index block and one data block. Every decode
+//! failure is `Error::Corrupt` naming the file and offset, never a panic.
+use std::ops::Bound;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+use bytes::Bytes;
+use memmap2::Mmap;
+
+use super::cache::{BlockCache, Kind};
+use super::{block, unseal, Component, Descriptor, Stats};
+use crate::codec::{self, Reader};
+use crate::error::{Error, Result};
+use crate::memtable::PartitionKey;
+use crate::merge::PartitionData;
+
+struct IndexEntry {
+    token: i64,
+    key: Bytes,
+    block: u64,
+}
+
+/// An open SSTable.
+pub(crate) struct SsTable {
+    pub desc: Descriptor,
+    data: Option<Mmap>,
+    index: Option<Mmap>,
+    summary: Vec<(i64, Bytes, u64)>,
+    filter: super::KeyFilter,
+    pub stats: Stats,
+    obsolete: AtomicBool,
+    cache: Arc<BlockCache>,
+}
+
+fn map(path: &PathBuf) -> Result<Option<Mmap>> {
+    let f =
+        std::fs::File::open(path).map_err(|e| Error::io(format!("open {}", path.display()), e))?;
+    let len = f
+        .metadata()
+        .map_err(|e| Error::io(format!("stat {}", path.display()), e))?
+        .len();
+    if len == 0 {
+        return Ok(None);
+    }
+    // SAFETY: SSTable files are immutable once their TOC exists; nothing
+    // writes to or truncates them while mapped (compaction deletes whole
+    // files, which keeps existing mappings valid on Unix).
+    let m =
+        unsafe { Mmap::map(&f) }.map_err(|e| Error::io(format!("mmap {}", path.display()), e))?;
+    Ok(Some(m))
+}
+
+fn read(path: &PathBuf) -> Result<Vec<u8>> {
+    std::fs::read(path).map_err(|e| Error::io(format!("read {}", path.display()), e))
+}
+
+impl SsTable {
+    /// Opens a complete SSTable, verifying its metadata checksums and that
+    /// the data file has the recorded size.
+    pub fn open(desc: Descriptor, cache: Arc<BlockCache>) -> Result<SsTable> {
+        let stats_path = desc.path(Component::Statistics);
+        let stats = Stats::decode(&stats_path, &read(&stats_path)?)?;
+        let data_path = desc.path(Component::Data);
+        let data = map(&data_path)?;
+        let len = data.as_ref().map_or(0, |m| m.len() as u64);
+        if len != stats.data_size {
+            return Err(Error::corrupt(
+                &data_path,
+                len.min(stats.data_size),
+                format!(
+                    "data file is {len} bytes, statistics say {}",
+                    stats.data_size
+                ),
+            ));
+        }
+        let index = map(&desc.path(Component::Index))?;
+        let summary_path = desc.path(Component::Summary);
+        let raw = read(&summary_path)?;
+        let body = unseal(&summary_path, &raw)?;
+        let mut r = Reader::new(body);
+        let parse = |r: &mut Reader| -> codec::DResult<Vec<(i64, Bytes, u64)>> {
+            let n = r.count(17)?;
+            let mut v = Vec::with_capacity(n);
+            for _ in 0..n {
+                v.push((r.i64()?, r.bytes()?, r.u64()?));
+            }
+            Ok(v)
+        };
+        let summary =
+            parse(&mut r).map_err(|e| Error::corrupt(&summary_path, e.offset as u64, e.reason))?;
+        let filter_path = desc.path(Component::Filter);
+        let raw = read(&filter_path)?;
+        let body = unseal(&filter_path, &raw)?;
+        let filter =
+            super::KeyFilter::decode(body).map_err(|e| Error::corrupt(&filter_path, 1, e))?;
+        Ok(SsTable {
+            desc,
+            data,
+            index,
+            summary,
+            filter,
+            stats,
+            obsolete: AtomicBool::new(false),
+            cache,
+        })
+    }
+
+    fn data(&self) -> &[u8] {
+        self.data.as_deref().unwrap_or_default()
+    }
+
+    /// Marks the files for deletion when the last reader lets go.
+    pub fn mark_obsolete(&self) {
+        self.obsolete.store(true, Ordering::SeqCst);
+    }
+
+    pub fn generation(&self) -> u64 {
+        self.desc.generation
+    }
+
+    /// False when the partition is certainly absent (key range, bloom).
+    pub fn may_contain(&self, token: i64, key: &Bytes) -> bool {
+        let s = &self.stats;
+        if (token, key) < (s.first_token, &s.first_key)
+            || (token, key) > (s.last_token, &s.last_key)
+        {
+            return false;
+        }
+        self.stats.partition_count > 0 && self.filter.may_contain(key)
+    }
+
+    fn index_block(&self, offset: u64) -> Result<Vec<IndexEntry>> {
+        let path = self.desc.path(Component::Index);
+        let file = self.index.as_deref().unwrap_or_default();
+        let (raw, _) = block::decode(file, offset).map_err(|r| Error::corrupt(&path, offset, r))?;
+        let mut r = Reader::new(&raw);
+        let parse = |r: &mut Reader| -> codec::DResult<Vec<IndexEntry>> {
+            let n = r.count(11)?;
+            let mut v = Vec::with_capacity(n);
+            for _ in 0..n {
+                let token = r.i64()?;
+                let key = r.bytes()?;
+                let block = r.var()?;
+                let _in_block = r.var()?;
+                v.push(IndexEntry { token, key, block });
+            }
+            Ok(v)
+        };
+        parse(&mut r)
+            .map_err(|e| Error::corrupt(&path, offset, format!("index block: {}", e.reason)))
+    }
+
+    /// Index of the summary entry whose index block may hold `(token, key)`.
+    fn summary_slot(&self, token: i64, key: &Bytes) -> Option<usize> {
+        let n = self
+            .summary
+            .partition_point(|(t, k, _)| (*t, k) <= (token, key));
+        n.checked_sub(1)
+    }
+
+    /// Decodes the data block at `offset`.
+    fn data_block(&self, offset: u64) -> Result<(Vec<u8>, u64)> {
+        block::decode(self.data(), offset)
+            .map_err(|r| Error::corrupt(self.desc.path(Component::Data), offset, r))
+    }
+
+    /// Finds `(token, key)` in the index block at `offset` without
+    /// allocating: returns (data block offset, offset inside the block).
+    fn find_in_index(&self, offset: u64, token: i64, key: &[u8]) -> Result<Option<(u64, u64)>> {
+        let path = || self.desc.path(Component::Index);
+        let raw = self
+            .cache
+            .get_or_load(self.desc.generation, offset, Kind::Index, || {
+                let file = self.index.as_deref().unwrap_or_default();
+                block::decode(file, offset)
+                    .map(|(raw, _)| raw)
+                    .map_err(|r| Error::corrupt(path(), offset, r))
+            })?;
+        let mut r = Reader::new(&raw);
+        let scan = |r: &mut Reader| -> codec::DResult<Option<(u64, u64)>> {
+            let n = r.count(11)?;
+            for _ in 0..n {
+                let t = r.i64()?;
+                let k = r.bytes_ref()?;
+                let blk = r.var()?;
+                let inb = r.var()?;
+                match (t, k).cmp(&(token, key)) {
+                    std::cmp::Ordering::Less => continue,
+                    std::cmp::Ordering::Equal => return Ok(Some((blk, inb))),
+                    std::cmp::Ordering::Greater => return Ok(None),
+                }
+            }
+            Ok(None)
+        };
+        scan(&mut r)
+            .map_err(|e| Error::corrupt(path(), offset, format!("index block: {}", e.reason)))
+    }
+
+    /// The partition, if this SSTable holds it.
+    pub fn get(&self, token: i64, key: &Bytes) -> Result<Option<PartitionData>> {
+        if !self.may_contain(token, key) {
+            return Ok(None);
+        }
+        let Some(slot) = self.summary_slot(token, key) else {
+            return Ok(None);
+        };
+        let Some((_, _, ioff)) = self.summary.get(slot) else {
+            return Ok(None);
+        };
+        let Some((boff, inb)) = self.find_in_index(*ioff, token, key)? else {
+            return Ok(None);
+        };
+        let raw = self
+            .cache
+            .get_or_load(self.desc.generation, boff, Kind::Data, || {
+                self.data_block(boff).map(|(raw, _)| raw)
+            })?;
+        let pos = usize::try_from(inb).unwrap_or(usize::MAX);
+        let mut r = Reader::at(&raw, pos);
+        let path = self.desc.path(Component::Data);
+        let (t, k, p) = codec::get_partition(&mut r)
+            .map_err(|err| Error::corrupt(&path, boff, format!("partition: {}", err.reason)))?;
+        if t != token || k != *key {
+            return Err(Error::corrupt(
+                &path,
+                boff,
+                "index points at another partition",
+            ));
+        }
+        Ok(Some(p))
+    }
+
+    /// Partitions from `from` on, in order.
+    pub fn iter_from(self: &Arc<Self>, from: Bound<PartitionKey>) -> Result<SstableIter> {
+        let mut start = 0;
+        if let Bound::Included(k) | Bound::Excluded(k) = &from {
+            if let Some(slot) = self.summary_slot(k.token, &k.key) {
+                if let Some((_, _, ioff)) = self.summary.get(slot) {
+                    let entries = self.index_block(*ioff)?;
+                    start = entries
+                        .iter()
+                        .take_while(|e| (e.token, &e.key) <= (k.token, &k.key))
+                        .last()
+                        .or(entries.first())
+                        .map_or(0, |e| e.block);
+                }
+            }
+        }
+        Ok(SstableIter {
+            table: Arc::clone(self),
+            next_block: start,
+            raw: Vec::new(),
+            pos: 0,
+            from,
+            done: false,
+        })
+    }
+}
+
+impl Drop for SsTable {
+    fn drop(&mut self) {
+        self.cache.evict_generation(self.desc.generation);
+        if self.obsolete.load(Ordering::SeqCst) {
+            self.desc.delete_files();
+        }
+    }
+}
+
+/// Ordered iteration over an SSTable's partitions.
+pub(crate) struct SstableIter {
+    table: Arc<SsTable>,
+    next_block: u64,
+    raw: Vec<u8>,
+    pos: usize,
+    from: Bound<PartitionKey>,
+    done: bool,
+}
+
+impl SstableIter {
+    fn next_inner(&mut self) -> Result<Option<(PartitionKey, PartitionData)>> {
+        loop {
+            if self.pos >= self.raw.len() {
+                if self.next_block >= self.table.data().len() as u64 {
+                    return Ok(None);
+                }
+                let (raw, next) = self.table.data_block(self.next_block)?;
+                self.raw = raw;
+                self.pos = 0;
+                self.next_block = next;
+                continue;
+            }
+            let mut r = Reader::at(&self.raw, self.pos);
+            let (token, key, p) = codec::get_partition(&mut r).map_err(|e| {
+                Error::corrupt(
+                    self.table.desc.path(Component::Data),
+                    self.next_block,
+                    format!("partition: {}", e.reason),
+                )
+            })?;
+            self.pos = r.pos();
+            let k = PartitionKey { token, key };
+            let wanted = match &self.from {
+                Bound::Unbounded => true,
+                Bound::Included(f) => k >= *f,
+                Bound::Excluded(f) => k > *f,
+            };
+            if wanted {
+                return Ok(Some((k, p)));
+            }
+        }
+    }
+}
+
+impl Iterator for SstableIter {
+    type Item = Result<(PartitionKey, PartitionData)>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.done {
+            return None;
+        }
+        match self.next_inner() {
+            Ok(Some(x)) => Some(Ok(x)),
+            Ok(None) => {
+                self.done = true;
+                None
+            }
+            Err(e) => {
+                self.done = true;
+                Some(Err(e))
+            }
+        }
+    }
+}

@@ -1,0 +1,227 @@
+//! The Statistics component: what compaction, purging and nodetool need to
+//! know about an SSTable without reading its data.
+use std::path::Path;
+
+use bytes::Bytes;
+
+use crate::codec::{DResult, Put, Reader};
+use crate::commitlog::Position;
+use crate::error::{Error, Result};
+use crate::merge::PartitionData;
+use crate::types::CellValue;
+
+/// Tombstone local-deletion times are bucketed to this many seconds.
+const TOMBSTONE_BUCKET: i32 = 3600;
+/// At most this many histogram buckets are kept (nearest ones merged).
+const MAX_BUCKETS: usize = 256;
+
+/// Metadata of one SSTable.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Stats {
+    pub min_timestamp: i64,
+    pub max_timestamp: i64,
+    pub partition_count: u64,
+    pub row_count: u64,
+    pub cell_count: u64,
+    pub tombstone_count: u64,
+    /// Data file size.
+    pub data_size: u64,
+    /// Uncompressed bytes of all data blocks.
+    pub uncompressed_size: u64,
+    pub min_clustering: Bytes,
+    pub max_clustering: Bytes,
+    pub first_token: i64,
+    pub first_key: Bytes,
+    pub last_token: i64,
+    pub last_key: Bytes,
+    /// Leveled-compaction level.
+    pub level: u32,
+    /// Every commit-log record up to here is contained (or superseded).
+    pub commitlog_upper: Position,
+    /// Generations this SSTable was compacted from; on start-up any of them
+    /// still on disk is a leftover of an interrupted swap and is deleted.
+    pub ancestors: Vec<u64>,
+    /// Seconds since the epoch when written.
+    pub created_at: i64,
+    /// Histogram of tombstone local deletion times: (bucket start, count).
+    pub tombstone_histogram: Vec<(i32, u64)>,
+}
+
+impl Stats {
+    /// Fresh statistics for a writer.
+    pub fn new() -> Stats {
+        Stats {
+            min_timestamp: i64::MAX,
+            max_timestamp: i64::MIN,
+            ..Stats::default()
+        }
+    }
+
+    fn tombstone(&mut self, local_deletion_time: i32) {
+        self.tombstone_count += 1;
+        let b = local_deletion_time - local_deletion_time.rem_euclid(TOMBSTONE_BUCKET);
+        match self
+            .tombstone_histogram
+            .binary_search_by_key(&b, |(k, _)| *k)
+        {
+            Ok(i) => {
+                if let Some(e) = self.tombstone_histogram.get_mut(i) {
+                    e.1 += 1
+                }
+            }
+            Err(i) => self.tombstone_histogram.insert(i, (b, 1)),
+        }
+        if self.tombstone_histogram.len() > MAX_BUCKETS {
+            // Merge the first two buckets: old tombstones matter least, they
+            // are droppable either way.
+            let (_, c) = self.tombstone_histogram.remove(0);
+            if let Some(e) = self.tombstone_histogram.first_mut() {
+                e.1 += c;
+            }
+        }
+    }
+
+    /// Tombstones (and expiring cells) whose local time is before `gc_before`.
+    pub fn droppable_tombstones(&self, gc_before: i32) -> u64 {
+        self.tombstone_histogram
+            .iter()
+            .filter(|(b, _)| *b + TOMBSTONE_BUCKET <= gc_before)
+            .map(|(_, c)| *c)
+            .sum()
+    }
+
+    /// Accounts one partition written in order.
+    pub(crate) fn add_partition(&mut self, token: i64, key: &Bytes, p: &PartitionData) {
+        if self.partition_count == 0 {
+            self.first_token = token;
+            self.first_key = key.clone();
+        }
+        self.last_token = token;
+        self.last_key = key.clone();
+        self.partition_count += 1;
+        if let Some((lo, hi)) = p.timestamp_range() {
+            self.min_timestamp = self.min_timestamp.min(lo);
+            self.max_timestamp = self.max_timestamp.max(hi);
+        }
+        if let Some(d) = p.partition_deletion {
+            self.tombstone(d.local_deletion_time);
+        }
+        for rt in &p.range_tombstones {
+            self.tombstone(rt.deletion.local_deletion_time);
+        }
+        for row in p.static_row.iter().chain(p.rows.values()) {
+            if !row.clustering.is_empty() || p.static_row.is_none() {
+                if self.row_count == 0 || row.clustering < self.min_clustering {
+                    self.min_clustering = row.clustering.clone();
+                }
+                if row.clustering > self.max_clustering {
+                    self.max_clustering = row.clustering.clone();
+                }
+            }
+            self.row_count += 1;
+            if let Some(d) = row.deletion {
+                self.tombstone(d.local_deletion_time);
+            }
+            for (_, d) in &row.complex_deletions {
+                self.tombstone(d.local_deletion_time);
+            }
+            if let Some((_, exp)) = row.liveness.and_then(|l| l.ttl) {
+                self.tombstone(exp);
+            }
+            for c in &row.cells {
+                self.cell_count += 1;
+                match &c.value {
+                    CellValue::Tombstone {
+                        local_deletion_time,
+                    } => self.tombstone(*local_deletion_time),
+                    CellValue::Live {
+                        ttl: Some((_, exp)),
+                        ..
+                    } => self.tombstone(*exp),
+                    _ => {}
+                }
+            }
+        }
+    }
+
+    pub(crate) fn encode(&self) -> Vec<u8> {
+        let mut o = Vec::with_capacity(256);
+        o.put_u32(super::FORMAT_VERSION);
+        o.put_i64(self.min_timestamp);
+        o.put_i64(self.max_timestamp);
+        for v in [
+            self.partition_count,
+            self.row_count,
+            self.cell_count,
+            self.tombstone_count,
+            self.data_size,
+            self.uncompressed_size,
+        ] {
+            o.put_u64(v);
+        }
+        o.put_bytes(&self.min_clustering);
+        o.put_bytes(&self.max_clustering);
+        o.put_i64(self.first_token);
+        o.put_bytes(&self.first_key);
+        o.put_i64(self.last_token);
+        o.put_bytes(&self.last_key);
+        o.put_u32(self.level);
+        o.put_u64(self.commitlog_upper.segment);
+        o.put_u64(self.commitlog_upper.offset);
+        o.put_var(self.ancestors.len() as u64);
+        for a in &self.ancestors {
+            o.put_u64(*a);
+        }
+        o.put_i64(self.created_at);
+        o.put_var(self.tombstone_histogram.len() as u64);
+        for (b, c) in &self.tombstone_histogram {
+            o.put_i32(*b);
+            o.put_u64(*c);
+        }
+        super::seal(o)
+    }
+
+    pub(crate) fn decode(path: &Path, bytes: &[u8]) -> Result<Stats> {
+        let body = super::unseal(path, bytes)?;
+        let mut r = Reader::new(body);
+        let parse = |r: &mut Reader| -> DResult<Stats> {
+            let version = r.u32()?;
+            if version != super::FORMAT_VERSION {
+                return Err(r.err("unsupported SSTable format version"));
+            }
+            let mut s = Stats {
+                min_timestamp: r.i64()?,
+                max_timestamp: r.i64()?,
+                partition_count: r.u64()?,
+                row_count: r.u64()?,
+                cell_count: r.u64()?,
+                tombstone_count: r.u64()?,
+                data_size: r.u64()?,
+                uncompressed_size: r.u64()?,
+                min_clustering: r.bytes()?,
+                max_clustering: r.bytes()?,
+                first_token: r.i64()?,
+                first_key: r.bytes()?,
+                last_token: r.i64()?,
+                last_key: r.bytes()?,
+                level: r.u32()?,
+                commitlog_upper: Position {
+                    segment: r.u64()?,
+                    offset: r.u64()?,
+                },
+                ..Stats::default()
+            };
+            let n = r.count(8)?;
+            for _ in 0..n {
+                s.ancestors.push(r.u64()?);
+            }
+            s.created_at = r.i64()?;
+            let n = r.count(12)?;
+            for _ in 0..n {
+                s.tombstone_histogram.push((r.i32()?, r.u64()?));
+            }
+            Ok(s)
+        };
+        parse(&mut r).map_err(|e| Error::corrupt(path, e.offset as u64, e.reason))
+    }
+}
