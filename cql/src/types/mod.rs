@@ -34,6 +34,8 @@ mod text;
 pub mod vint;
 
 #[cfg(test)]
+mod driver_vectors;
+#[cfg(test)]
 mod proptests;
 
 pub use canonical::normalize;
