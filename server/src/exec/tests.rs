@@ -843,3 +843,32 @@ async fn data_survives_a_restart() {
     );
     assert_eq!(text(&r[0][0]), "one");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn insert_json_and_select_json() {
+    let mut e = env();
+    e.setup().await;
+    e.ok("CREATE TABLE t (k int PRIMARY KEY, v text, l list<int>)")
+        .await;
+    e.ok(r#"INSERT INTO t JSON '{"k": 1, "v": "one", "l": [1, 2]}'"#)
+        .await;
+    e.ok(r#"INSERT INTO t JSON '{"k": 2}'"#).await;
+    let r = e.rows("SELECT JSON k, v, l FROM t WHERE k = 1").await;
+    let json: serde_json::Value = serde_json::from_str(&text(&r[0][0])).unwrap();
+    assert_eq!(json, serde_json::json!({"k": 1, "v": "one", "l": [1, 2]}));
+    let r = e.rows("SELECT JSON * FROM t WHERE k = 2").await;
+    let json: serde_json::Value = serde_json::from_str(&text(&r[0][0])).unwrap();
+    assert_eq!(json["v"], serde_json::Value::Null);
+    assert_eq!(
+        e.err(r#"INSERT INTO t JSON '{"v": "x"}'"#).await,
+        "Invalid null value in condition for column k"
+    );
+    assert!(e
+        .err(r#"INSERT INTO t JSON '{"k": 3, "nope": 1}'"#)
+        .await
+        .contains("unrecognized column"));
+    // DEFAULT UNSET keeps what is there.
+    e.ok(r#"INSERT INTO t JSON '{"k": 1}' DEFAULT UNSET"#).await;
+    let r = e.rows("SELECT v FROM t WHERE k = 1").await;
+    assert_eq!(text(&r[0][0]), "one");
+}

@@ -13,7 +13,7 @@ use super::{ColumnOp, Kind, ModifyPlan, Op, MAX_TTL};
 use crate::error::RequestError;
 use crate::exec::clock::{now_seconds, Clock};
 use crate::exec::restrict;
-use crate::exec::term::{EvalCtx, Val};
+use crate::exec::term::{EvalCtx, Expr, Val};
 use crate::exec::values;
 
 /// The write timestamp and TTL of one execution.
@@ -71,6 +71,16 @@ impl ModifyPlan {
         clock: &Clock,
         out: &mut Vec<Mutation>,
     ) -> Result<(), RequestError> {
+        let synthetic;
+        let json_ctx;
+        let ctx = match &self.json {
+            Some((expr, default_unset)) => {
+                synthetic = self.json_values(expr, *default_unset, ctx)?;
+                json_ctx = EvalCtx { values: &synthetic };
+                &json_ctx
+            }
+            None => ctx,
+        };
         let t = &self.table;
         let keys = restrict::partition_keys(t, &self.keys, ctx)?;
         let deletion = DeletionTime {
@@ -167,6 +177,58 @@ impl ModifyPlan {
             out.push(m);
         }
         Ok(())
+    }
+
+    /// INSERT JSON: one value per table column from the JSON object (null, or unset
+    /// with DEFAULT UNSET, for a missing column).
+    fn json_values(
+        &self,
+        expr: &Expr,
+        default_unset: bool,
+        ctx: &EvalCtx<'_>,
+    ) -> Result<Vec<Val>, RequestError> {
+        let text = match expr.eval(ctx)? {
+            Val::Bytes(b) => String::from_utf8(b.to_vec()).map_err(|_| {
+                RequestError::invalid("Could not decode JSON string: invalid UTF-8")
+            })?,
+            _ => return Err(RequestError::invalid("Got null for INSERT JSON values")),
+        };
+        let json: serde_json::Value = serde_json::from_str(&text).map_err(|e| {
+            RequestError::invalid(format!(
+                "Could not decode JSON string as a map: {e}. (String was: {text})"
+            ))
+        })?;
+        let serde_json::Value::Object(map) = json else {
+            return Err(RequestError::invalid(format!(
+                "Could not decode JSON string as a map: not an object. (String was: {text})"
+            )));
+        };
+        let cols = &self.table.def.columns;
+        let mut out = vec![if default_unset { Val::Unset } else { Val::Null }; cols.len()];
+        for (key, v) in &map {
+            // Keys are column names; a quoted key keeps its case, others are folded.
+            let name = match key.strip_prefix('"').and_then(|k| k.strip_suffix('"')) {
+                Some(q) => q.to_string(),
+                None => key.to_lowercase(),
+            };
+            let Some(i) = cols.iter().position(|c| c.name == name) else {
+                return Err(RequestError::invalid(format!(
+                    "JSON values map contains unrecognized column: {key}"
+                )));
+            };
+            let typ = &cols[i].typ;
+            let value = cql::types::from_json_opt(v, typ).map_err(|e| {
+                RequestError::invalid(format!("Error decoding JSON value for {name}: {e}"))
+            })?;
+            out[i] = match value {
+                Some(v) => Val::Bytes(
+                    values::try_serialize(&v, typ)
+                        .map_err(|e| RequestError::invalid(e.to_string()))?,
+                ),
+                None => Val::Null,
+            };
+        }
+        Ok(out)
     }
 
     fn apply_op(

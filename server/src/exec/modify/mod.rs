@@ -79,6 +79,10 @@ pub struct ModifyPlan {
     pub ttl: Option<Expr>,
     /// Only static columns are written: the clustering may be omitted.
     pub static_only: bool,
+    /// INSERT JSON: the JSON text term and whether missing columns are left unset
+    /// (`DEFAULT UNSET`). Keys and ops then read a per-execution value vector with one
+    /// entry per table column, built from the JSON object.
+    pub json: Option<(Expr, bool)>,
 }
 
 fn column<'a>(t: &'a TableRef, name: &str) -> Result<&'a ColumnDef, RequestError> {
@@ -126,11 +130,10 @@ pub fn compile_insert(
     }
     let (columns, vals) = match &s.values {
         InsertValues::Values { columns, values } => (columns, values),
-        InsertValues::Json { .. } => {
-            return Err(RequestError::invalid(
-                "INSERT JSON is not supported by Helenus yet",
-            ))
-        }
+        InsertValues::Json {
+            value,
+            default_unset,
+        } => return compile_insert_json(t, s, value, *default_unset, m),
     };
     let (timestamp, ttl) = using(&s.using, m)?;
     let mut rels = Vec::new();
@@ -171,6 +174,61 @@ pub fn compile_insert(
         timestamp,
         ttl,
         static_only: false,
+        json: None,
+    })
+}
+
+/// INSERT JSON: every column reads position `i` (its index in the table) of the value
+/// vector that execution builds from the JSON object.
+fn compile_insert_json(
+    t: TableRef,
+    s: &ast::Insert,
+    value: &ast::Term,
+    default_unset: bool,
+    m: &mut Markers,
+) -> Result<ModifyPlan, RequestError> {
+    let json = term::compile(value, &CqlType::Text, "[json]", m, None)?;
+    let (timestamp, ttl) = using(&s.using, m)?;
+    let mut synthetic = Markers::with_count(t.def.columns.len());
+    let mut rels = Vec::new();
+    let mut ops = Vec::new();
+    for (i, c) in t.def.columns.iter().enumerate() {
+        let marker = ast::Term::BindMarker(ast::BindMarker {
+            index: i,
+            name: None,
+        });
+        if c.kind.is_primary_key() {
+            rels.push(ast::Relation::Simple {
+                column: c.name.clone(),
+                op: ast::Operator::Eq,
+                value: marker,
+            });
+        } else {
+            ops.push(ColumnOp {
+                column: c.id,
+                name: c.name.clone(),
+                typ: c.typ.clone(),
+                is_static: c.kind == ColumnKind::Static,
+                op: Op::Set(term::compile(
+                    &marker,
+                    &c.typ,
+                    &c.name,
+                    &mut synthetic,
+                    None,
+                )?),
+            });
+        }
+    }
+    let keys = restrict::compile(&t, &rels, &mut synthetic, false, false)?;
+    Ok(ModifyPlan {
+        kind: Kind::Insert,
+        table: t,
+        keys,
+        ops,
+        timestamp,
+        ttl,
+        static_only: false,
+        json: Some((json, default_unset)),
     })
 }
 
@@ -320,6 +378,7 @@ pub fn compile_update(
         timestamp,
         ttl,
         static_only,
+        json: None,
     })
 }
 
@@ -411,6 +470,7 @@ pub fn compile_delete(
         timestamp,
         ttl: None,
         static_only,
+        json: None,
     })
 }
 

@@ -37,6 +37,10 @@ pub struct SelectPlan {
     pub limit: Option<Expr>,
     pub per_partition_limit: Option<Expr>,
     pub distinct: bool,
+    /// SELECT JSON: each row becomes one `[json]` text column.
+    pub json: bool,
+    /// The columns of the result (the selection, or `[json]`).
+    pub result_columns: Vec<cql::response::ColumnSpec>,
 }
 
 impl ColumnSource for TableRef {
@@ -71,11 +75,6 @@ impl ColumnSource for TableRef {
 }
 
 pub fn compile(t: TableRef, s: &ast::Select, m: &mut Markers) -> Result<SelectPlan, RequestError> {
-    if s.json {
-        return Err(RequestError::invalid(
-            "SELECT JSON is not supported by Helenus yet",
-        ));
-    }
     if !s.group_by.is_empty() {
         return Err(RequestError::invalid(
             "GROUP BY is not supported by Helenus yet",
@@ -107,6 +106,16 @@ pub fn compile(t: TableRef, s: &ast::Select, m: &mut Markers) -> Result<SelectPl
         .as_ref()
         .map(|e| term::compile(e, &CqlType::Int, "[limit]", m, None))
         .transpose()?;
+    let result_columns = if s.json {
+        vec![cql::response::ColumnSpec {
+            keyspace: t.def.keyspace.clone(),
+            table: t.def.name.clone(),
+            name: "[json]".into(),
+            typ: CqlType::Text,
+        }]
+    } else {
+        selection.columns.clone()
+    };
     Ok(SelectPlan {
         table: t,
         restrictions,
@@ -115,6 +124,8 @@ pub fn compile(t: TableRef, s: &ast::Select, m: &mut Markers) -> Result<SelectPl
         limit,
         per_partition_limit,
         distinct: s.distinct,
+        json: s.json,
+        result_columns,
     })
 }
 
@@ -256,4 +267,30 @@ struct Cursor {
     token: i64,
     key: Bytes,
     resume: Resume,
+}
+
+/// Turns result rows into one JSON object per row (SELECT JSON).
+pub fn to_json_rows(
+    columns: &[cql::response::ColumnSpec],
+    rows: Vec<Vec<Option<Bytes>>>,
+) -> Result<Vec<Vec<Option<Bytes>>>, RequestError> {
+    let mut out = Vec::with_capacity(rows.len());
+    for row in rows {
+        let mut obj = serde_json::Map::with_capacity(columns.len());
+        for (spec, v) in columns.iter().zip(row) {
+            let json = match v {
+                None => serde_json::Value::Null,
+                Some(b) => {
+                    let cv = super::values::deserialize(&b, &spec.typ).map_err(|e| {
+                        RequestError::Server(format!("stored value does not decode: {e}"))
+                    })?;
+                    cql::types::to_json(&cv, &spec.typ)
+                }
+            };
+            obj.insert(cql::types::quote_identifier(&spec.name), json);
+        }
+        let text = serde_json::Value::Object(obj).to_string();
+        out.push(vec![Some(Bytes::from(text))]);
+    }
+    Ok(out)
 }

@@ -57,8 +57,14 @@ impl SelectPlan {
             run.scan(exec, state.as_ref())?;
         }
         if let Some(states) = run.agg.take() {
+            let rows = vec![self.selection.finish(states)?];
+            let rows = if self.json {
+                super::to_json_rows(&self.selection.columns, rows)?
+            } else {
+                rows
+            };
             return Ok(Page {
-                rows: vec![self.selection.finish(states)?],
+                rows,
                 paging_state: None,
             });
         }
@@ -78,10 +84,12 @@ impl SelectPlan {
         } else {
             None
         };
-        Ok(Page {
-            rows: run.out,
-            paging_state,
-        })
+        let rows = if self.json {
+            super::to_json_rows(&self.selection.columns, run.out)?
+        } else {
+            run.out
+        };
+        Ok(Page { rows, paging_state })
     }
 }
 
