@@ -9,6 +9,9 @@
 //! `BytesMut`. Envelope fields are big-endian (section 2.4). `[option]` type
 //! descriptions are `cql::types::CqlType::{encode_option, decode_option}`.
 
+// Decoders of untrusted bytes: no unwrap, no panicking index.
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::indexing_slicing))]
+
 use std::collections::HashMap;
 use std::fmt;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};

@@ -40,6 +40,9 @@ pub struct Config {
     /// Size at which a commit-log segment is closed and a new one started.
     /// Default 32 MiB.
     pub commitlog_segment_size: u64,
+    /// When the live segments exceed this many bytes, the tables holding
+    /// the oldest segment are flushed so it can be deleted. Default 8 GiB.
+    pub commitlog_total_space: u64,
     /// When true, a corrupt record in the middle of the log is logged and
     /// skipped (rest of that segment dropped) instead of refusing to start.
     /// Default false.
@@ -54,6 +57,9 @@ pub struct Config {
     pub concurrent_compactors: usize,
     /// Uncompressed size of an SSTable data block. Default 16 KiB.
     pub sstable_block_size: usize,
+    /// Bytes of decompressed SSTable blocks cached for point reads.
+    /// Default 256 MiB; 0 disables the cache.
+    pub block_cache_size: u64,
     /// Run background compactions automatically. Default true.
     pub auto_compaction: bool,
 }
@@ -65,11 +71,13 @@ impl Default for Config {
             commitlog_dir: PathBuf::from("commitlog"),
             commitlog_sync: SyncMode::default(),
             commitlog_segment_size: 32 << 20,
+            commitlog_total_space: 8 << 30,
             commitlog_ignore_replay_errors: false,
             memtable_space: default_memtable_space(),
             compaction_throughput: 64 << 20,
             concurrent_compactors: 1,
             sstable_block_size: 16 << 10,
+            block_cache_size: 256 << 20,
             auto_compaction: true,
         }
     }
@@ -103,11 +111,13 @@ impl Config {
             commitlog_dir: dir.join("commitlog"),
             commitlog_sync: SyncMode::Batch,
             commitlog_segment_size: 1 << 20,
+            commitlog_total_space: 64 << 20,
             commitlog_ignore_replay_errors: false,
             memtable_space: 4 << 20,
             compaction_throughput: 0,
             concurrent_compactors: 1,
             sstable_block_size: 4 << 10,
+            block_cache_size: 8 << 20,
             auto_compaction: false,
         }
     }
@@ -117,6 +127,9 @@ impl Config {
         let bad = |m: &str| Err(Error::InvalidConfig(m.to_string()));
         if self.commitlog_segment_size < 64 << 10 || self.commitlog_segment_size > 1 << 31 {
             return bad("commitlog_segment_size must be between 64 KiB and 2 GiB");
+        }
+        if self.commitlog_total_space < self.commitlog_segment_size.saturating_mul(2) {
+            return bad("commitlog_total_space must be at least two segments");
         }
         if self.memtable_space < 1 << 20 {
             return bad("memtable_space must be at least 1 MiB");

@@ -16,7 +16,7 @@ pub mod compaction;
 mod config;
 mod engine;
 mod error;
-mod memtable;
+pub mod memtable;
 mod merge;
 pub mod sstable;
 mod types;

@@ -3,6 +3,7 @@
 //! Writers to different partitions do not contend; writers to the same
 //! partition serialize on that partition's mutex. Size is accounted
 //! approximately (bytes written, overwrites included) to decide flushes.
+//! Public for benchmarks; the engine is the normal entry point.
 use std::ops::Bound;
 use std::sync::atomic::{AtomicI64, AtomicUsize, Ordering};
 
@@ -21,7 +22,7 @@ pub(crate) struct PartitionKey {
 }
 
 /// One memtable of one table.
-pub(crate) struct Memtable {
+pub struct Memtable {
     map: SkipMap<PartitionKey, Mutex<PartitionData>>,
     size: AtomicUsize,
     min_timestamp: AtomicI64,
@@ -58,7 +59,7 @@ impl Memtable {
     }
 
     /// A copy of the partition, if this memtable holds it.
-    pub fn get(&self, token: i64, key: &Bytes) -> Option<PartitionData> {
+    pub(crate) fn get(&self, token: i64, key: &Bytes) -> Option<PartitionData> {
         let k = PartitionKey {
             token,
             key: key.clone(),
@@ -76,7 +77,7 @@ impl Memtable {
 
     /// Copies of the partitions from `from` on, in order. The iterator is
     /// lazy: partitions written meanwhile may or may not appear.
-    pub fn range(
+    pub(crate) fn range(
         &self,
         from: Bound<PartitionKey>,
     ) -> impl Iterator<Item = (PartitionKey, PartitionData)> + '_ {

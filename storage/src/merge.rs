@@ -262,24 +262,33 @@ impl PartitionData {
 
     /// Smallest and largest write timestamps held (data and tombstones).
     pub fn timestamp_range(&self) -> Option<(i64, i64)> {
-        let mut ts: Vec<i64> = Vec::new();
-        ts.extend(self.partition_deletion.map(|d| d.marked_for_delete_at));
-        ts.extend(
-            self.range_tombstones
-                .iter()
-                .map(|r| r.deletion.marked_for_delete_at),
-        );
-        for row in self.static_row.iter().chain(self.rows.values()) {
-            ts.extend(row.liveness.map(|l| l.timestamp));
-            ts.extend(row.deletion.map(|d| d.marked_for_delete_at));
-            ts.extend(
-                row.complex_deletions
-                    .iter()
-                    .map(|(_, d)| d.marked_for_delete_at),
-            );
-            ts.extend(row.cells.iter().map(|c| c.timestamp));
+        let mut lo = i64::MAX;
+        let mut hi = i64::MIN;
+        let mut see = |t: i64| {
+            lo = lo.min(t);
+            hi = hi.max(t);
+        };
+        if let Some(d) = self.partition_deletion {
+            see(d.marked_for_delete_at);
         }
-        Some((*ts.iter().min()?, *ts.iter().max()?))
+        for r in &self.range_tombstones {
+            see(r.deletion.marked_for_delete_at);
+        }
+        for row in self.static_row.iter().chain(self.rows.values()) {
+            if let Some(l) = row.liveness {
+                see(l.timestamp);
+            }
+            if let Some(d) = row.deletion {
+                see(d.marked_for_delete_at);
+            }
+            for (_, d) in &row.complex_deletions {
+                see(d.marked_for_delete_at);
+            }
+            for c in &row.cells {
+                see(c.timestamp);
+            }
+        }
+        (lo <= hi).then_some((lo, hi))
     }
 }
 

@@ -213,11 +213,18 @@ fn encode_envelope(
 ) {
     let start = out.len();
     write_header(out, 0, 0, stream, opcode.as_u8(), 0);
-    let compress = compression != Compression::None && version != ProtocolVersion::V5;
+    let mut compress = compression != Compression::None && version != ProtocolVersion::V5;
     if compress {
         let mut plain = BytesMut::new();
         write(&mut plain);
-        compression.compress(&plain, out);
+        // The flag is per envelope on v3/v4, so an empty body (READY) goes out plain:
+        // a zero-length lz4 block trips some drivers' decompressors.
+        compress = !plain.is_empty();
+        if compress {
+            compression.compress(&plain, out);
+        } else {
+            out.extend_from_slice(&plain);
+        }
     } else {
         write(out);
     }

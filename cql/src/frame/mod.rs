@@ -7,13 +7,18 @@
 //! - [`compression`]: v3/v4 envelope compression (lz4 with a 4-byte length, snappy).
 //! - [`segment`]: v5 "modern framing" (v5 section 2): segments with CRC24 headers and
 //!   CRC32 payload trailers, optionally lz4-compressed, and [`FrameAssembler`].
+//! - [`fuzz`]: fuzz target bodies (arbitrary bytes through every decoder).
 //!
 //! This module knows nothing about sockets or connection state: the server decides
 //! when a v5 connection switches to segments (after READY / AUTHENTICATE).
 
+// Decoders of untrusted bytes: no unwrap, no panicking index.
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::indexing_slicing))]
+
 pub mod codec;
 pub mod compression;
 pub mod crc;
+pub mod fuzz;
 pub mod header;
 pub mod segment;
 

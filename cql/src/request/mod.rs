@@ -6,6 +6,9 @@
 //! Decoding slices the body (`Bytes`), it never copies values. Trailing bytes after a
 //! message are ignored, as the spec asks of receivers.
 
+// Decoders of untrusted bytes: no unwrap, no panicking index.
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::indexing_slicing))]
+
 pub mod batch;
 pub mod execute;
 pub mod prepare;
@@ -105,4 +108,6 @@ impl Request {
 }
 
 #[cfg(test)]
-mod tests;
+mod python_vectors;
+#[cfg(test)]
+pub(crate) mod tests;

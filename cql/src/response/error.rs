@@ -70,9 +70,81 @@ fn write_counts(out: &mut BytesMut, cl: Consistency, received: i32, block_for: i
     wire::write_int(out, block_for);
 }
 
-/// Appends the ERROR body. The extra fields written are those of `body.extra`; the
-/// `ErrorBody` constructors keep code and extra consistent.
+/// What an older client understands in place of an error its version lacks, as
+/// Cassandra's `ErrorMessage` codec does: CAS_WRITE_UNKNOWN (v5) becomes a CAS
+/// Write_timeout before v5; Read_failure, Write_failure (v4) become the timeouts on v3
+/// and Function_failure an Invalid request.
+pub fn downgrade_for(body: &ErrorBody, version: ProtocolVersion) -> Option<ErrorBody> {
+    let message = body.message.clone();
+    let extra = match (&body.extra, version) {
+        (
+            ErrorExtra::CasWriteUnknown {
+                cl,
+                received,
+                block_for,
+            },
+            v,
+        ) if !v.is_v5() => ErrorExtra::WriteTimeout {
+            cl: *cl,
+            received: *received,
+            block_for: *block_for,
+            write_type: WriteType::Cas,
+            contentions: None,
+        },
+        (
+            ErrorExtra::ReadFailure {
+                cl,
+                received,
+                block_for,
+                data_present,
+                ..
+            },
+            ProtocolVersion::V3,
+        ) => ErrorExtra::ReadTimeout {
+            cl: *cl,
+            received: *received,
+            block_for: *block_for,
+            data_present: *data_present,
+        },
+        (
+            ErrorExtra::WriteFailure {
+                cl,
+                received,
+                block_for,
+                write_type,
+                ..
+            },
+            ProtocolVersion::V3,
+        ) => ErrorExtra::WriteTimeout {
+            cl: *cl,
+            received: *received,
+            block_for: *block_for,
+            write_type: *write_type,
+            contentions: None,
+        },
+        (ErrorExtra::FunctionFailure { .. }, ProtocolVersion::V3) => {
+            return Some(ErrorBody::invalid(message));
+        }
+        _ => return None,
+    };
+    let code = match extra {
+        ErrorExtra::ReadTimeout { .. } => ErrorCode::ReadTimeout,
+        _ => ErrorCode::WriteTimeout,
+    };
+    Some(ErrorBody {
+        code,
+        message,
+        extra,
+    })
+}
+
+/// Appends the ERROR body, downgraded for older versions (see [`downgrade_for`]).
+/// The extra fields written are those of `body.extra`; the `ErrorBody` constructors
+/// keep code and extra consistent.
 pub fn encode_error(body: &ErrorBody, version: ProtocolVersion, out: &mut BytesMut) {
+    if let Some(older) = downgrade_for(body, version) {
+        return encode_error(&older, version, out);
+    }
     wire::write_int(out, body.code.as_i32());
     wire::write_string(out, &body.message);
     match &body.extra {

@@ -7,6 +7,9 @@
 //! The envelope around a response (stream, flags, tracing id, warnings) is
 //! `crate::frame::encode_frame`.
 
+// Decoders of untrusted bytes: no unwrap, no panicking index.
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::indexing_slicing))]
+
 pub mod error;
 pub mod event;
 pub mod result;
@@ -117,4 +120,6 @@ impl Response {
 }
 
 #[cfg(test)]
-mod tests;
+mod python_vectors;
+#[cfg(test)]
+pub(crate) mod tests;

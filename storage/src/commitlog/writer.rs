@@ -185,6 +185,16 @@ impl CommitLog {
         self.shared.discard(Some(table), upto);
     }
 
+    /// Tables with unflushed records in the oldest live segment.
+    pub fn oldest_segment_tables(&self) -> Vec<TableId> {
+        let st = self.shared.state.lock();
+        st.dirty
+            .values()
+            .next()
+            .map(|t| t.keys().copied().collect())
+            .unwrap_or_default()
+    }
+
     /// Number of segment files currently kept.
     pub fn live_segments(&self) -> usize {
         self.shared.state.lock().dirty.len()

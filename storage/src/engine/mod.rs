@@ -40,6 +40,9 @@ pub struct TableStats {
     pub compactions_completed: u64,
     /// Live commit-log segments (shared by all tables).
     pub commitlog_segments: usize,
+    /// Tombstones and expired cells in live SSTables already past
+    /// gc_grace (estimate from the SSTables' histograms).
+    pub droppable_tombstone_estimate: u64,
 }
 
 /// One node's storage engine.
@@ -53,6 +56,9 @@ pub struct Engine {
     poisoned: AtomicBool,
     bg: background::Workers,
     weak_self: Mutex<Weak<Engine>>,
+    /// Segment of the last append, to notice segment rolls cheaply.
+    last_segment: AtomicU64,
+    cache: Arc<crate::sstable::BlockCache>,
 }
 
 pub(crate) fn now_seconds() -> i64 {
@@ -72,11 +78,17 @@ impl Engine {
             std::fs::create_dir_all(d)
                 .map_err(|e| Error::io(format!("create {}", d.display()), e))?;
         }
+        let cache = Arc::new(crate::sstable::BlockCache::new(config.block_cache_size));
         let mut map = HashMap::new();
         for (id, opts) in tables {
             map.insert(
                 *id,
-                Arc::new(Table::open(&config.data_dir, *id, opts.clone())?),
+                Arc::new(Table::open(
+                    &config.data_dir,
+                    *id,
+                    opts.clone(),
+                    Arc::clone(&cache),
+                )?),
             );
         }
         let max_gen = map.values().map(|t| t.max_generation()).max().unwrap_or(0);
@@ -120,6 +132,8 @@ impl Engine {
             shutdown: AtomicBool::new(false),
             poisoned: AtomicBool::new(false),
             weak_self: Mutex::new(Weak::new()),
+            last_segment: AtomicU64::new(first_segment),
+            cache,
         });
         *engine.weak_self.lock() = Arc::downgrade(&engine);
         // Replayed data goes to SSTables at once, so the old segments can go.
@@ -180,7 +194,7 @@ impl Engine {
         if tables.contains_key(&id) {
             return Err(Error::TableExists(id.0));
         }
-        let t = Table::open(&self.config.data_dir, id, opts)?;
+        let t = Table::open(&self.config.data_dir, id, opts, Arc::clone(&self.cache))?;
         let max = t.max_generation();
         self.next_generation.fetch_max(max + 1, Ordering::SeqCst);
         tables.insert(id, Arc::new(t));
@@ -258,26 +272,70 @@ impl Engine {
             let pos = self.commitlog.append(m)?;
             (pos, mem.active.apply(m))
         };
+        if self.last_segment.swap(pos.segment, Ordering::Relaxed) != pos.segment {
+            self.check_commitlog_space();
+        }
         let total = self.memtable_total.fetch_add(added, Ordering::Relaxed) + added;
         if total as u64 > self.config.memtable_space {
             self.schedule_biggest_flush();
+            self.throttle_writes();
         }
         self.commitlog.wait_durable(pos)
     }
 
     fn schedule_biggest_flush(&self) {
-        let biggest = self
-            .tables
-            .read()
+        let tables = self.tables.read();
+        // One flush at a time: it frees the biggest memtable, which is
+        // usually enough; the next apply re-checks.
+        if tables
             .values()
-            .filter(|t| !t.flush_pending.load(Ordering::Relaxed))
+            .any(|t| t.flush_pending.load(Ordering::Acquire))
+        {
+            return;
+        }
+        let biggest = tables
+            .values()
             .max_by_key(|t| t.mem.read().active.size())
             .cloned();
+        drop(tables);
         if let Some(t) = biggest {
             if !t.flush_pending.swap(true, Ordering::AcqRel) {
                 self.bg.submit(background::Job::Flush(t.id));
             }
         }
+    }
+
+    /// After a segment roll: if the log is over its space budget, flush the
+    /// tables that pin the oldest segment.
+    fn check_commitlog_space(&self) {
+        let live = self.commitlog.live_segments() as u64;
+        if live.saturating_mul(self.config.commitlog_segment_size)
+            <= self.config.commitlog_total_space
+        {
+            return;
+        }
+        for id in self.commitlog.oldest_segment_tables() {
+            if let Ok(t) = self.table(id) {
+                if !t.flush_pending.swap(true, Ordering::AcqRel) {
+                    self.bg.submit(background::Job::Flush(id));
+                }
+            }
+        }
+    }
+
+    /// Backpressure: while memtables hold more than twice their budget
+    /// (flushing cannot keep up), writers wait, up to 10 s each.
+    fn throttle_writes(&self) {
+        let limit = self.config.memtable_space.saturating_mul(2);
+        for _ in 0..10_000 {
+            if (self.memtable_total.load(Ordering::Relaxed) as u64) <= limit
+                || self.shutdown.load(Ordering::Acquire)
+            {
+                return;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(1));
+        }
+        tracing::warn!("memtables over twice their budget for 10 s; accepting the write anyway");
     }
 
     /// Reads one partition's merged live view; `None` if nothing is live.
@@ -377,6 +435,15 @@ impl Engine {
                 .sum(),
             compactions_completed: t.compactions_completed.load(Ordering::Relaxed),
             commitlog_segments: self.commitlog.live_segments(),
+            droppable_tombstone_estimate: {
+                let grace = t.opts.read().gc_grace_seconds.min(i32::MAX as u32) as i32;
+                let gc_before = (now_seconds() as i32).saturating_sub(grace);
+                version
+                    .sstables
+                    .iter()
+                    .map(|s| s.stats.droppable_tombstones(gc_before))
+                    .sum()
+            },
         })
     }
 
@@ -408,3 +475,6 @@ impl Drop for Engine {
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod model_tests;

@@ -11,10 +11,16 @@ use std::path::{Path, PathBuf};
 use crate::error::{Error, Result};
 
 mod block;
+mod cache;
+mod filter;
+mod public;
 mod reader;
 mod stats;
 mod writer;
 
+pub use cache::BlockCache;
+pub use filter::KeyFilter;
+pub use public::SstableReader;
 pub(crate) use reader::SsTable;
 pub use stats::Stats;
 pub(crate) use writer::SstableWriter;
@@ -168,3 +174,6 @@ pub(crate) fn unseal<'a>(path: &Path, bytes: &'a [u8]) -> Result<&'a [u8]> {
     }
     Ok(body)
 }
+
+#[cfg(test)]
+mod tests;

@@ -4,7 +4,6 @@
 use std::fs::File;
 use std::io::{BufWriter, Write};
 
-use bloomfilter::Bloom;
 use bytes::Bytes;
 
 use super::{block, fsync_dir, seal, write_atomic, Component, Descriptor, Stats};
@@ -14,8 +13,6 @@ use crate::merge::PartitionData;
 
 /// Index entries per index block (one summary entry each).
 pub(crate) const INDEX_BLOCK_ENTRIES: usize = 64;
-/// Fixed bloom seed: filters must hash the same way after a restart.
-pub(crate) const BLOOM_SEED: [u8; 32] = *b"helenus-sstable-bloom-seed-v1...";
 
 /// Writes one SSTable.
 pub(crate) struct SstableWriter {
@@ -177,24 +174,7 @@ impl SstableWriter {
     }
 
     fn filter_bytes(&self) -> Vec<u8> {
-        let n = self.keys.len();
-        if self.fp_chance >= 1.0 || n == 0 {
-            return vec![0];
-        }
-        match Bloom::<[u8]>::new_for_fp_rate_with_seed(n, self.fp_chance.max(1e-6), &BLOOM_SEED) {
-            Ok(mut bloom) => {
-                for k in &self.keys {
-                    bloom.set(&k[..]);
-                }
-                let mut out = vec![1];
-                out.extend_from_slice(bloom.as_slice());
-                out
-            }
-            Err(e) => {
-                tracing::warn!(error = e, "bloom filter not built");
-                vec![0]
-            }
-        }
+        super::KeyFilter::build(self.keys.iter().map(|k| &k[..]), self.fp_chance).encode()
     }
 }
 
