@@ -872,3 +872,52 @@ async fn insert_json_and_select_json() {
     let r = e.rows("SELECT v FROM t WHERE k = 1").await;
     assert_eq!(text(&r[0][0]), "one");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn group_by_partition_and_clustering_prefix() {
+    let mut e = env();
+    e.setup().await;
+    e.ok("CREATE TABLE t (k int, c1 int, c2 int, v int, PRIMARY KEY (k, c1, c2))")
+        .await;
+    for k in 0..3 {
+        for c1 in 0..2 {
+            for c2 in 0..3 {
+                e.ok(&format!(
+                    "INSERT INTO t (k, c1, c2, v) VALUES ({k}, {c1}, {c2}, {})",
+                    c2 + 1
+                ))
+                .await;
+            }
+        }
+    }
+    let mut r = e.ints("SELECT k, count(*), sum(v) FROM t GROUP BY k").await;
+    r.sort();
+    assert_eq!(
+        r,
+        (0..3)
+            .map(|k| vec![Some(k), Some(6), Some(12)])
+            .collect::<Vec<_>>()
+    );
+    assert_eq!(
+        e.ints("SELECT c1, max(v) FROM t WHERE k = 1 GROUP BY k, c1")
+            .await,
+        vec![vec![Some(0), Some(3)], vec![Some(1), Some(3)]]
+    );
+    assert_eq!(
+        e.ints("SELECT k, count(*) FROM t WHERE k = 1 GROUP BY k, c1 LIMIT 1")
+            .await,
+        vec![vec![Some(1), Some(3)]]
+    );
+    assert!(e
+        .rows("SELECT k, count(*) FROM t WHERE k = 9 GROUP BY k")
+        .await
+        .is_empty());
+    assert_eq!(
+        e.err("SELECT count(*) FROM t GROUP BY c1").await,
+        "Group by currently only support groups of columns following their declared order in the PRIMARY KEY"
+    );
+    assert_eq!(
+        e.err("SELECT count(*) FROM t GROUP BY v").await,
+        "Group by is currently only supported on the columns of the PRIMARY KEY, got v"
+    );
+}

@@ -35,17 +35,16 @@ impl SelectPlan {
             ctx,
             now: opts.now,
             remaining: state.as_ref().map_or(limit, |s| s.remaining),
-            page: if self.selection.aggregate {
+            page: if self.selection.aggregate || !self.group_by.is_empty() {
                 usize::MAX
             } else {
                 opts.page_size.unwrap_or(usize::MAX)
             },
             ppl,
             out: Vec::new(),
-            agg: self
-                .selection
-                .aggregate
+            agg: (self.selection.aggregate || !self.group_by.is_empty())
                 .then(|| self.selection.new_states()),
+            group: None,
             agg_first: true,
             last: None,
             full: false,
@@ -57,7 +56,12 @@ impl SelectPlan {
             run.scan(exec, state.as_ref())?;
         }
         if let Some(states) = run.agg.take() {
-            let rows = vec![self.selection.finish(states)?];
+            let mut rows = std::mem::take(&mut run.out);
+            // A grouped query returns one row per group (none without rows); a plain
+            // aggregate always returns its one row.
+            if self.group_by.is_empty() || (run.group.is_some() && run.remaining > 0) {
+                rows.push(self.selection.finish(states)?);
+            }
             let rows = if self.json {
                 super::to_json_rows(&self.selection.columns, rows)?
             } else {
@@ -103,6 +107,8 @@ struct Run<'p, 'c> {
     out: Vec<Vec<Option<Bytes>>>,
     agg: Option<Vec<selection::AggState>>,
     agg_first: bool,
+    /// GROUP BY: the key of the group being folded.
+    group: Option<Vec<Option<Bytes>>>,
     last: Option<Cursor>,
     full: bool,
 }
@@ -401,12 +407,33 @@ impl Run<'_, '_> {
                 return Ok(false);
             }
         }
+        if !self.plan.group_by.is_empty() {
+            let key: Vec<Option<Bytes>> = self
+                .plan
+                .group_by
+                .iter()
+                .map(|&i| row.cells.get(i).and_then(|c| c.value.clone()))
+                .collect();
+            if self.group.as_ref().is_some_and(|g| *g != key) {
+                // A new group starts: the previous one is a result row.
+                let fresh = self.plan.selection.new_states();
+                if let Some(states) = self.agg.replace(fresh) {
+                    self.out.push(self.plan.selection.finish(states)?);
+                }
+                self.agg_first = true;
+                self.remaining = self.remaining.saturating_sub(1);
+                if self.remaining == 0 {
+                    self.group = None;
+                    return Ok(false);
+                }
+            }
+            self.group = Some(key);
+        }
         if let Some(states) = &mut self.agg {
             self.plan
                 .selection
                 .accumulate(states, row, self.agg_first)?;
             self.agg_first = false;
-            self.remaining = self.remaining.saturating_sub(0);
             return Ok(true);
         }
         let mut out = Vec::with_capacity(self.plan.selection.sels.len());
