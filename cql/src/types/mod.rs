@@ -36,6 +36,8 @@ pub mod vint;
 #[cfg(test)]
 mod driver_vectors;
 #[cfg(test)]
+mod parser_contract;
+#[cfg(test)]
 mod proptests;
 
 pub use canonical::normalize;
