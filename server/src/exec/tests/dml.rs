@@ -309,3 +309,50 @@ async fn insert_json_and_select_json() {
     let r = e.rows("SELECT v FROM t WHERE k = 1").await;
     assert_eq!(text(&r[0][0]), "one");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn lightweight_transactions_on_one_node() {
+    let mut e = env();
+    e.setup().await;
+    e.ok("CREATE TABLE t (k int, c int, v int, PRIMARY KEY (k, c))")
+        .await;
+    let applied = |r: &Vec<Vec<Option<Bytes>>>| r[0][0].as_deref() == Some(&[1u8][..]);
+    let r = e
+        .rows("INSERT INTO t (k, c, v) VALUES (1, 1, 10) IF NOT EXISTS")
+        .await;
+    assert!(applied(&r));
+    let r = e
+        .rows("INSERT INTO t (k, c, v) VALUES (1, 1, 20) IF NOT EXISTS")
+        .await;
+    assert!(!applied(&r));
+    // The existing row comes back with the [applied] = false.
+    assert_eq!(r[0].len(), 4);
+    assert_eq!(
+        e.ints("SELECT v FROM t WHERE k = 1 AND c = 1").await,
+        vec![vec![Some(10)]]
+    );
+    let r = e
+        .rows("UPDATE t SET v = 11 WHERE k = 1 AND c = 1 IF v = 10")
+        .await;
+    assert!(applied(&r));
+    let r = e
+        .rows("UPDATE t SET v = 12 WHERE k = 1 AND c = 1 IF v = 10")
+        .await;
+    assert!(!applied(&r));
+    assert_eq!(r[0][1].as_deref(), Some(&11i32.to_be_bytes()[..]));
+    let r = e
+        .rows("UPDATE t SET v = 1 WHERE k = 2 AND c = 1 IF EXISTS")
+        .await;
+    assert!(!applied(&r));
+    assert!(e.rows("SELECT * FROM t WHERE k = 2").await.is_empty());
+    let r = e
+        .rows("DELETE FROM t WHERE k = 1 AND c = 1 IF EXISTS")
+        .await;
+    assert!(applied(&r));
+    assert!(e.rows("SELECT * FROM t WHERE k = 1").await.is_empty());
+    assert_eq!(
+        e.err("UPDATE t SET v = 1 WHERE k IN (1, 2) AND c = 1 IF EXISTS")
+            .await,
+        "IN on the partition key is not supported with conditional updates"
+    );
+}
