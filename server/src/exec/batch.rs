@@ -133,7 +133,8 @@ pub fn apply(
     }
     let mut muts = Vec::with_capacity(items.len());
     for (p, ectx) in items {
-        let attrs = p.attrs(ectx, ts)?;
+        let mut attrs = p.attrs(ectx, ts)?;
+        p.load_prior(&ctx.engine, ectx, &mut attrs)?;
         p.mutations(ectx, &attrs, &ctx.clock, &mut muts)?;
     }
     let muts = modify::merge_mutations(muts);

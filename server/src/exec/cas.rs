@@ -118,6 +118,8 @@ pub fn run(
         }
     };
     if applied {
+        let mut attrs = attrs;
+        plan.load_prior(&ctx.engine, ectx, &mut attrs)?;
         let mut muts = Vec::with_capacity(1);
         plan.mutations(ectx, &attrs, &ctx.clock, &mut muts)?;
         ctx.coordinator.mutate(&muts, cl, &t.repl)?;

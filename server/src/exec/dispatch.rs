@@ -210,7 +210,8 @@ async fn run_plan(
                 let r = super::cas::run(ctx, m, conds, &ectx, ts, params.consistency)?;
                 return Ok(Outcome::result(r));
             }
-            let attrs = m.attrs(&ectx, ts)?;
+            let mut attrs = m.attrs(&ectx, ts)?;
+            m.load_prior(&ctx.engine, &ectx, &mut attrs)?;
             let mut muts = Vec::with_capacity(1);
             m.mutations(&ectx, &attrs, &ctx.clock, &mut muts)?;
             ctx.coordinator

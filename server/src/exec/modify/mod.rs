@@ -57,6 +57,18 @@ pub enum Op {
     DeleteElement(Expr),
     /// DELETE udt.f
     DeleteField(usize),
+    /// list `col[i] = v` (reads the list first).
+    SetIndex(Expr, Expr),
+    /// DELETE list `col[i]` (reads the list first).
+    DeleteIndex(Expr),
+}
+
+impl Op {
+    /// List operations by index or value need the current list (read before write).
+    pub fn needs_read(&self, typ: &CqlType) -> bool {
+        matches!(self, Op::SetIndex(..) | Op::DeleteIndex(_))
+            || (matches!(self, Op::Remove(_)) && matches!(typ, CqlType::List(_)))
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -378,11 +390,10 @@ pub fn compile_update(
                     term::compile(key, &kt, &format!("key({name})"), m, None)?,
                     term::compile(value, &vt, &format!("value({name})"), m, None)?,
                 ),
-                CqlType::List(_) => {
-                    return Err(RequestError::invalid(
-                        "Setting a list element by index is not supported by Helenus yet",
-                    ))
-                }
+                CqlType::List(et) => Op::SetIndex(
+                    term::compile(key, &CqlType::Int, &format!("idx({name})"), m, None)?,
+                    term::compile(value, &et, &format!("value({name})"), m, None)?,
+                ),
                 _ => {
                     return Err(RequestError::invalid(format!(
                         "Invalid operation ({name}[?] = ?) for non collection column {name}"
@@ -521,11 +532,13 @@ pub fn compile_delete(
                     Op::DeleteElement(term::compile(key, kt, &format!("key({name})"), m, None)?)
                 }
                 CqlType::Set(et) => Op::DeleteElement(term::compile(key, et, name, m, None)?),
-                CqlType::List(_) => {
-                    return Err(RequestError::invalid(
-                        "Deleting a list element by index is not supported by Helenus yet",
-                    ))
-                }
+                CqlType::List(_) => Op::DeleteIndex(term::compile(
+                    key,
+                    &CqlType::Int,
+                    &format!("idx({name})"),
+                    m,
+                    None,
+                )?),
                 _ => {
                     return Err(RequestError::invalid(format!(
                         "Invalid operation (DELETE {name}[?]) for non collection column {name}"

@@ -356,3 +356,30 @@ async fn lightweight_transactions_on_one_node() {
         "IN on the partition key is not supported with conditional updates"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn list_operations_by_index_and_value() {
+    let mut e = env();
+    e.setup().await;
+    e.ok("CREATE TABLE t (k int PRIMARY KEY, l list<int>)")
+        .await;
+    e.ok("INSERT INTO t (k, l) VALUES (1, [10, 20, 30, 20])")
+        .await;
+    e.ok("UPDATE t SET l[1] = 21 WHERE k = 1").await;
+    e.ok("DELETE l[0] FROM t WHERE k = 1").await;
+    e.ok("UPDATE t SET l = l - [20] WHERE k = 1").await;
+    let r = e.rows("SELECT l FROM t WHERE k = 1").await;
+    let list = crate::exec::modify::split_collection(
+        r[0][0].as_ref().unwrap(),
+        &cql::types::CqlType::List(Box::new(cql::types::CqlType::Int)),
+    )
+    .unwrap();
+    assert_eq!(
+        list.iter().map(|b| num(b)).collect::<Vec<_>>(),
+        vec![21, 30]
+    );
+    assert_eq!(
+        e.err("UPDATE t SET l[5] = 1 WHERE k = 1").await,
+        "List index 5 out of bound, list has size 2"
+    );
+}
