@@ -303,6 +303,8 @@ struct Cursor {
     token: i64,
     key: Bytes,
     resume: Resume,
+    /// Rows returned from this partition so far (PER PARTITION LIMIT across pages).
+    in_partition: u32,
 }
 
 /// Turns result rows into one JSON object per row (SELECT JSON).

@@ -46,6 +46,12 @@ impl SelectPlan {
                 .then(|| self.selection.new_states()),
             group: None,
             agg_first: true,
+            resume_in: state.as_ref().and_then(|s| match s.resume {
+                Resume::AfterRow(_) | Resume::AfterStatic => {
+                    Some((s.key.clone(), ppl.saturating_sub(s.partition_remaining)))
+                }
+                Resume::PartitionDone => None,
+            }),
             last: None,
             full: false,
         };
@@ -77,7 +83,7 @@ impl SelectPlan {
                 PagingState {
                     query_hash: opts.query_hash,
                     remaining: run.remaining,
-                    partition_remaining: 0,
+                    partition_remaining: run.ppl.saturating_sub(c.in_partition),
                     partition_index: c.index,
                     token: c.token,
                     key: c.key,
@@ -107,6 +113,8 @@ struct Run<'p, 'c> {
     out: Vec<Vec<Option<Bytes>>>,
     agg: Option<Vec<selection::AggState>>,
     agg_first: bool,
+    /// The partition a paging state resumes inside, and its rows already returned.
+    resume_in: Option<(Bytes, u32)>,
     /// GROUP BY: the key of the group being folded.
     group: Option<Vec<Option<Bytes>>>,
     last: Option<Cursor>,
@@ -343,7 +351,15 @@ impl Run<'_, '_> {
         if let Some(s) = &p.static_row {
             fill_cells(t, &mut base, &s.cells, self.now)?;
         }
-        let mut in_partition = 0u32;
+        // Resuming inside this partition: rows of earlier pages count towards its limit.
+        let mut in_partition = match self.resume_in.take() {
+            Some((k, n)) if k == p.key => n,
+            Some(other) => {
+                self.resume_in = Some(other);
+                0
+            }
+            None => 0,
+        };
         let only_static = p.rows.is_empty();
         if only_static || self.plan.distinct {
             // A partition with only static data is one row (nulls for clustering and
@@ -362,6 +378,7 @@ impl Run<'_, '_> {
                         token: p.token,
                         key: p.key.clone(),
                         resume: Resume::PartitionDone,
+                        in_partition: 1,
                     });
                 }
             }
@@ -388,6 +405,7 @@ impl Run<'_, '_> {
                     token: p.token,
                     key: p.key.clone(),
                     resume: Resume::AfterRow(r.clustering.clone()),
+                    in_partition,
                 });
             }
         }

@@ -353,3 +353,52 @@ async fn group_by_partition_and_clustering_prefix() {
         "Group by is currently only supported on the columns of the PRIMARY KEY, got v"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn per_partition_limit_holds_across_pages() {
+    let mut e = env();
+    e.setup().await;
+    e.ok("CREATE TABLE t (k int, c int, PRIMARY KEY (k, c))")
+        .await;
+    for k in 0..3 {
+        for c in 0..4 {
+            e.ok(&format!("INSERT INTO t (k, c) VALUES ({k}, {c})"))
+                .await;
+        }
+    }
+    for text in [
+        "SELECT k, c FROM t PER PARTITION LIMIT 2",
+        "SELECT k, c FROM t WHERE k IN (0, 1, 2) PER PARTITION LIMIT 2",
+    ] {
+        let unpaged = e.ints(text).await;
+        assert_eq!(unpaged.len(), 6, "{text}");
+        let mut all = Vec::new();
+        let mut state: Option<Bytes> = None;
+        for _ in 0..20 {
+            let params = QueryParameters {
+                page_size: Some(1),
+                paging_state: state.take(),
+                ..Default::default()
+            };
+            let r =
+                e.qp.query(
+                    &mut e.st,
+                    Query {
+                        query: text.into(),
+                        params,
+                    },
+                )
+                .await
+                .unwrap();
+            let ResultBody::Rows(rows) = r else {
+                panic!("rows")
+            };
+            all.extend(rows.rows);
+            state = rows.metadata.paging_state;
+            if state.is_none() {
+                break;
+            }
+        }
+        assert_eq!(all.len(), 6, "{text}");
+    }
+}
