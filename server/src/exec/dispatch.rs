@@ -206,7 +206,12 @@ async fn run_plan(
         }
         Plan::Modify(m) => {
             let ts = params.timestamp.unwrap_or_else(|| ctx.clock.next_micros());
-            let attrs = m.attrs(&ectx, ts)?;
+            if let Some(conds) = &m.conditions {
+                let r = super::cas::run(ctx, m, conds, &ectx, ts, params.consistency)?;
+                return Ok(Outcome::result(r));
+            }
+            let mut attrs = m.attrs(&ectx, ts)?;
+            m.load_prior(&ctx.engine, &ectx, &mut attrs)?;
             let mut muts = Vec::with_capacity(1);
             m.mutations(&ectx, &attrs, &ctx.clock, &mut muts)?;
             ctx.coordinator
