@@ -27,8 +27,8 @@ use thiserror::Error;
 use crate::error::ProtocolError;
 
 pub use codec::{
-    decode_frame, encode_frame, encode_request_frame, encode_unsupported_version, Frame,
-    FrameExtras,
+    decode_frame, encode_frame, encode_frame_with, encode_request_frame,
+    encode_unsupported_version, Frame, FrameExtras,
 };
 pub use compression::Compression;
 pub use header::{Direction, FrameFlags, FrameHeader, HEADER_LEN};

@@ -23,8 +23,8 @@ use crate::wire;
 
 pub use event::Event;
 pub use result::{
-    ColumnSpec, Prepared, PreparedMetadata, ResultBody, Rows, RowsMetadata, SchemaChange,
-    SchemaChangeTarget, SchemaChangeType,
+    ColumnSpec, Prepared, PreparedMetadata, ResultBody, Rows, RowsMetadata, RowsWriter,
+    SchemaChange, SchemaChangeTarget, SchemaChangeType,
 };
 
 #[derive(Debug, Clone, PartialEq, Eq)]
