@@ -28,6 +28,23 @@ pub fn try_compare(typ: &CqlType, a: &[u8], b: &[u8]) -> Result<Ordering, TypeEr
     cmp(typ, a, b, 0)
 }
 
+impl CqlType {
+    /// Whether `duration` appears anywhere in this type. Such types have no order:
+    /// Cassandra refuses them in primary keys and as set elements or map keys.
+    pub fn references_duration(&self) -> bool {
+        match self {
+            CqlType::Duration => true,
+            CqlType::List(e) | CqlType::Set(e) | CqlType::Frozen(e) | CqlType::Vector(e, _) => {
+                e.references_duration()
+            }
+            CqlType::Map(k, v) => k.references_duration() || v.references_duration(),
+            CqlType::Tuple(ts) => ts.iter().any(CqlType::references_duration),
+            CqlType::Udt(u) => u.fields.iter().any(|(_, t)| t.references_duration()),
+            _ => false,
+        }
+    }
+}
+
 pub(crate) fn not_comparable(typ: &CqlType) -> TypeError {
     TypeError::NotComparable(format!(
         "{} values are not comparable and cannot be used in keys",
@@ -332,6 +349,9 @@ mod tests {
 
     #[test]
     fn duration_is_not_comparable() {
+        let t = CqlType::Tuple(vec![CqlType::Int, CqlType::Duration]);
+        assert!(t.references_duration());
+        assert!(!CqlType::List(Box::new(CqlType::Int)).references_duration());
         assert!(matches!(
             try_compare(&CqlType::Duration, &[0, 0, 2], &[0, 0, 4]),
             Err(TypeError::NotComparable(_))

@@ -34,6 +34,9 @@ use super::compare::{decimal_from_bytes, not_comparable, reorder_msb, unreorder_
 use super::deserialize::{for_each_vector_element, Reader};
 use super::{CqlType, TypeError};
 
+/// The largest partition-key component Cassandra accepts.
+pub const MAX_KEY_COMPONENT: usize = 65535;
+
 const EMPTY: u8 = 0x01;
 const VALUE: u8 = 0x02;
 
@@ -78,6 +81,9 @@ pub fn decode_key_component(
 /// Cassandra's partition-key serialization, on which the token is computed: the
 /// component itself when there is one; otherwise CompositeType: per component a
 /// 2-byte big-endian length, the bytes, then 0x00.
+/// Each component must be at most [`MAX_KEY_COMPONENT`] bytes (the server rejects
+/// longer keys as Cassandra does: `Key length of N is longer than maximum of 65535`);
+/// a longer one would not fit its 2-byte length.
 pub fn partition_key_bytes(components: &[&[u8]]) -> Bytes {
     if let [only] = components {
         return Bytes::copy_from_slice(only);

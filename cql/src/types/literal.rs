@@ -52,9 +52,8 @@ pub fn from_literal(kind: LiteralKind, text: &str, typ: &CqlType) -> Result<CqlV
                 TypeError::InvalidValue(format!("unable to make int from '{text}'"))
             })?)
         }
-        CqlType::Float => {
-            CqlValue::Float(parse_float(text).ok_or_else(|| invalid("float"))? as f32)
-        }
+        // Parsed as f32 directly: going through f64 could round twice.
+        CqlType::Float => CqlValue::Float(parse_float(text).ok_or_else(|| invalid("float"))?),
         CqlType::Double => CqlValue::Double(parse_float(text).ok_or_else(|| invalid("double"))?),
         CqlType::Decimal => {
             let (unscaled, scale) = parse_decimal(text).ok_or_else(|| {
@@ -138,11 +137,11 @@ pub fn accepts(kind: LiteralKind, typ: &CqlType) -> bool {
     }
 }
 
-fn parse_float(text: &str) -> Option<f64> {
+fn parse_float<F: FromStr + From<f32>>(text: &str) -> Option<F> {
     match text {
-        "NaN" => Some(f64::NAN),
-        "Infinity" | "+Infinity" => Some(f64::INFINITY),
-        "-Infinity" => Some(f64::NEG_INFINITY),
+        "NaN" => Some(F::from(f32::NAN)),
+        "Infinity" | "+Infinity" => Some(F::from(f32::INFINITY)),
+        "-Infinity" => Some(F::from(f32::NEG_INFINITY)),
         t if t
             .bytes()
             .all(|b| b.is_ascii_digit() || matches!(b, b'-' | b'+' | b'.' | b'e' | b'E')) =>
@@ -315,6 +314,12 @@ mod tests {
             Ok(CqlValue::Timestamp(1_299_038_700_000))
         );
         assert!(lit(S, "2011-02-30", CqlType::Timestamp).is_err());
+        // Cassandra's patterns are y-M-d H:m[:s], with a space allowed before the zone.
+        assert_eq!(
+            lit(S, "2011-2-3 4:5:0 +0000", CqlType::Timestamp),
+            Ok(CqlValue::Timestamp(ts))
+        );
+        assert!(matches!(lit(S, "now", CqlType::Timestamp), Ok(CqlValue::Timestamp(t)) if t > ts));
         assert!(lit(S, "yesterday", CqlType::Timestamp).is_err());
         assert_eq!(
             lit(S, "1970-01-01", CqlType::Date),
@@ -401,6 +406,20 @@ mod tests {
             d(14, 3, 4 * h + 5 * 60_000_000_000 + 6_000_000_000)
         );
         assert_eq!(lit(D, "-P1D", CqlType::Duration), d(0, -1, 0));
+        // The reference examples (insert_duration.cql).
+        let race = |h: i64, m: i64, s: i64| {
+            d(
+                0,
+                0,
+                h * 3_600_000_000_000 + m * 60_000_000_000 + s * 1_000_000_000,
+            )
+        };
+        assert_eq!(lit(D, "89h4m48s", CqlType::Duration), race(89, 4, 48));
+        assert_eq!(lit(D, "PT89H8M53S", CqlType::Duration), race(89, 8, 53));
+        assert_eq!(
+            lit(D, "P0000-00-00T89:09:09", CqlType::Duration),
+            race(89, 9, 9)
+        );
         assert!(lit(D, "1h1h", CqlType::Duration).is_err());
         assert_eq!(
             lit(D, "1m1h", CqlType::Duration).map_err(|e| e.to_string()),

@@ -11,13 +11,15 @@
 //! - [`serialize`] / [`deserialize`]: value codecs and `validate`.
 //! - [`literal`]: parser constants to values (`from_literal`), with Cassandra's messages.
 //! - [`temporal`]: timestamp, date, time and duration text formats.
-//! - [`compare`]: Cassandra's order on serialized values.
+//! - [`compare`]: Cassandra's order on serialized values; [`normalize`] sorts sets and
+//!   maps in that order.
 //! - [`key`]: byte-comparable clustering encoding, partition-key serialization.
 //! - [`text`]: CQL literal output (`to_cql_literal`); [`json`]: JSON in and out.
 
 // Values and type options come from the network: no panicking shortcuts (STYLE.md 3).
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::indexing_slicing))]
 
+mod canonical;
 mod compare;
 mod deserialize;
 mod error;
@@ -34,11 +36,12 @@ pub mod vint;
 #[cfg(test)]
 mod proptests;
 
+pub use canonical::normalize;
 pub use compare::{compare, try_compare};
 pub use deserialize::{accepts_empty, deserialize, fixed_len, validate};
 pub use error::{kind_name, TypeError};
 pub use json::{from_json, from_json_opt, to_json, to_json_string};
-pub use key::{decode_key_component, encode_key_component, partition_key_bytes};
+pub use key::{decode_key_component, encode_key_component, partition_key_bytes, MAX_KEY_COMPONENT};
 pub use literal::from_literal;
 pub use name::{native_from_name, native_name, quote_identifier};
 pub use option::MARSHAL;

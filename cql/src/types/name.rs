@@ -3,11 +3,12 @@
 //! [`CqlType::parse_cql`] reads one back (`varchar` is `text`, names are
 //! case-insensitive, UDT names may be quoted).
 //!
-//! Frozenness: inside a frozen type the nested types are frozen implicitly and are
-//! written without `frozen<>` (`frozen<list<list<int>>>`); inside a non-frozen
-//! collection they are written with it (`list<frozen<list<int>>>`). Tuples are always
-//! frozen (`frozen<tuple<int, text>>`). Parsing normalizes: a nested collection or UDT
-//! is wrapped in [`CqlType::Frozen`], a tuple never is.
+//! Frozenness: the name is Cassandra's schema form (`CQL3Type.toSchemaString`), which
+//! writes `frozen<>` on every non-multi-cell collection, UDT and tuple, nested ones
+//! included: `frozen<list<frozen<list<int>>>>`, `list<frozen<set<int>>>`,
+//! `frozen<tuple<int, text>>`. Parsing accepts the short form too
+//! (`frozen<list<list<int>>>`) and normalizes: a nested collection or UDT is wrapped
+//! in [`CqlType::Frozen`], a tuple never is.
 
 use std::sync::Arc;
 
@@ -55,6 +56,13 @@ impl CqlType {
     }
 }
 
+/// `{}` writes the CQL name ([`CqlType::cql_name`]).
+impl std::fmt::Display for CqlType {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.cql_name())
+    }
+}
+
 /// The CQL name of a user type as it must be written: bare when it is a plain
 /// lowercase identifier, double-quoted otherwise.
 pub fn quote_identifier(name: &str) -> String {
@@ -77,7 +85,9 @@ fn write_name(t: &CqlType, ctx: Ctx, s: &mut String) {
                 t,
                 CqlType::List(_) | CqlType::Set(_) | CqlType::Map(..) | CqlType::Udt(_)
             ));
-    let show_frozen = is_frozen_form && ctx != Ctx::InFrozen;
+    // The schema form (Cassandra's `toSchemaString`) spells out every frozen level,
+    // nested ones included: drivers read `frozen` from it.
+    let show_frozen = is_frozen_form;
     let inner_ctx = if is_frozen_form {
         Ctx::InFrozen
     } else {
@@ -455,23 +465,23 @@ mod tests {
             "address",
             "frozen<address>",
             "list<frozen<list<int>>>",
-            "frozen<list<list<int>>>",
+            "frozen<list<frozen<list<int>>>>",
             "map<int, frozen<address>>",
             "frozen<map<text, frozen<tuple<int, text>>>>",
             "set<frozen<tuple<int, frozen<list<text>>>>>",
         ];
         for c in cases {
             let t = parse(c).unwrap_or_else(|e| panic!("{c}: {e}"));
-            let want = c.replace(
-                "frozen<map<text, frozen<tuple<int, text>>>>",
-                "frozen<map<text, tuple<int, text>>>",
-            );
-            assert_eq!(t.cql_name(), want, "{c}");
+            assert_eq!(t.cql_name(), c, "{c}");
         }
     }
 
     #[test]
     fn parsing_is_lenient_like_cassandra() {
+        assert_eq!(
+            parse("frozen<list<list<int>>>").map(|t| t.cql_name()),
+            Ok("frozen<list<frozen<list<int>>>>".to_string())
+        );
         assert_eq!(parse("VARCHAR"), Ok(CqlType::Text));
         assert_eq!(
             parse(" Map < Text ,Int > "),

@@ -120,13 +120,13 @@ fn parse_hms(c: &mut Cur, need_seconds: bool, max_frac: usize) -> Option<i64> {
     if !c.eat(b':') {
         return None;
     }
-    let (m, _) = c.digits(2, 2)?;
+    let (m, _) = c.digits(1, 2)?;
     let mut nanos = h * NANOS_PER_HOUR + m * NANOS_PER_MINUTE;
     if h > 23 || m > 59 {
         return None;
     }
     if c.eat(b':') {
-        let (s, _) = c.digits(2, 2)?;
+        let (s, _) = c.digits(1, 2)?;
         if s > 59 {
             return None;
         }
@@ -185,8 +185,17 @@ fn parse_zone(c: &mut Cur) -> Option<i64> {
 pub fn parse_timestamp(s: &str) -> Result<i64, TypeError> {
     let err = || TypeError::InvalidValue(format!("Unable to parse a date/time from '{s}'"));
     let t = s.trim();
+    if t.eq_ignore_ascii_case("now") {
+        // Cassandra reads 'now' as the coordinator's current time.
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_millis());
+        return i64::try_from(now).map_err(|_| err());
+    }
     if is_integer(t) {
-        return t.parse::<i64>().map_err(|_| err());
+        return t.parse::<i64>().map_err(|_| {
+            TypeError::InvalidValue(format!("Unable to make long (for date) from: '{s}'"))
+        });
     }
     let mut c = Cur {
         s: t.as_bytes(),
@@ -333,7 +342,7 @@ struct DurationBuilder {
 }
 
 impl DurationBuilder {
-    fn add(&mut self, unit: usize, n: i64, src: &str) -> Result<(), TypeError> {
+    fn add(&mut self, unit: usize, n: i64) -> Result<(), TypeError> {
         if let Some(last) = self.last_unit {
             let name_of = |i: usize| UNITS.get(i).map_or("?", |u| u.1);
             let name = name_of(last);
@@ -355,7 +364,6 @@ impl DurationBuilder {
                 "Invalid duration. The total number of {what} must be less or equal to {max}"
             ))
         };
-        let _ = src;
         let mul = |n: i64, f: i64| n.checked_mul(f);
         match unit {
             0 | 1 => {
@@ -447,7 +455,7 @@ pub fn parse_duration(s: &str) -> Result<(i32, i32, i64), TypeError> {
             pos += 1;
         }
         let unit = unit_index(body.get(ustart..pos).ok_or_else(err)?).ok_or_else(err)?;
-        b.add(unit, n, s)?;
+        b.add(unit, n)?;
     }
     Ok(b.build(negative))
 }
@@ -477,7 +485,7 @@ fn parse_iso_duration(iso: &str, b: &mut DurationBuilder) -> Option<Result<(), T
             (5, 14..16),
             (6, 17..19),
         ] {
-            if let Err(e) = b.add(unit, field(r)?, iso) {
+            if let Err(e) = b.add(unit, field(r)?) {
                 return Some(Err(e));
             }
         }
@@ -485,7 +493,7 @@ fn parse_iso_duration(iso: &str, b: &mut DurationBuilder) -> Option<Result<(), T
     }
     if let Some(w) = iso.strip_suffix('W').or_else(|| iso.strip_suffix('w')) {
         let n: i64 = w.parse().ok()?;
-        return Some(b.add(2, n, iso));
+        return Some(b.add(2, n));
     }
     let (date, time) = match iso.find(['T', 't']) {
         Some(i) => (iso.get(..i)?, Some(iso.get(i + 1..)?)),
@@ -501,7 +509,7 @@ fn parse_iso_duration(iso: &str, b: &mut DurationBuilder) -> Option<Result<(), T
             let u = rest.as_bytes().get(digits)?.to_ascii_uppercase();
             let k = units.iter().skip(next_unit).position(|(c, _)| *c == u)? + next_unit;
             next_unit = k + 1;
-            if let Err(e) = b.add(units.get(k)?.1, n, iso) {
+            if let Err(e) = b.add(units.get(k)?.1, n) {
                 return Some(Err(e));
             }
             any = true;

@@ -15,6 +15,13 @@ impl CqlValue {
     }
 }
 
+/// `{}` writes the CQL literal ([`CqlValue::to_cql_literal`]).
+impl std::fmt::Display for CqlValue {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.to_cql_literal())
+    }
+}
+
 /// `'...'` with quotes doubled.
 pub fn quote_string(v: &str) -> String {
     format!("'{}'", v.replace('\'', "''"))
