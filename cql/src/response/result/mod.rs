@@ -52,7 +52,7 @@ impl ResultBody {
             }
             ResultBody::SchemaChange(c) => {
                 wire::write_int(out, SCHEMA_CHANGE);
-                c.encode(out);
+                c.encode_for(version, out);
             }
         }
     }
