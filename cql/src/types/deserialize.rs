@@ -27,21 +27,31 @@ pub fn validate(typ: &CqlType, bytes: &[u8]) -> Result<(), TypeError> {
     check(typ, bytes, 0)
 }
 
-/// The length of every value of `typ` if it is fixed (Cassandra's
-/// `valueLengthIfFixed`); vectors of such types store their elements back to back.
+/// The length of every value of `typ` if Cassandra declares it fixed
+/// (`AbstractType.valueLengthIfFixed`): vectors of such types store their elements back
+/// to back, all others put an unsigned vint length before each element. Cassandra
+/// declares only these types fixed: tinyint, smallint, date, time and counter are
+/// "variable" although their values always have the same size (the scylla driver
+/// documents the same list).
 pub fn fixed_len(typ: &CqlType) -> Option<usize> {
     match typ.unfrozen() {
-        CqlType::Boolean | CqlType::Tinyint => Some(1),
-        CqlType::Smallint => Some(2),
-        CqlType::Int | CqlType::Float | CqlType::Date => Some(4),
-        CqlType::Bigint
-        | CqlType::Counter
-        | CqlType::Double
-        | CqlType::Timestamp
-        | CqlType::Time => Some(8),
+        CqlType::Boolean => Some(1),
+        CqlType::Int | CqlType::Float => Some(4),
+        CqlType::Bigint | CqlType::Double | CqlType::Timestamp => Some(8),
         CqlType::Uuid | CqlType::Timeuuid => Some(16),
         CqlType::Vector(e, n) => fixed_len(e).and_then(|l| l.checked_mul(*n as usize)),
         _ => None,
+    }
+}
+
+/// The size of a value of a fixed-size scalar type (integers, timestamp, time), for
+/// the key encoding.
+pub(crate) fn scalar_len(typ: &CqlType) -> usize {
+    match typ {
+        CqlType::Tinyint => 1,
+        CqlType::Smallint => 2,
+        CqlType::Int => 4,
+        _ => 8,
     }
 }
 

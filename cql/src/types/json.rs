@@ -91,14 +91,14 @@ fn write_json(value: &CqlValue, typ: &CqlType, s: &mut String) {
         CqlValue::Map(items) => {
             s.push('{');
             let (k, v) = (elem(0), elem(1));
-            let string_keys = matches!(k.unfrozen(), CqlType::Text | CqlType::Ascii);
             for (i, (key, val)) in items.iter().enumerate() {
                 if i > 0 {
                     s.push_str(", ");
                 }
                 let kj = to_json_string(key, &k);
-                // JSON keys are strings: non-string keys are their JSON text, quoted.
-                s.push_str(&if string_keys { kj } else { quote(&kj) });
+                // JSON keys are strings: a key whose JSON is not already a string is
+                // quoted (MapType.toJSONString).
+                s.push_str(&if kj.starts_with('"') { kj } else { quote(&kj) });
                 s.push_str(": ");
                 write_json(val, &v, s);
             }
@@ -350,14 +350,11 @@ fn read_json(json: &Value, typ: &CqlType, depth: usize) -> Result<Option<CqlValu
         }
         CqlType::Map(k, v) => {
             let obj = json.as_object().ok_or_else(|| expected("a map", json))?;
-            let string_keys = matches!(k.unfrozen(), CqlType::Text | CqlType::Ascii);
             let mut out = Vec::with_capacity(obj.len());
             for (key, val) in obj {
-                let kj = if string_keys {
-                    Value::String(key.clone())
-                } else {
-                    serde_json::from_str(key).unwrap_or_else(|_| Value::String(key.clone()))
-                };
+                // Every type reads its value from a JSON string too (`"1"` for an int,
+                // `"[1, 2]"` for a list), which is how map keys arrive.
+                let kj = Value::String(key.clone());
                 let key = read_json(&kj, k, depth + 1)?
                     .ok_or_else(|| TypeError::InvalidValue("Invalid null key in map".into()))?;
                 let val = read_json(val, v, depth + 1)?
@@ -443,6 +440,11 @@ mod tests {
         let v = CqlValue::Map(vec![(CqlValue::Int(1), CqlValue::Text("x".into()))]);
         assert_eq!(to_json_string(&v, &m), "{\"1\": \"x\"}");
         assert_eq!(from_json(&json!({"1": "x"}), &m), Ok(v));
+        let u = CqlType::Map(Box::new(CqlType::Uuid), Box::new(CqlType::Int));
+        let id = Uuid::nil();
+        let v = CqlValue::Map(vec![(CqlValue::Uuid(id), CqlValue::Int(1))]);
+        assert_eq!(to_json_string(&v, &u), format!("{{\"{id}\": 1}}"));
+        assert_eq!(from_json(&to_json(&v, &u), &u), Ok(v));
         let big = "123456789012345678901234567890";
         assert_eq!(
             to_json_string(&CqlValue::Varint(big.parse().unwrap()), &CqlType::Varint),

@@ -142,7 +142,7 @@ fn encode(typ: &CqlType, v: &[u8], out: &mut Vec<u8>, depth: usize) -> Result<()
         | CqlType::Tinyint
         | CqlType::Timestamp
         | CqlType::Time => {
-            let want = super::fixed_len(typ).unwrap_or(0);
+            let want = super::deserialize::scalar_len(typ);
             if v.len() != want {
                 return Err(bad(typ));
             }
@@ -341,7 +341,7 @@ fn decode(typ: &CqlType, src: &mut Src, out: &mut BytesMut, depth: usize) -> Res
         | CqlType::Tinyint
         | CqlType::Timestamp
         | CqlType::Time => {
-            let n = super::fixed_len(typ).unwrap_or(0);
+            let n = super::deserialize::scalar_len(typ);
             for i in 0..n {
                 let b = src.byte()?;
                 out.put_u8(if i == 0 { b ^ 0x80 } else { b });

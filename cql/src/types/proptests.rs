@@ -523,6 +523,15 @@ fn known_byte_vectors() {
         ),
         vec![0x3F, 0x80, 0, 0, 0x40, 0, 0, 0]
     );
+    // smallint is "variable length" for Cassandra's vectors: each element has a length.
+    let vsmall = CqlType::Vector(Box::new(CqlType::Smallint), 2);
+    assert_eq!(
+        s(
+            CqlValue::Vector(vec![CqlValue::Smallint(1), CqlValue::Smallint(-1)]),
+            vsmall
+        ),
+        vec![2, 0, 1, 2, 0xFF, 0xFF]
+    );
     let vtext = CqlType::Vector(Box::new(CqlType::Text), 2);
     assert_eq!(
         s(

@@ -69,24 +69,18 @@ impl SchemaManager {
         // System keyspaces come from code; only the replication settings of the
         // replicated ones (system_auth, system_distributed, system_traces), which users
         // may ALTER, come from the file.
-        let stored = std::mem::take(&mut keyspaces);
-        for (name, ks) in stored {
+        let mut persisted_system = std::collections::BTreeMap::new();
+        for (name, ks) in std::mem::take(&mut keyspaces) {
             if !ddl::is_system_name(&name) {
                 keyspaces.insert(name, ks);
+            } else if ddl::is_replicated_system(&name) {
+                persisted_system.insert(name, (ks.replication, ks.durable_writes));
             }
         }
-        let persisted_system: std::collections::BTreeMap<String, (Replication, bool)> =
-            persist::load(&dir)?
-                .map(|(_, k)| k)
-                .unwrap_or_default()
-                .into_iter()
-                .filter(|(n, _)| ddl::is_replicated_system(n))
-                .map(|(n, k)| (n, (k.replication, k.durable_writes)))
-                .collect();
         for mut ks in system_keyspaces::all() {
-            if let Some((r, d)) = persisted_system.get(&ks.name) {
-                ks.replication = r.clone();
-                ks.durable_writes = *d;
+            if let Some((r, d)) = persisted_system.remove(&ks.name) {
+                ks.replication = r;
+                ks.durable_writes = d;
             }
             keyspaces.insert(ks.name.clone(), ks);
         }

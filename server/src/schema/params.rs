@@ -157,11 +157,11 @@ impl TableParams {
                     self.default_time_to_live = v;
                 }
                 "extensions" => {
-                    let m = map_value(p)?;
-                    self.extensions = m
-                        .iter()
-                        .map(|(k, v)| (k.clone(), v.as_bytes().to_vec()))
-                        .collect();
+                    let mut out = BTreeMap::new();
+                    for (k, v) in map_value(p)? {
+                        out.insert(k.clone(), hex_blob(v)?);
+                    }
+                    self.extensions = out;
                 }
                 "gc_grace_seconds" => {
                     let v = int(&name, simple(p)?)?;
@@ -175,7 +175,16 @@ impl TableParams {
                 "incremental_backups" => self.incremental_backups = boolean(&name, simple(p)?)?,
                 "max_index_interval" => self.max_index_interval = int(&name, simple(p)?)?,
                 "min_index_interval" => self.min_index_interval = int(&name, simple(p)?)?,
-                "memtable" => self.memtable = simple(p)?.to_string(),
+                "memtable" => {
+                    // Only the default memtable configuration exists on this server.
+                    let v = simple(p)?;
+                    if v != "default" {
+                        return Err(SchemaError::config(format!(
+                            "Memtable configuration \"{v}\" not found."
+                        )));
+                    }
+                    self.memtable = v.to_string();
+                }
                 "memtable_flush_period_in_ms" => {
                     self.memtable_flush_period_in_ms = int(&name, simple(p)?)?
                 }
@@ -214,6 +223,26 @@ impl TableParams {
         }
         Ok(())
     }
+}
+
+/// An extension value: a blob constant (`0x0102`).
+fn hex_blob(v: &str) -> Result<Vec<u8>, SchemaError> {
+    let err = || SchemaError::config(format!("Invalid blob value {v} for table extensions"));
+    let hex = v
+        .strip_prefix("0x")
+        .or_else(|| v.strip_prefix("0X"))
+        .ok_or_else(err)?;
+    if hex.len() % 2 != 0 {
+        return Err(err());
+    }
+    (0..hex.len())
+        .step_by(2)
+        .map(|i| {
+            hex.get(i..i + 2)
+                .and_then(|b| u8::from_str_radix(b, 16).ok())
+                .ok_or_else(err)
+        })
+        .collect()
 }
 
 fn simple(p: &Property) -> Result<&str, SchemaError> {
@@ -557,6 +586,17 @@ mod tests {
             e.to_string(),
             "Properties specified [bar] are not understood by SizeTieredCompactionStrategy"
         );
+    }
+
+    #[test]
+    fn extensions_are_blobs_and_memtable_must_exist() {
+        let mut t = TableParams::default();
+        t.apply(&[pm("extensions", &[("x", "0x01ff")])], false)
+            .expect("valid");
+        assert_eq!(t.extensions.get("x"), Some(&vec![1u8, 255]));
+        assert!(t.apply(&[pm("extensions", &[("x", "zz")])], false).is_err());
+        let e = t.apply(&[p("memtable", "trie")], false).unwrap_err();
+        assert_eq!(e.to_string(), "Memtable configuration \"trie\" not found.");
     }
 
     #[test]
