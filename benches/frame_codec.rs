@@ -11,8 +11,8 @@ use bytes::{Bytes, BytesMut};
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
 
 use cql::frame::{
-    decode_frame, decode_segment, encode_frame, encode_request_frame, encode_segments, Compression,
-    FrameExtras, ProtocolVersion, MAX_SEGMENT_PAYLOAD,
+    decode_frame, decode_segment, encode_frame, encode_frame_with, encode_request_frame,
+    encode_segments, Compression, FrameExtras, Opcode, ProtocolVersion, MAX_SEGMENT_PAYLOAD,
 };
 use cql::request::{Execute, Query, QueryParameters, Request, Value, Values};
 use cql::response::{ColumnSpec, Response, ResultBody, Rows, RowsMetadata, RowsWriter};
