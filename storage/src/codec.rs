@@ -139,6 +139,13 @@ impl<'a> Reader<'a> {
         }
         Ok(n as usize)
     }
+    /// A length-prefixed byte string, borrowed.
+    pub fn bytes_ref(&mut self) -> DResult<&'a [u8]> {
+        let n = self.var()?;
+        let n = usize::try_from(n).map_err(|_| self.err("length overflow"))?;
+        self.take(n)
+    }
+
     pub fn bytes(&mut self) -> DResult<Bytes> {
         let n = self.var()?;
         let n = usize::try_from(n).map_err(|_| self.err("length overflow"))?;

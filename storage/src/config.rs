@@ -57,6 +57,9 @@ pub struct Config {
     pub concurrent_compactors: usize,
     /// Uncompressed size of an SSTable data block. Default 16 KiB.
     pub sstable_block_size: usize,
+    /// Bytes of decompressed SSTable blocks cached for point reads.
+    /// Default 256 MiB; 0 disables the cache.
+    pub block_cache_size: u64,
     /// Run background compactions automatically. Default true.
     pub auto_compaction: bool,
 }
@@ -74,6 +77,7 @@ impl Default for Config {
             compaction_throughput: 64 << 20,
             concurrent_compactors: 1,
             sstable_block_size: 16 << 10,
+            block_cache_size: 256 << 20,
             auto_compaction: true,
         }
     }
@@ -113,6 +117,7 @@ impl Config {
             compaction_throughput: 0,
             concurrent_compactors: 1,
             sstable_block_size: 4 << 10,
+            block_cache_size: 8 << 20,
             auto_compaction: false,
         }
     }

@@ -68,20 +68,19 @@ const RESERVED: &[&str] = &[
     "with",
 ];
 
-/// Whether `word` (any case) is a reserved keyword.
-pub(super) fn is_reserved(word: &str) -> bool {
-    // Keywords are short; fold into a stack buffer instead of allocating.
-    let mut buf = [0u8; 16];
-    let Some(dst) = buf.get_mut(..word.len()) else {
-        return false;
-    };
+/// Lowercases a short word into `buf` without allocating; `None` if it does not fit.
+pub(super) fn fold_small<'b>(word: &str, buf: &'b mut [u8; 16]) -> Option<&'b str> {
+    let dst = buf.get_mut(..word.len())?;
     for (d, b) in dst.iter_mut().zip(word.bytes()) {
         *d = b.to_ascii_lowercase();
     }
-    let Ok(lower) = std::str::from_utf8(dst) else {
-        return false;
-    };
-    RESERVED.binary_search(&lower).is_ok()
+    std::str::from_utf8(dst).ok()
+}
+
+/// Whether `word` (any case) is a reserved keyword.
+pub(super) fn is_reserved(word: &str) -> bool {
+    let mut buf = [0u8; 16];
+    fold_small(word, &mut buf).is_some_and(|lower| RESERVED.binary_search(&lower).is_ok())
 }
 
 pub(super) type PResult<T> = Result<T, ParseError>;

@@ -143,13 +143,14 @@ impl<'a> Reader<'a> {
 
     pub(crate) fn finish(&self) -> Result<(), TypeError> {
         if self.rest.is_empty() {
-            Ok(())
-        } else {
-            Err(TypeError::Marshal(format!(
-                "Unexpected extraneous bytes after {} value",
-                self.what
-            )))
+            return Ok(());
         }
+        // Cassandra's wording differs between collections and tuples/UDTs.
+        Err(TypeError::Marshal(match self.what {
+            "tuple" => "Invalid remaining data after end of tuple value".to_string(),
+            "user type" => "Invalid remaining data after end of UDT value".to_string(),
+            what => format!("Unexpected extraneous bytes after {what} value"),
+        }))
     }
 
     /// A vector element of variable length: an unsigned vint, then the bytes.
@@ -252,15 +253,10 @@ fn scalar(typ: &CqlType, bytes: &[u8]) -> Result<(), TypeError> {
         CqlType::Date => want(len == 4, &|| {
             format!("Expected 4 byte long for date ({len})")
         }),
-        CqlType::Time => {
-            want(len == 8, &|| {
-                format!("Expected 8 byte long for time ({len})")
-            })?;
-            let nanos = i64::from_be_bytes(exact::<8>(bytes, |_| String::new())?);
-            want((0..86_400_000_000_000).contains(&nanos), &|| {
-                format!("Time value must be between 0 and 86399999999999 nanoseconds ({nanos})")
-            })
-        }
+        // Cassandra checks only the length of a time value, not its range.
+        CqlType::Time => want(len == 8, &|| {
+            format!("Expected 8 byte long for time ({len})")
+        }),
         CqlType::Uuid => want(len == 16, &|| {
             format!("UUID should be 16 or 0 bytes ({len})")
         }),

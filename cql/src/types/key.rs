@@ -34,6 +34,12 @@ use super::compare::{decimal_from_bytes, not_comparable, reorder_msb, unreorder_
 use super::deserialize::{for_each_vector_element, Reader};
 use super::{CqlType, TypeError};
 
+/// Appended to an encoded clustering prefix, gives a bound after every extension of the
+/// prefix: a following component always starts with 0x01/0x02 (ASC) or 0xFE/0xFD
+/// (DESC). The prefix itself sorts before all its extensions. So the rows "starting
+/// with P" are exactly the keys in `[P, P ++ [PREFIX_END])`.
+pub const PREFIX_END: u8 = 0xFF;
+
 /// The largest partition-key component Cassandra accepts.
 pub const MAX_KEY_COMPONENT: usize = 65535;
 
@@ -513,4 +519,30 @@ fn decode_decimal(typ: &CqlType, src: &mut Src, out: &mut BytesMut) -> Result<()
     out.put_i32(scale);
     out.put_slice(&BigInt::from_biguint(sign, mag).to_signed_bytes_be());
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn prefix_end_bounds_every_extension_asc_and_desc() {
+        let int = CqlType::Int;
+        let text = CqlType::Text;
+        for desc in [false, true] {
+            let mut prefix = Vec::new();
+            encode_key_component(&int, &7i32.to_be_bytes(), false, &mut prefix).unwrap();
+            let mut end = prefix.clone();
+            end.push(PREFIX_END);
+            for v in [&b""[..], b"\x00", b"\xff\xff", b"zzz"] {
+                let mut ext = prefix.clone();
+                encode_key_component(&text, v, desc, &mut ext).unwrap();
+                assert!(prefix < ext && ext < end, "{v:?} desc={desc}");
+            }
+            // The next prefix value sorts after the end bound.
+            let mut next = Vec::new();
+            encode_key_component(&int, &8i32.to_be_bytes(), false, &mut next).unwrap();
+            assert!(end < next);
+        }
+    }
 }

@@ -163,6 +163,11 @@ pub fn params(p: &TableParams, is_view: bool) -> String {
 }
 
 pub fn table(t: &TableDef) -> String {
+    table_with(t, false)
+}
+
+/// CREATE TABLE; `internals` adds `ID = <uuid>` (DESCRIBE ... WITH INTERNALS).
+pub fn table_with(t: &TableDef, internals: bool) -> String {
     let single = t.partition_key.len() == 1 && t.clustering.is_empty();
     let mut cols: Vec<String> = Vec::new();
     let ordered = t
@@ -186,7 +191,11 @@ pub fn table(t: &TableDef) -> String {
         "CREATE TABLE {} (\n{}\n) WITH {};",
         qualified(&t.keyspace, &t.name),
         cols.join(",\n"),
-        table_options(t, false)
+        if internals {
+            format!("ID = {}\n    AND {}", t.id, table_options(t, false))
+        } else {
+            table_options(t, false)
+        }
     )
 }
 

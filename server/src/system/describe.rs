@@ -86,11 +86,11 @@ fn find_keyspace<'a>(schema: &'a Schema, ks: &str) -> Result<&'a KeyspaceDef, Sc
 }
 
 /// A table's rows: the table, its indexes, then its views.
-fn table_rows(out: &mut VirtualTable, ks: &KeyspaceDef, t: &TableDef) {
+fn table_rows(out: &mut VirtualTable, ks: &KeyspaceDef, t: &TableDef, internals: bool) {
     let stmt = if ks.is_virtual {
         cql_text::virtual_table(t)
     } else {
-        cql_text::table(t)
+        cql_text::table_with(t, internals)
     };
     row(out, &ks.name, "table", &t.name, Some(stmt));
     let mut idx: Vec<_> = t.indexes.iter().collect();
@@ -113,7 +113,7 @@ fn table_rows(out: &mut VirtualTable, ks: &KeyspaceDef, t: &TableDef) {
     }
 }
 
-fn keyspace_rows(out: &mut VirtualTable, ks: &KeyspaceDef, only: bool) {
+fn keyspace_rows(out: &mut VirtualTable, ks: &KeyspaceDef, only: bool, internals: bool) {
     row(
         out,
         &ks.name,
@@ -128,13 +128,24 @@ fn keyspace_rows(out: &mut VirtualTable, ks: &KeyspaceDef, only: bool) {
         row(out, &ks.name, "type", &u.name, Some(cql_text::udt(u)));
     }
     for t in ks.tables.values() {
-        table_rows(out, ks, t);
+        table_rows(out, ks, t, internals);
     }
 }
 
 /// Runs a DESCRIBE target against `schema`.
 pub fn describe_target(
     target: &DescribeTarget,
+    schema: &Schema,
+    current_keyspace: Option<&str>,
+    identity: &NodeIdentity,
+) -> Result<VirtualTable, SchemaError> {
+    describe_with(target, false, schema, current_keyspace, identity)
+}
+
+/// `internals`: `WITH INTERNALS` (table ids in CREATE TABLE).
+fn describe_with(
+    target: &DescribeTarget,
+    internals: bool,
     schema: &Schema,
     current_keyspace: Option<&str>,
     identity: &NodeIdentity,
@@ -185,7 +196,7 @@ pub fn describe_target(
                 })?,
             };
             let mut out = result(true);
-            keyspace_rows(&mut out, find_keyspace(schema, &ks)?, *only);
+            keyspace_rows(&mut out, find_keyspace(schema, &ks)?, *only, internals);
             Ok(out)
         }
         DescribeTarget::Table(q) => {
@@ -193,7 +204,7 @@ pub fn describe_target(
             let ks = find_keyspace(schema, &ksn)?;
             let mut out = result(true);
             match ks.tables.get(&q.name) {
-                Some(t) => table_rows(&mut out, ks, t),
+                Some(t) => table_rows(&mut out, ks, t, internals),
                 None => match ks.views.get(&q.name) {
                     Some(v) => row(
                         &mut out,
@@ -263,18 +274,19 @@ pub fn describe_target(
         DescribeTarget::Schema { full } => {
             let mut out = result(true);
             for ks in schema.keyspaces.values().filter(|k| *full || !k.system) {
-                keyspace_rows(&mut out, ks, false);
+                keyspace_rows(&mut out, ks, false, internals);
             }
             Ok(out)
         }
         DescribeTarget::Cluster => Ok(cluster(schema, current_keyspace, identity)),
         DescribeTarget::Name(q) => {
             if q.keyspace.is_none() && schema.keyspace(&q.name).is_some() {
-                return describe_target(
+                return describe_with(
                     &DescribeTarget::Keyspace {
                         name: Some(q.name.clone()),
                         only: false,
                     },
+                    internals,
                     schema,
                     current_keyspace,
                     identity,
@@ -303,7 +315,7 @@ pub fn describe_target(
                 DescribeTarget::Type(_) => DescribeTarget::Type(q2),
                 _ => DescribeTarget::Index(q2),
             };
-            describe_target(&t, schema, current_keyspace, identity)
+            describe_with(&t, internals, schema, current_keyspace, identity)
         }
     }
 }
@@ -398,5 +410,11 @@ pub fn describe(
         A::Schema { full } => DescribeTarget::Schema { full: *full },
         A::Name(n) => DescribeTarget::Name(q(n)),
     };
-    describe_target(&target, schema, current_keyspace, identity)
+    describe_with(
+        &target,
+        d.with_internals,
+        schema,
+        current_keyspace,
+        identity,
+    )
 }

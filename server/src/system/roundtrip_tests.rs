@@ -311,3 +311,39 @@ fn format_1_fixture_still_loads() {
     exec(&m, None, &described.join("\n")).expect("recreate");
     assert_eq!(desc(&m, None, "DESCRIBE KEYSPACE ks"), described);
 }
+
+#[test]
+fn with_internals_keeps_the_table_id_across_recreation() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let m = SchemaManager::open(dir.path()).expect("open");
+    exec(&m, None, SCRIPT).expect("script runs");
+    let id = m
+        .snapshot()
+        .table("ks", "counters")
+        .map(|t| t.id)
+        .expect("id");
+    let with = desc(&m, None, "DESCRIBE TABLE ks.counters WITH INTERNALS");
+    assert!(
+        with[0].contains(&format!(
+            ") WITH ID = {id}\n    AND additional_write_policy"
+        )),
+        "{}",
+        with[0]
+    );
+    let e = exec(
+        &m,
+        None,
+        "ALTER TABLE ks.counters WITH id = 5a1c395e-b41f-11e5-9f22-ba0be0483c18",
+    )
+    .unwrap_err();
+    assert_eq!(e.to_string(), "Cannot alter table id.");
+    let e = exec(&m, None, &with[0].replace("ks.counters", "ks.counters2")).unwrap_err();
+    assert!(e.to_string().contains("is already used"), "{e}");
+    exec(&m, None, "DROP TABLE ks.counters").expect("drop");
+    exec(&m, None, &with[0]).expect("recreate with id");
+    assert_eq!(m.snapshot().table("ks", "counters").map(|t| t.id), Some(id));
+    assert_eq!(
+        desc(&m, None, "DESCRIBE TABLE ks.counters WITH INTERNALS"),
+        with
+    );
+}

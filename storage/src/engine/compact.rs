@@ -56,7 +56,10 @@ pub(super) fn background(engine: &Engine, t: &Arc<Table>) -> Result<()> {
                 .filter(|s| !compacting.contains(&s.generation()))
                 .map(|s| info(s))
                 .collect();
-            let Some(task) = strategy.next_task(&infos) else {
+            let task = strategy
+                .next_task(&infos)
+                .or_else(|| tombstone_task(&v, &compacting, t.opts.read().gc_grace_seconds));
+            let Some(task) = task else {
                 return Ok(());
             };
             compacting.extend(task.inputs.iter().copied());
@@ -75,6 +78,34 @@ pub(super) fn background(engine: &Engine, t: &Arc<Table>) -> Result<()> {
             now_seconds() as i32,
         )?;
     }
+}
+
+/// Cassandra's single-SSTable "tombstone compaction": an SSTable at least a
+/// day old whose droppable tombstones exceed 20% of its cells and rows is
+/// rewritten alone to purge them. The output is new, so it is not picked
+/// again for a day (no loop when the purge is blocked by overlaps).
+fn tombstone_task(
+    v: &Version,
+    compacting: &HashSet<u64>,
+    gc_grace: u32,
+) -> Option<crate::compaction::CompactionTask> {
+    const THRESHOLD: f64 = 0.2;
+    const INTERVAL: i64 = 86_400;
+    let now = now_seconds();
+    let gc_before = (now as i32).saturating_sub(gc_grace.min(i32::MAX as u32) as i32);
+    v.sstables
+        .iter()
+        .filter(|s| !compacting.contains(&s.generation()))
+        .filter(|s| s.stats.created_at + INTERVAL <= now)
+        .find(|s| {
+            let total = (s.stats.cell_count + s.stats.row_count).max(1) as f64;
+            s.stats.droppable_tombstones(gc_before) as f64 / total > THRESHOLD
+        })
+        .map(|s| crate::compaction::CompactionTask {
+            inputs: vec![s.generation()],
+            output_level: s.stats.level,
+            max_output_size: None,
+        })
 }
 
 /// Major compaction of every SSTable not already being compacted.
@@ -148,7 +179,7 @@ fn run(
     let (descs, out) = run_compaction(job, &t.dir, &|| engine.next_generation(), &mut throttle)?;
     let mut outputs = Vec::new();
     for d in descs {
-        outputs.push(Arc::new(SsTable::open(d)?));
+        outputs.push(Arc::new(SsTable::open(d, Arc::clone(&t.cache))?));
     }
     {
         let mut v = t.version.write();
@@ -176,4 +207,39 @@ fn run(
         "compaction done"
     );
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::merge::PartitionData;
+    use crate::sstable::{BlockCache, Descriptor, SstableWriter};
+    use crate::types::DeletionTime;
+    use bytes::Bytes;
+
+    #[test]
+    fn old_sstable_full_of_droppable_tombstones_is_picked_alone() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut w =
+            SstableWriter::create(Descriptor::new(dir.path(), 1), 4096, 0.01).expect("create");
+        for i in 0..10u8 {
+            let p = PartitionData {
+                partition_deletion: Some(DeletionTime {
+                    marked_for_delete_at: 1,
+                    local_deletion_time: 1000,
+                }),
+                ..PartitionData::default()
+            };
+            w.add(0, &Bytes::from(vec![i]), &p).expect("add");
+        }
+        // created_at = 0: written long ago.
+        let (desc, _) = w.finish(0).expect("finish");
+        let t = Arc::new(SsTable::open(desc, Arc::new(BlockCache::new(0))).expect("open"));
+        let v = Version { sstables: vec![t] };
+        let task = tombstone_task(&v, &HashSet::new(), 10).expect("tombstone compaction");
+        assert_eq!(task.inputs, vec![1]);
+        // Not while it is already being compacted, nor within gc_grace.
+        assert!(tombstone_task(&v, &HashSet::from([1]), 10).is_none());
+        assert!(tombstone_task(&v, &HashSet::new(), u32::MAX).is_none());
+    }
 }

@@ -40,6 +40,9 @@ pub struct TableStats {
     pub compactions_completed: u64,
     /// Live commit-log segments (shared by all tables).
     pub commitlog_segments: usize,
+    /// Tombstones and expired cells in live SSTables already past
+    /// gc_grace (estimate from the SSTables' histograms).
+    pub droppable_tombstone_estimate: u64,
 }
 
 /// One node's storage engine.
@@ -55,6 +58,7 @@ pub struct Engine {
     weak_self: Mutex<Weak<Engine>>,
     /// Segment of the last append, to notice segment rolls cheaply.
     last_segment: AtomicU64,
+    cache: Arc<crate::sstable::BlockCache>,
 }
 
 pub(crate) fn now_seconds() -> i64 {
@@ -74,11 +78,17 @@ impl Engine {
             std::fs::create_dir_all(d)
                 .map_err(|e| Error::io(format!("create {}", d.display()), e))?;
         }
+        let cache = Arc::new(crate::sstable::BlockCache::new(config.block_cache_size));
         let mut map = HashMap::new();
         for (id, opts) in tables {
             map.insert(
                 *id,
-                Arc::new(Table::open(&config.data_dir, *id, opts.clone())?),
+                Arc::new(Table::open(
+                    &config.data_dir,
+                    *id,
+                    opts.clone(),
+                    Arc::clone(&cache),
+                )?),
             );
         }
         let max_gen = map.values().map(|t| t.max_generation()).max().unwrap_or(0);
@@ -123,6 +133,7 @@ impl Engine {
             poisoned: AtomicBool::new(false),
             weak_self: Mutex::new(Weak::new()),
             last_segment: AtomicU64::new(first_segment),
+            cache,
         });
         *engine.weak_self.lock() = Arc::downgrade(&engine);
         // Replayed data goes to SSTables at once, so the old segments can go.
@@ -183,7 +194,7 @@ impl Engine {
         if tables.contains_key(&id) {
             return Err(Error::TableExists(id.0));
         }
-        let t = Table::open(&self.config.data_dir, id, opts)?;
+        let t = Table::open(&self.config.data_dir, id, opts, Arc::clone(&self.cache))?;
         let max = t.max_generation();
         self.next_generation.fetch_max(max + 1, Ordering::SeqCst);
         tables.insert(id, Arc::new(t));
@@ -424,6 +435,15 @@ impl Engine {
                 .sum(),
             compactions_completed: t.compactions_completed.load(Ordering::Relaxed),
             commitlog_segments: self.commitlog.live_segments(),
+            droppable_tombstone_estimate: {
+                let grace = t.opts.read().gc_grace_seconds.min(i32::MAX as u32) as i32;
+                let gc_before = (now_seconds() as i32).saturating_sub(grace);
+                version
+                    .sstables
+                    .iter()
+                    .map(|s| s.stats.droppable_tombstones(gc_before))
+                    .sum()
+            },
         })
     }
 

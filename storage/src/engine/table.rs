@@ -11,7 +11,7 @@ use crate::codec::{Put, Reader};
 use crate::commitlog::Position;
 use crate::error::{Error, Result};
 use crate::memtable::Memtable;
-use crate::sstable::{self, seal, unseal, Descriptor, SsTable, SstableWriter};
+use crate::sstable::{self, seal, unseal, BlockCache, Descriptor, SsTable, SstableWriter};
 use crate::types::{TableId, TableOptions};
 use crate::version::Version;
 
@@ -44,6 +44,8 @@ pub(crate) struct Table {
     pub compactions_completed: AtomicU64,
     /// Records at or before this position were truncated away.
     pub truncated_at: RwLock<Position>,
+    /// The engine's block cache, handed to every SSTable opened.
+    pub cache: Arc<BlockCache>,
 }
 
 /// Directory of a table under the data directory.
@@ -69,7 +71,12 @@ fn read_truncated(dir: &Path) -> Result<Position> {
 impl Table {
     /// Opens a table directory: deletes leftovers of interrupted writes and
     /// compactions, opens the complete SSTables.
-    pub fn open(data_dir: &Path, id: TableId, opts: TableOptions) -> Result<Table> {
+    pub fn open(
+        data_dir: &Path,
+        id: TableId,
+        opts: TableOptions,
+        cache: Arc<BlockCache>,
+    ) -> Result<Table> {
         opts.validate()?;
         let dir = table_dir(data_dir, id);
         std::fs::create_dir_all(&dir)
@@ -82,7 +89,7 @@ impl Table {
         }
         let mut tables = Vec::new();
         for g in complete {
-            tables.push(SsTable::open(Descriptor::new(&dir, g))?);
+            tables.push(SsTable::open(Descriptor::new(&dir, g), Arc::clone(&cache))?);
         }
         // Inputs of a compaction whose output is complete were meant to be
         // deleted; SSTables older than a TRUNCATE too.
@@ -119,6 +126,7 @@ impl Table {
             dropped: AtomicBool::new(false),
             compactions_completed: AtomicU64::new(0),
             truncated_at: RwLock::new(truncated_at),
+            cache,
         })
     }
 
@@ -185,7 +193,7 @@ impl Table {
         }
         w.stats.commitlog_upper = upto;
         let (desc, _) = w.finish(now_seconds)?;
-        let table = Arc::new(SsTable::open(desc)?);
+        let table = Arc::new(SsTable::open(desc, Arc::clone(&self.cache))?);
         {
             let mut mem = self.mem.write();
             let mut version = self.version.write();

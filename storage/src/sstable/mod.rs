@@ -11,12 +11,16 @@ use std::path::{Path, PathBuf};
 use crate::error::{Error, Result};
 
 mod block;
+mod cache;
 mod filter;
+mod public;
 mod reader;
 mod stats;
 mod writer;
 
+pub use cache::BlockCache;
 pub use filter::KeyFilter;
+pub use public::SstableReader;
 pub(crate) use reader::SsTable;
 pub use stats::Stats;
 pub(crate) use writer::SstableWriter;

@@ -10,6 +10,7 @@ use std::sync::Arc;
 use bytes::Bytes;
 use memmap2::Mmap;
 
+use super::cache::{BlockCache, Kind};
 use super::{block, unseal, Component, Descriptor, Stats};
 use crate::codec::{self, Reader};
 use crate::error::{Error, Result};
@@ -20,7 +21,6 @@ struct IndexEntry {
     token: i64,
     key: Bytes,
     block: u64,
-    in_block: u64,
 }
 
 /// An open SSTable.
@@ -32,6 +32,7 @@ pub(crate) struct SsTable {
     filter: super::KeyFilter,
     pub stats: Stats,
     obsolete: AtomicBool,
+    cache: Arc<BlockCache>,
 }
 
 fn map(path: &PathBuf) -> Result<Option<Mmap>> {
@@ -59,7 +60,7 @@ fn read(path: &PathBuf) -> Result<Vec<u8>> {
 impl SsTable {
     /// Opens a complete SSTable, verifying its metadata checksums and that
     /// the data file has the recorded size.
-    pub fn open(desc: Descriptor) -> Result<SsTable> {
+    pub fn open(desc: Descriptor, cache: Arc<BlockCache>) -> Result<SsTable> {
         let stats_path = desc.path(Component::Statistics);
         let stats = Stats::decode(&stats_path, &read(&stats_path)?)?;
         let data_path = desc.path(Component::Data);
@@ -103,6 +104,7 @@ impl SsTable {
             filter,
             stats,
             obsolete: AtomicBool::new(false),
+            cache,
         })
     }
 
@@ -139,12 +141,11 @@ impl SsTable {
             let n = r.count(11)?;
             let mut v = Vec::with_capacity(n);
             for _ in 0..n {
-                v.push(IndexEntry {
-                    token: r.i64()?,
-                    key: r.bytes()?,
-                    block: r.var()?,
-                    in_block: r.var()?,
-                });
+                let token = r.i64()?;
+                let key = r.bytes()?;
+                let block = r.var()?;
+                let _in_block = r.var()?;
+                v.push(IndexEntry { token, key, block });
             }
             Ok(v)
         };
@@ -166,6 +167,38 @@ impl SsTable {
             .map_err(|r| Error::corrupt(self.desc.path(Component::Data), offset, r))
     }
 
+    /// Finds `(token, key)` in the index block at `offset` without
+    /// allocating: returns (data block offset, offset inside the block).
+    fn find_in_index(&self, offset: u64, token: i64, key: &[u8]) -> Result<Option<(u64, u64)>> {
+        let path = || self.desc.path(Component::Index);
+        let raw = self
+            .cache
+            .get_or_load(self.desc.generation, offset, Kind::Index, || {
+                let file = self.index.as_deref().unwrap_or_default();
+                block::decode(file, offset)
+                    .map(|(raw, _)| raw)
+                    .map_err(|r| Error::corrupt(path(), offset, r))
+            })?;
+        let mut r = Reader::new(&raw);
+        let scan = |r: &mut Reader| -> codec::DResult<Option<(u64, u64)>> {
+            let n = r.count(11)?;
+            for _ in 0..n {
+                let t = r.i64()?;
+                let k = r.bytes_ref()?;
+                let blk = r.var()?;
+                let inb = r.var()?;
+                match (t, k).cmp(&(token, key)) {
+                    std::cmp::Ordering::Less => continue,
+                    std::cmp::Ordering::Equal => return Ok(Some((blk, inb))),
+                    std::cmp::Ordering::Greater => return Ok(None),
+                }
+            }
+            Ok(None)
+        };
+        scan(&mut r)
+            .map_err(|e| Error::corrupt(path(), offset, format!("index block: {}", e.reason)))
+    }
+
     /// The partition, if this SSTable holds it.
     pub fn get(&self, token: i64, key: &Bytes) -> Result<Option<PartitionData>> {
         if !self.may_contain(token, key) {
@@ -177,20 +210,23 @@ impl SsTable {
         let Some((_, _, ioff)) = self.summary.get(slot) else {
             return Ok(None);
         };
-        let entries = self.index_block(*ioff)?;
-        let Some(e) = entries.iter().find(|e| e.token == token && e.key == *key) else {
+        let Some((boff, inb)) = self.find_in_index(*ioff, token, key)? else {
             return Ok(None);
         };
-        let (raw, _) = self.data_block(e.block)?;
-        let pos = usize::try_from(e.in_block).unwrap_or(usize::MAX);
+        let raw = self
+            .cache
+            .get_or_load(self.desc.generation, boff, Kind::Data, || {
+                self.data_block(boff).map(|(raw, _)| raw)
+            })?;
+        let pos = usize::try_from(inb).unwrap_or(usize::MAX);
         let mut r = Reader::at(&raw, pos);
         let path = self.desc.path(Component::Data);
         let (t, k, p) = codec::get_partition(&mut r)
-            .map_err(|err| Error::corrupt(&path, e.block, format!("partition: {}", err.reason)))?;
+            .map_err(|err| Error::corrupt(&path, boff, format!("partition: {}", err.reason)))?;
         if t != token || k != *key {
             return Err(Error::corrupt(
                 &path,
-                e.block,
+                boff,
                 "index points at another partition",
             ));
         }
@@ -226,6 +262,7 @@ impl SsTable {
 
 impl Drop for SsTable {
     fn drop(&mut self) {
+        self.cache.evict_generation(self.desc.generation);
         if self.obsolete.load(Ordering::SeqCst) {
             self.desc.delete_files();
         }

@@ -53,7 +53,7 @@ fn write(dir: &Path, n: u32) -> Descriptor {
 
 /// Opens and reads everything; returns the first error.
 fn read_all(desc: &Descriptor, n: u32) -> Result<()> {
-    let t = Arc::new(SsTable::open(desc.clone())?);
+    let t = Arc::new(SsTable::open(desc.clone(), Arc::new(BlockCache::new(0)))?);
     for i in 0..n {
         let (tk, k) = key(i);
         match t.get(tk, &k)? {
@@ -82,7 +82,10 @@ fn round_trip_point_reads_and_iteration() {
     let dir = tempfile::tempdir().expect("tempdir");
     let desc = write(dir.path(), 300);
     read_all(&desc, 300).expect("intact table reads");
-    let t = Arc::new(SsTable::open(desc.clone()).expect("open"));
+    let r = SstableReader::open(dir.path(), 7).expect("offline open");
+    assert_eq!(r.verify().expect("verify"), 300);
+    assert_eq!(r.stats().partition_count, 300);
+    let t = Arc::new(SsTable::open(desc.clone(), Arc::new(BlockCache::new(0))).expect("open"));
     assert_eq!(t.stats.partition_count, 300);
     assert_eq!(t.stats.row_count, 900);
     assert!(t
@@ -116,7 +119,7 @@ fn truncated_data_file_is_corrupt_at_open() {
         .open(&path)
         .and_then(|f| f.set_len(len - 10))
         .expect("truncate");
-    match SsTable::open(desc) {
+    match SsTable::open(desc, Arc::new(BlockCache::new(0))) {
         Err(Error::Corrupt { path: p, .. }) => assert_eq!(p, path),
         Err(e) => panic!("unexpected error {e}"),
         Ok(_) => panic!("truncated table opened"),

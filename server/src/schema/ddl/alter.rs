@@ -198,6 +198,9 @@ pub fn alter_table(
             }
         }
         AlterTableAction::With(props) => {
+            if props.iter().any(|p| p.name.eq_ignore_ascii_case("id")) {
+                return Err(SchemaError::config("Cannot alter table id."));
+            }
             t.params.apply(props, false)?;
             if t.is_counter && t.params.default_time_to_live > 0 {
                 return Err(SchemaError::invalid(

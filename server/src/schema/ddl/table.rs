@@ -183,8 +183,30 @@ pub fn create(ctx: &mut Ctx<'_>, ct: &CreateTable) -> Result<Option<SchemaChange
         ));
     }
 
+    // `WITH ID = <uuid>` recreates a table under its old id (DESCRIBE ... WITH
+    // INTERNALS prints it), so existing data files belong to it again.
+    let mut id = None;
+    let mut props = Vec::with_capacity(ct.properties.len());
+    for p in &ct.properties {
+        if p.name.eq_ignore_ascii_case("id") {
+            let text = match &p.value {
+                crate::schema::params::PropertyValue::Simple(v) => v.as_str(),
+                crate::schema::params::PropertyValue::Map(_) => "",
+            };
+            let parsed = Uuid::parse_str(text.trim())
+                .map_err(|_| SchemaError::config(format!("Invalid table id {text}")))?;
+            if ctx.schema.all_tables().any(|t| t.id == parsed) {
+                return Err(SchemaError::config(format!(
+                    "Table id {parsed} is already used"
+                )));
+            }
+            id = Some(parsed);
+        } else {
+            props.push(p.clone());
+        }
+    }
     let mut params = TableParams::default();
-    params.apply(&ct.properties, false)?;
+    params.apply(&props, false)?;
     if has_counter && params.default_time_to_live > 0 {
         return Err(SchemaError::invalid(
             "Cannot set default_time_to_live on a table with counters",
@@ -195,7 +217,7 @@ pub fn create(ctx: &mut Ctx<'_>, ct: &CreateTable) -> Result<Option<SchemaChange
     let mut table = TableDef {
         keyspace: ks_name.clone(),
         name: name.clone(),
-        id: Uuid::new_v4(),
+        id: id.unwrap_or_else(Uuid::new_v4),
         columns,
         partition_key: vec![],
         clustering: vec![],
