@@ -482,6 +482,11 @@ pub fn compile_update(
     }
     let static_only = !ops.is_empty() && ops.iter().all(|o| o.is_static);
     check_keys(&t, &keys, Kind::Update, static_only)?;
+    if t.def.is_counter && timestamp.is_some() {
+        return Err(RequestError::invalid(
+            "Cannot provide custom timestamp for counter updates",
+        ));
+    }
     if t.def.is_counter && ttl.is_some() {
         return Err(RequestError::invalid(
             "Cannot provide custom TTL for counter updates",

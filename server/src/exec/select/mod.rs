@@ -37,6 +37,8 @@ pub struct SelectPlan {
     pub limit: Option<Expr>,
     pub per_partition_limit: Option<Expr>,
     pub distinct: bool,
+    /// The statement has ORDER BY (rows of several partitions are then merged).
+    pub ordered: bool,
     /// GROUP BY columns (indexes into the table's columns): a primary key prefix.
     pub group_by: Vec<usize>,
     /// SELECT JSON: each row becomes one `[json]` text column.
@@ -125,6 +127,7 @@ pub fn compile(t: TableRef, s: &ast::Select, m: &mut Markers) -> Result<SelectPl
         json: s.json,
         result_columns,
         group_by,
+        ordered: !s.order_by.is_empty(),
     })
 }
 

@@ -46,6 +46,7 @@ impl SelectPlan {
                 .then(|| self.selection.new_states()),
             group: None,
             agg_first: true,
+            sort_ck: None,
             resume_in: state.as_ref().and_then(|s| match s.resume {
                 Resume::AfterRow(_) | Resume::AfterStatic => {
                     Some((s.key.clone(), ppl.saturating_sub(s.partition_remaining)))
@@ -57,7 +58,34 @@ impl SelectPlan {
         };
         if self.restrictions.pk_complete() && self.restrictions.token.is_none() {
             let keys = restrict::partition_keys(&self.table, &self.restrictions, ctx)?;
+            if self.ordered
+                && keys.len() > 1
+                && !self.selection.aggregate
+                && self.group_by.is_empty()
+            {
+                // ORDER BY over several partitions: Cassandra merges them, which it
+                // cannot page.
+                if opts.page_size.is_some() {
+                    return Err(RequestError::invalid(
+                        "Cannot page queries with both ORDER BY and a IN restriction on the partition key; you must either remove the ORDER BY or the IN and sort client side, or disable paging for this query",
+                    ));
+                }
+                run.sort_ck = Some(Vec::new());
+            }
             run.partitions(exec, &keys, state.as_ref())?;
+            if let Some(cks) = run.sort_ck.take() {
+                let mut pairs: Vec<(Bytes, Vec<Option<Bytes>>)> =
+                    cks.into_iter().zip(std::mem::take(&mut run.out)).collect();
+                pairs.sort_by(|a, b| {
+                    if self.reversed {
+                        b.0.cmp(&a.0)
+                    } else {
+                        a.0.cmp(&b.0)
+                    }
+                });
+                pairs.truncate(limit as usize);
+                run.out = pairs.into_iter().map(|(_, r)| r).collect();
+            }
         } else {
             run.scan(exec, state.as_ref())?;
         }
@@ -113,6 +141,9 @@ struct Run<'p, 'c> {
     out: Vec<Vec<Option<Bytes>>>,
     agg: Option<Vec<selection::AggState>>,
     agg_first: bool,
+    /// ORDER BY over several partitions: the clustering of each output row, to merge
+    /// them once read (each partition is read up to the LIMIT on its own).
+    sort_ck: Option<Vec<Bytes>>,
     /// The partition a paging state resumes inside, and its rows already returned.
     resume_in: Option<(Bytes, u32)>,
     /// GROUP BY: the key of the group being folded.
@@ -144,7 +175,11 @@ impl Run<'_, '_> {
             return Ok(());
         }
         let start = state.map_or(0, |s| s.partition_index as usize);
+        let limit = self.remaining;
         for (i, (token, key)) in keys.iter().enumerate().skip(start) {
+            if self.sort_ck.is_some() {
+                self.remaining = limit;
+            }
             if self.done() {
                 break;
             }
@@ -373,6 +408,9 @@ impl Run<'_, '_> {
                     return Ok(());
                 }
                 if self.emit(&base)? {
+                    if let Some(cks) = &mut self.sort_ck {
+                        cks.push(Bytes::new());
+                    }
                     self.last = Some(Cursor {
                         index,
                         token: p.token,
@@ -400,6 +438,9 @@ impl Run<'_, '_> {
             fill_cells(t, &mut row, &r.cells, self.now)?;
             if self.emit(&row)? {
                 in_partition += 1;
+                if let Some(cks) = &mut self.sort_ck {
+                    cks.push(r.clustering.clone());
+                }
                 self.last = Some(Cursor {
                     index,
                     token: p.token,

@@ -402,3 +402,37 @@ async fn per_partition_limit_holds_across_pages() {
         assert_eq!(all.len(), 6, "{text}");
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn order_by_with_in_merges_partitions_and_refuses_paging() {
+    let mut e = env();
+    e.setup().await;
+    e.ok("CREATE TABLE t (k int, c int, PRIMARY KEY (k, c))")
+        .await;
+    for (k, c) in [(1, 1), (1, 4), (2, 2), (2, 3)] {
+        e.ok(&format!("INSERT INTO t (k, c) VALUES ({k}, {c})"))
+            .await;
+    }
+    assert_eq!(
+        e.ints("SELECT c FROM t WHERE k IN (1, 2) ORDER BY c DESC LIMIT 3")
+            .await,
+        vec![vec![Some(4)], vec![Some(3)], vec![Some(2)]]
+    );
+    let params = QueryParameters {
+        page_size: Some(10),
+        ..Default::default()
+    };
+    let err =
+        e.qp.query(
+            &mut e.st,
+            Query {
+                query: "SELECT c FROM t WHERE k IN (1, 2) ORDER BY c DESC".into(),
+                params,
+            },
+        )
+        .await
+        .unwrap_err();
+    assert!(err
+        .to_string()
+        .starts_with("Cannot page queries with both ORDER BY and a IN restriction"));
+}
