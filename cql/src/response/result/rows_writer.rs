@@ -15,6 +15,7 @@ const ROWS: i32 = 0x0002;
 #[derive(Debug)]
 pub struct RowsWriter<'a> {
     out: &'a mut BytesMut,
+    start: usize,
     count_at: usize,
     columns: usize,
     values: usize,
@@ -23,6 +24,7 @@ pub struct RowsWriter<'a> {
 impl<'a> RowsWriter<'a> {
     /// Writes the kind, `metadata` and a row count to be patched by [`Self::finish`].
     pub fn new(out: &'a mut BytesMut, version: ProtocolVersion, metadata: &RowsMetadata) -> Self {
+        let start = out.len();
         wire::write_int(out, ROWS);
         metadata.encode(version, out);
         let count_at = out.len();
@@ -34,6 +36,7 @@ impl<'a> RowsWriter<'a> {
         };
         RowsWriter {
             out,
+            start,
             count_at,
             columns,
             values: 0,
@@ -51,18 +54,14 @@ impl<'a> RowsWriter<'a> {
         self.values.checked_div(self.columns).unwrap_or(0)
     }
 
-    /// Bytes written so far, for page-size decisions by byte count.
-    pub fn len(&self) -> usize {
-        self.out.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.out.is_empty()
+    /// Bytes of this Rows body written so far, for paging by size.
+    pub fn bytes_written(&self) -> usize {
+        self.out.len() - self.start
     }
 
     /// Patches the row count. A partial last row is a caller bug (debug assertion).
     pub fn finish(self) -> usize {
-        debug_assert!(self.columns == 0 || self.values % self.columns == 0);
+        debug_assert!(self.columns == 0 || self.values.checked_rem(self.columns) == Some(0));
         let rows = self.rows();
         if let Some(slot) = self.out.get_mut(self.count_at..self.count_at + 4) {
             slot.copy_from_slice(&(rows as i32).to_be_bytes());
@@ -116,6 +115,8 @@ mod tests {
                 w.value(v.as_deref());
             }
         }
+        assert_eq!(w.rows(), 3);
+        assert_eq!(w.bytes_written(), expected.len());
         assert_eq!(w.finish(), 3);
         assert_eq!(out, expected);
     }
