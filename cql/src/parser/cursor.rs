@@ -79,8 +79,13 @@ pub(super) fn fold_small<'b>(word: &str, buf: &'b mut [u8; 16]) -> Option<&'b st
 
 /// Whether `word` (any case) is a reserved keyword.
 pub(super) fn is_reserved(word: &str) -> bool {
-    let mut buf = [0u8; 16];
-    fold_small(word, &mut buf).is_some_and(|lower| RESERVED.binary_search(&lower).is_ok())
+    // Compare case-insensitively in place: no folding copy on this hot path.
+    if word.len() > 12 {
+        return false; // longer than any reserved word
+    }
+    RESERVED
+        .binary_search_by(|k| k.bytes().cmp(word.bytes().map(|b| b.to_ascii_lowercase())))
+        .is_ok()
 }
 
 pub(super) type PResult<T> = Result<T, ParseError>;
