@@ -468,3 +468,17 @@ async fn indexed_columns_need_no_allow_filtering() {
         vec![vec![Some(3)]]
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn element_selectors_on_collections() {
+    let mut e = env();
+    e.setup().await;
+    e.ok("CREATE TABLE t (k int PRIMARY KEY, m map<int, int>, l list<int>)")
+        .await;
+    e.ok("INSERT INTO t (k, m, l) VALUES (1, {1: 10, 2: 20}, [5, 6, 7])")
+        .await;
+    assert_eq!(
+        e.ints("SELECT m[2], l[1], m[9] FROM t WHERE k = 1").await,
+        vec![vec![Some(20), Some(6), None]]
+    );
+}
