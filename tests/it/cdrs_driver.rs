@@ -31,12 +31,14 @@ async fn connect(node: &NodeProc) -> CdrsSession {
             .with_contact_point(node.uri().into())
             .with_authenticator_provider(Arc::new(NoneAuthenticatorProvider))
             .build()
-            .await?;
+            .await
+            .map_err(|e| e.to_string())?;
         TcpSessionBuilder::new(RoundRobinLoadBalancingStrategy::new(), config)
             .build()
             .await
+            .map_err(|e| e.to_string())
     };
-    match tokio::time::timeout(Duration::from_secs(60), fut).await {
+    match tokio::time::timeout(Duration::from_secs(30), fut).await {
         Ok(Ok(s)) => s,
         Ok(Err(e)) => panic!("cdrs connect failed: {e}; log:\n{}", node.log()),
         Err(_) => panic!("cdrs connect timed out; log:\n{}", node.log()),

@@ -5,7 +5,7 @@ driver's token map against SELECT token(k), and all rows there after a restart."
 
 import pytest
 from cassandra import InvalidRequest
-from cassandra.cluster import Cluster
+from cassandra.cluster import EXEC_PROFILE_DEFAULT, Cluster, ExecutionProfile
 from cassandra.concurrent import execute_concurrent_with_args
 from cassandra.policies import WhiteListRoundRobinPolicy
 from cassandra.protocol import SyntaxException
@@ -15,9 +15,10 @@ ROWS = 10_000
 
 
 def connect(node, version):
+    profile = ExecutionProfile(load_balancing_policy=WhiteListRoundRobinPolicy(["127.0.0.1"]), request_timeout=60)
     cluster = Cluster(
         ["127.0.0.1"], port=node.port, protocol_version=version,
-        load_balancing_policy=WhiteListRoundRobinPolicy(["127.0.0.1"]),
+        execution_profiles={EXEC_PROFILE_DEFAULT: profile},
         connect_timeout=30, control_connection_timeout=30,
     )
     return cluster, cluster.connect()

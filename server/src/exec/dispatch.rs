@@ -210,7 +210,13 @@ async fn run_plan(
                 let r = super::cas::run(ctx, m, conds, &ectx, ts, params.consistency)?;
                 return Ok(Outcome::result(r));
             }
-            let mut attrs = m.attrs(&ectx, ts)?;
+            if m.table.def.is_counter && params.consistency == cql::wire::Consistency::Any {
+                return Err(RequestError::invalid(format!(
+                    "Consistency level ANY is not yet supported for counter table {}",
+                    m.table.def.name
+                )));
+            }
+            let mut attrs = m.attrs_at(&ectx, ts, params.now_in_seconds)?;
             m.load_prior(&ctx.engine, &ectx, &mut attrs)?;
             let mut muts = Vec::with_capacity(1);
             m.mutations(&ectx, &attrs, &ctx.clock, &mut muts)?;

@@ -28,7 +28,17 @@ pub struct WriteAttrs {
 impl ModifyPlan {
     /// Resolves USING TIMESTAMP / TTL (or the defaults) for this execution.
     pub fn attrs(&self, ctx: &EvalCtx<'_>, default_ts: i64) -> Result<WriteAttrs, RequestError> {
-        let now = now_seconds() as i32;
+        self.attrs_at(ctx, default_ts, None)
+    }
+
+    /// [`Self::attrs`] with the v5 `now_in_seconds` of the request, when given.
+    pub fn attrs_at(
+        &self,
+        ctx: &EvalCtx<'_>,
+        default_ts: i64,
+        now: Option<i32>,
+    ) -> Result<WriteAttrs, RequestError> {
+        let now = now.unwrap_or_else(|| now_seconds() as i32);
         let timestamp = match &self.timestamp {
             None => default_ts,
             Some(e) => match e.eval(ctx)? {
