@@ -288,10 +288,11 @@ impl<'a> Parser<'a> {
 
     /// Terms separated by commas up to `close` (consumed); may be empty.
     pub(super) fn term_list(&mut self, close: K) -> PResult<Vec<Term>> {
-        let mut items = Vec::new();
+        // Lists are short (VALUES, IN, collection literals): one allocation usually.
         if self.eat(close) {
-            return Ok(items);
+            return Ok(Vec::new());
         }
+        let mut items = Vec::with_capacity(8);
         loop {
             items.push(self.term()?);
             if self.eat(close) {

@@ -129,5 +129,8 @@ proptest! {
 #[test]
 fn bare_name_as_value_points_at_the_name() {
     let e = err("SELECT * FROM t WHERE k = abc AND c = 1");
-    assert!(e.starts_with("line 1:26 no viable alternative at input 'abc'"), "{e}");
+    assert!(
+        e.starts_with("line 1:26 no viable alternative at input 'abc'"),
+        "{e}"
+    );
 }

@@ -56,6 +56,8 @@ pub enum Sel {
     Call(ScalarFn, Vec<Sel>),
     Cast(Box<Sel>, CqlType, CqlType),
     Field(Box<Sel>, usize),
+    /// `col[key]`: a map value, a list element (key is an int index) or a set element.
+    Element(Box<Sel>, Bytes, CqlType),
     Agg(AggKind, Box<Sel>, CqlType),
     CountAll,
 }
@@ -237,8 +239,36 @@ fn compile_expr<S: ColumnSource>(
             ))
         }
         SelectorExpr::TypeHint { expr, .. } => compile_expr(src, expr, m),
-        SelectorExpr::Element { .. }
-        | SelectorExpr::Slice { .. }
+        SelectorExpr::Element { expr, key } => {
+            let (inner, t, label) = compile_expr(src, expr, m)?;
+            let (key_t, out_t) = match t.unfrozen() {
+                CqlType::Map(k, v) => ((**k).clone(), (**v).clone()),
+                CqlType::List(e) => (CqlType::Int, (**e).clone()),
+                CqlType::Set(e) => ((**e).clone(), (**e).clone()),
+                _ => {
+                    return Err(RequestError::invalid(format!(
+                        "Invalid element selection: {label} is of type {} is not a collection",
+                        t.cql_name()
+                    )))
+                }
+            };
+            let k = term::compile(key, &key_t, &label, m, None)?;
+            let Some(kb) = k
+                .eval(&EvalCtx { values: &[] })
+                .ok()
+                .and_then(|v| v.bytes().cloned())
+            else {
+                return Err(RequestError::invalid(
+                    "Element selection with a bind marker or null key is not supported by Helenus yet",
+                ));
+            };
+            Ok((
+                Sel::Element(Box::new(inner), kb, t.clone()),
+                out_t,
+                format!("{label}[...]"),
+            ))
+        }
+        SelectorExpr::Slice { .. }
         | SelectorExpr::Arithmetic { .. }
         | SelectorExpr::Negation(_) => Err(RequestError::invalid(
             "Element, slice and arithmetic selectors are not supported by Helenus yet",
@@ -403,9 +433,39 @@ impl Sel {
                     .flatten(),
                 None => None,
             },
+            Sel::Element(inner, key, typ) => match inner.eval(row)? {
+                Some(b) => element(&b, key, typ)?,
+                None => None,
+            },
             Sel::Agg(..) | Sel::CountAll => None,
         })
     }
+}
+
+/// `coll[key]` on a serialized collection.
+fn element(b: &Bytes, key: &Bytes, typ: &CqlType) -> Result<Option<Bytes>, RequestError> {
+    let items = super::modify::split_collection(b, typ)?;
+    Ok(match typ.unfrozen() {
+        CqlType::Map(kt, _) => items
+            .chunks(2)
+            .find(|kv| {
+                kv.first()
+                    .is_some_and(|k| values::compare(kt, k, key).is_eq())
+            })
+            .and_then(|kv| kv.get(1).cloned()),
+        CqlType::List(_) => {
+            let idx: [u8; 4] = key[..]
+                .try_into()
+                .map_err(|_| RequestError::invalid("Invalid list index"))?;
+            usize::try_from(i32::from_be_bytes(idx))
+                .ok()
+                .and_then(|i| items.get(i).cloned())
+        }
+        CqlType::Set(et) => items
+            .into_iter()
+            .find(|e| values::compare(et, e, key).is_eq()),
+        _ => None,
+    })
 }
 
 fn cast(b: &Bytes, from: &CqlType, to: &CqlType) -> Result<Bytes, RequestError> {

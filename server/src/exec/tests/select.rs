@@ -436,3 +436,49 @@ async fn order_by_with_in_merges_partitions_and_refuses_paging() {
         .to_string()
         .starts_with("Cannot page queries with both ORDER BY and a IN restriction"));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn indexed_columns_need_no_allow_filtering() {
+    let mut e = env();
+    e.setup().await;
+    e.ok("CREATE TABLE t (k int PRIMARY KEY, v int, w int)")
+        .await;
+    for k in 0..5 {
+        e.ok(&format!(
+            "INSERT INTO t (k, v, w) VALUES ({k}, {}, {k})",
+            k % 2
+        ))
+        .await;
+    }
+    assert!(e
+        .err("SELECT k FROM t WHERE v = 1")
+        .await
+        .starts_with("Cannot execute this query"));
+    e.ok("CREATE INDEX ON t (v)").await;
+    let mut r = e.ints("SELECT k FROM t WHERE v = 1").await;
+    r.sort();
+    assert_eq!(r, vec![vec![Some(1)], vec![Some(3)]]);
+    assert!(e
+        .err("SELECT k FROM t WHERE v = 1 AND w = 1")
+        .await
+        .starts_with("Cannot execute this query"));
+    assert_eq!(
+        e.ints("SELECT k FROM t WHERE v = 1 AND w = 3 ALLOW FILTERING")
+            .await,
+        vec![vec![Some(3)]]
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn element_selectors_on_collections() {
+    let mut e = env();
+    e.setup().await;
+    e.ok("CREATE TABLE t (k int PRIMARY KEY, m map<int, int>, l list<int>)")
+        .await;
+    e.ok("INSERT INTO t (k, m, l) VALUES (1, {1: 10, 2: 20}, [5, 6, 7])")
+        .await;
+    assert_eq!(
+        e.ints("SELECT m[2], l[1], m[9] FROM t WHERE k = 1").await,
+        vec![vec![Some(20), Some(6), None]]
+    );
+}
