@@ -1,5 +1,6 @@
 //! Hot paths of the CQL codec, on fixed data: decoding a QUERY (an INSERT with 5 bound
-//! values) and an EXECUTE envelope into a `Request`, encoding a 100 x 5 ROWS response,
+//! values) and an EXECUTE envelope into a `Request`, encoding a 100 x 5 ROWS response
+//! (from a `Rows` value and streamed with `RowsWriter`),
 //! and v5 segment encode/decode (plain and lz4).
 //!
 //! Run: `cargo bench --bench frame_codec`.
@@ -10,11 +11,11 @@ use bytes::{Bytes, BytesMut};
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
 
 use cql::frame::{
-    decode_frame, decode_segment, encode_frame, encode_request_frame, encode_segments, Compression,
-    FrameExtras, ProtocolVersion, MAX_SEGMENT_PAYLOAD,
+    decode_frame, decode_segment, encode_frame, encode_frame_with, encode_request_frame,
+    encode_segments, Compression, FrameExtras, Opcode, ProtocolVersion, MAX_SEGMENT_PAYLOAD,
 };
 use cql::request::{Execute, Query, QueryParameters, Request, Value, Values};
-use cql::response::{ColumnSpec, Response, ResultBody, Rows, RowsMetadata};
+use cql::response::{ColumnSpec, Response, ResultBody, Rows, RowsMetadata, RowsWriter};
 use cql::types::CqlType;
 use cql::wire::Consistency;
 
@@ -127,6 +128,38 @@ fn bench_encode_rows(c: &mut Criterion) {
     });
 }
 
+/// The same 100 x 5 page written cell by cell with `RowsWriter` (no `Rows` value).
+fn bench_encode_rows_streaming(c: &mut Criterion) {
+    let Response::Result(ResultBody::Rows(rows)) = rows_response() else {
+        unreachable!()
+    };
+    let extras = FrameExtras::default();
+    let mut out = BytesMut::with_capacity(64 * 1024);
+    c.bench_function("encode_rows_100x5_streaming", |b| {
+        b.iter(|| {
+            out.clear();
+            encode_frame_with(
+                &mut out,
+                V4,
+                1,
+                Opcode::Result,
+                &extras,
+                Compression::None,
+                |out| {
+                    let mut w = RowsWriter::new(out, V4, &rows.metadata);
+                    for row in black_box(&rows.rows) {
+                        for v in row {
+                            w.value(v.as_deref());
+                        }
+                    }
+                    w.finish();
+                },
+            );
+            black_box(out.len())
+        })
+    });
+}
+
 fn bench_segments(c: &mut Criterion) {
     let mut envelope = BytesMut::new();
     encode_frame(
@@ -168,5 +201,11 @@ fn bench_segments(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, bench_decode, bench_encode_rows, bench_segments);
+criterion_group!(
+    benches,
+    bench_decode,
+    bench_encode_rows,
+    bench_encode_rows_streaming,
+    bench_segments
+);
 criterion_main!(benches);

@@ -1,1 +1,162 @@
-//! TODO
+//! The node process: turns a [`Config`] into a running node. It loads (or creates once)
+//! the node's identity — host id and vnode tokens, persisted in the data directory —
+//! builds the [`NodeIdentity`] and the storage config, opens the [`QueryProcessor`],
+//! binds the CQL listener and runs the transport until shutdown, then flushes storage.
+//!
+//! [`Node::start`] gives tests an in-process node on a free port; [`run`] is what the
+//! binary calls with a signal future.
+
+mod identity;
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+use crate::config::{CommitlogSync, Config};
+use crate::query::{NodeIdentity, QueryProcessor};
+use crate::transport::{self, TransportConfig};
+
+pub use identity::{load_or_create, LocalState};
+
+/// Cassandra release the node reports in system.local (drivers pick their schema parser
+/// from it; cqlsh warns unless it matches what it was built for).
+pub const RELEASE_VERSION: &str = "5.0.1";
+/// The only partitioner Helenus implements.
+pub const PARTITIONER: &str = "org.apache.cassandra.dht.Murmur3Partitioner";
+/// How long in-flight requests may run after shutdown begins.
+const DRAIN_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// A running node.
+pub struct Node {
+    /// Where the CQL listener is bound (the real port when the config asked for 0).
+    pub native_addr: SocketAddr,
+    pub identity: NodeIdentity,
+    processor: Arc<QueryProcessor>,
+    stop: watch::Sender<bool>,
+    server: JoinHandle<()>,
+}
+
+impl Node {
+    /// Opens storage, binds `rpc_address:native_port` and starts serving.
+    pub async fn start(config: Config) -> anyhow::Result<Node> {
+        let addr = SocketAddr::new(config.rpc_address, config.native_port);
+        let listener = TcpListener::bind(addr)
+            .await
+            .with_context(|| format!("cannot listen for CQL clients on {addr}"))?;
+        Node::start_with_listener(config, listener).await
+    }
+
+    /// Like [`Node::start`] with an already bound listener (tests bind port 0 first).
+    pub async fn start_with_listener(
+        config: Config,
+        listener: TcpListener,
+    ) -> anyhow::Result<Node> {
+        let native_addr = listener.local_addr()?;
+        let state = identity::load_or_create(
+            &config.local_state_path(),
+            config.num_tokens,
+            &config.cluster_name,
+        )?;
+        let identity = NodeIdentity {
+            cluster_name: config.cluster_name.clone(),
+            host_id: state.host_id,
+            tokens: state.tokens.clone(),
+            listen_address: config.listen_address,
+            broadcast_address: config.broadcast_address,
+            rpc_address: config.broadcast_rpc_address,
+            native_port: native_addr.port(),
+            storage_port: config.storage_port,
+            data_center: config.dc.clone(),
+            rack: config.rack.clone(),
+            release_version: RELEASE_VERSION.to_string(),
+            partitioner: PARTITIONER.to_string(),
+        };
+        let storage = storage_config(&config);
+        let id = identity.clone();
+        // Opening replays the commit log: blocking work, off the async threads.
+        let processor = tokio::task::spawn_blocking(move || QueryProcessor::open(id, storage))
+            .await
+            .context("storage open task failed")??;
+        let (stop, stop_rx) = watch::channel(false);
+        let tcfg = TransportConfig {
+            max_frame_size: usize::try_from(config.native_transport_max_frame_size)
+                .unwrap_or(usize::MAX),
+            max_in_flight: config.native_transport_max_concurrent_requests,
+            max_connections: usize::try_from(config.native_transport_max_concurrent_connections)
+                .ok(),
+            drain_timeout: DRAIN_TIMEOUT,
+        };
+        let server = tokio::spawn(transport::serve(listener, processor.clone(), tcfg, stop_rx));
+        tracing::info!(
+            native = %native_addr,
+            data = %config.primary_data_dir().display(),
+            commitlog = %config.commitlog_directory.display(),
+            host_id = %state.host_id,
+            "helenus {} listening for CQL clients on {native_addr}, data in {}",
+            RELEASE_VERSION,
+            config.primary_data_dir().display()
+        );
+        Ok(Node {
+            native_addr,
+            identity,
+            processor,
+            stop,
+            server,
+        })
+    }
+
+    /// The statement processor (admin and tests).
+    pub fn processor(&self) -> &Arc<QueryProcessor> {
+        &self.processor
+    }
+
+    /// Stops accepting, lets in-flight requests finish (bounded), flushes storage.
+    pub async fn stop(self) -> anyhow::Result<()> {
+        let _ = self.stop.send(true);
+        if let Err(e) = self.server.await {
+            tracing::warn!("transport task ended abnormally: {e}");
+        }
+        let processor = self.processor;
+        tokio::task::spawn_blocking(move || processor.shutdown())
+            .await
+            .context("storage shutdown task failed")?;
+        tracing::info!("node stopped");
+        Ok(())
+    }
+}
+
+/// Runs a node until `shutdown` completes, then stops it cleanly.
+pub async fn run(config: Config, shutdown: impl Future) -> anyhow::Result<()> {
+    let node = Node::start(config).await?;
+    shutdown.await;
+    tracing::info!("shutting down");
+    node.stop().await
+}
+
+/// The storage engine's config, composed from ours.
+fn storage_config(config: &Config) -> storage::Config {
+    let mut s = storage::Config::default();
+    s.data_dir = config.primary_data_dir();
+    s.commitlog_dir = config.commitlog_directory.clone();
+    s.commitlog_sync = match config.commitlog_sync {
+        CommitlogSync::Periodic => storage::SyncMode::Periodic {
+            period: config.commitlog_sync_period,
+        },
+        CommitlogSync::Batch => storage::SyncMode::Batch,
+        CommitlogSync::Group => storage::SyncMode::Group {
+            window: config.commitlog_sync_group_window,
+        },
+    };
+    s.commitlog_segment_size = config.commitlog_segment_size;
+    if let Some(space) = config.memtable_heap_space {
+        s.memtable_space = space;
+    }
+    s.compaction_throughput = config.compaction_throughput;
+    s
+}

@@ -65,6 +65,7 @@ impl QueryProcessor {
             coordinator,
             prepared: PreparedCache::new(PREPARED_CACHE_CAPACITY),
             clock: exec::Clock::default(),
+            cas_lock: parking_lot::Mutex::new(()),
         };
         Ok(Arc::new(QueryProcessor { ctx, events }))
     }

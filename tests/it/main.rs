@@ -1,1 +1,11 @@
-mod placeholder {}
+//! Integration tests: real `helenus` processes on 127.0.0.1 with a free port and a
+//! temporary data directory, driven by real clients (the scylla and cdrs-tokio drivers)
+//! and by raw sockets for the protocol corner cases. One binary, one module per area.
+
+mod cdrs_driver;
+mod cli;
+mod harness;
+mod protocol;
+mod raw;
+mod restart;
+mod scylla_driver;

@@ -257,6 +257,30 @@ pub fn encode_frame(
     extras: &FrameExtras,
     compression: Compression,
 ) {
+    encode_frame_with(
+        out,
+        version,
+        stream,
+        response.opcode(),
+        extras,
+        compression,
+        |out| response.encode_body(version, out),
+    );
+}
+
+/// Writes a response envelope whose message body `write_body` appends (for bodies
+/// streamed without building a [`Response`], e.g. `cql::response::RowsWriter`). Same
+/// flags, prefix and compression rules as [`encode_frame`].
+#[allow(clippy::too_many_arguments)]
+pub fn encode_frame_with(
+    out: &mut BytesMut,
+    version: ProtocolVersion,
+    stream: i16,
+    opcode: Opcode,
+    extras: &FrameExtras,
+    compression: Compression,
+    write_body: impl FnOnce(&mut BytesMut),
+) {
     let v4 = version.is_v4_or_later();
     let flags = FrameFlags {
         tracing: extras.tracing_id.is_some(),
@@ -270,7 +294,7 @@ pub fn encode_frame(
         Direction::Response,
         flags,
         stream,
-        response.opcode(),
+        opcode,
         compression,
         |out| {
             if let Some(id) = &extras.tracing_id {
@@ -282,7 +306,7 @@ pub fn encode_frame(
             if flags.custom_payload {
                 wire::write_bytes_map(out, &extras.custom_payload);
             }
-            response.encode_body(version, out);
+            write_body(out);
         },
     );
 }

@@ -9,7 +9,8 @@ use super::lexer::{tokenize, Token, TokenKind};
 use super::ParseError;
 
 /// Reserved keywords (appendices.adoc, Appendix A): never identifiers unless quoted.
-/// Sorted, lowercase, for binary search.
+/// Sorted, lowercase; `is_reserved` matches the same words (a test checks both agree).
+#[cfg(test)]
 const RESERVED: &[&str] = &[
     "add",
     "allow",
@@ -68,20 +69,84 @@ const RESERVED: &[&str] = &[
     "with",
 ];
 
-/// Whether `word` (any case) is a reserved keyword.
-pub(super) fn is_reserved(word: &str) -> bool {
-    // Keywords are short; fold into a stack buffer instead of allocating.
-    let mut buf = [0u8; 16];
-    let Some(dst) = buf.get_mut(..word.len()) else {
-        return false;
-    };
+/// Lowercases a short word into `buf` without allocating; `None` if it does not fit.
+pub(super) fn fold_small<'b>(word: &str, buf: &'b mut [u8; 16]) -> Option<&'b str> {
+    let dst = buf.get_mut(..word.len())?;
     for (d, b) in dst.iter_mut().zip(word.bytes()) {
         *d = b.to_ascii_lowercase();
     }
-    let Ok(lower) = std::str::from_utf8(dst) else {
-        return false;
+    std::str::from_utf8(dst).ok()
+}
+
+/// Whether `word` (any case) is a reserved keyword. Hot (every identifier goes
+/// through it): fold into a stack buffer and let the compiler build the matcher.
+pub(super) fn is_reserved(word: &str) -> bool {
+    let bytes = word.as_bytes();
+    let mut buf = [0u8; 12];
+    let Some(dst) = buf.get_mut(..bytes.len()) else {
+        return false; // longer than any reserved word
     };
-    RESERVED.binary_search(&lower).is_ok()
+    for (d, b) in dst.iter_mut().zip(bytes) {
+        *d = b.to_ascii_lowercase();
+    }
+    matches!(
+        &*dst,
+        b"add"
+            | b"allow"
+            | b"alter"
+            | b"and"
+            | b"apply"
+            | b"asc"
+            | b"authorize"
+            | b"batch"
+            | b"begin"
+            | b"by"
+            | b"columnfamily"
+            | b"create"
+            | b"delete"
+            | b"desc"
+            | b"describe"
+            | b"drop"
+            | b"entries"
+            | b"execute"
+            | b"from"
+            | b"full"
+            | b"grant"
+            | b"if"
+            | b"in"
+            | b"index"
+            | b"infinity"
+            | b"insert"
+            | b"into"
+            | b"keyspace"
+            | b"limit"
+            | b"modify"
+            | b"nan"
+            | b"norecursive"
+            | b"not"
+            | b"null"
+            | b"of"
+            | b"on"
+            | b"or"
+            | b"order"
+            | b"primary"
+            | b"rename"
+            | b"replace"
+            | b"revoke"
+            | b"schema"
+            | b"select"
+            | b"set"
+            | b"table"
+            | b"to"
+            | b"token"
+            | b"truncate"
+            | b"unlogged"
+            | b"update"
+            | b"use"
+            | b"using"
+            | b"where"
+            | b"with"
+    )
 }
 
 pub(super) type PResult<T> = Result<T, ParseError>;
@@ -426,6 +491,13 @@ mod tests {
     #[test]
     fn reserved_list_is_sorted_and_checked_case_insensitively() {
         assert!(RESERVED.windows(2).all(|w| w[0] < w[1]));
+        // The matcher in is_reserved and the list agree.
+        assert!(RESERVED
+            .iter()
+            .all(|w| is_reserved(w) && is_reserved(&w.to_ascii_uppercase())));
+        assert!(["ke", "selects", "fro", "a", "", "tokens", "with_"]
+            .iter()
+            .all(|w| !is_reserved(w)));
         assert!(is_reserved("FROM") && is_reserved("select") && is_reserved("Token"));
         assert!(
             !is_reserved("key") && !is_reserved("type") && !is_reserved("averyveryverylongname")

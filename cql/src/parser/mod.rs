@@ -6,6 +6,13 @@
 //!   `schema`, `function`, `roles`, `statement` for dispatch and DESCRIBE), over a token
 //!   cursor (`cursor`) that also builds Cassandra-shaped syntax errors.
 //!
+//! Usage: `parse_statement(text)` for QUERY/PREPARE (one statement, optional `;`),
+//! then `Statement::bind_markers()` for the prepared metadata; `parse_statements` for
+//! scripts. A [`ParseError`] displays as Cassandra's SyntaxException message; send it
+//! with error code 0x2000 (Syntax). A few checks Cassandra does in its grammar are
+//! reported the same way (`Unmatched column names/values`, `Only expressions of the
+//! form X = X + <value> are supported.`).
+//!
 //! This module owns syntax only: names are folded, constants are kept as text with their
 //! [`crate::types::LiteralKind`]; everything that needs the schema belongs to the
 //! server. Grammar: the CQL reference (cql_singlefile.adoc) for Cassandra 4.x/5.0.
@@ -29,6 +36,14 @@ pub use error::ParseError;
 
 use cursor::Parser;
 use lexer::TokenKind;
+
+/// Fuzz target body (STYLE.md: plain functions, so a seed corpus also runs under
+/// `cargo test`): any bytes must give `Ok` or `Err`, never a panic.
+pub fn fuzz_parse(data: &[u8]) {
+    if let Ok(text) = std::str::from_utf8(data) {
+        let _ = parse_statements(text);
+    }
+}
 
 /// Parses exactly one statement, with an optional trailing `;`.
 pub fn parse_statement(text: &str) -> Result<Statement, ParseError> {

@@ -389,7 +389,8 @@ impl<'a> Parser<'a> {
     /// `(a, b, ...)`: a parenthesised list of identifiers.
     pub(super) fn ident_list(&mut self) -> PResult<Vec<String>> {
         self.expect(K::LParen)?;
-        let mut out = vec![self.ident()?];
+        let mut out = Vec::with_capacity(8);
+        out.push(self.ident()?);
         while self.eat(K::Comma) {
             out.push(self.ident()?);
         }

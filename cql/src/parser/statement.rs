@@ -4,7 +4,7 @@ use super::ast::{
     Describe, DescribeTarget, DropIndex, DropKeyspace, DropMaterializedView, DropTable,
     DropTrigger, DropType, Statement,
 };
-use super::cursor::{PResult, Parser};
+use super::cursor::{fold_small, PResult, Parser};
 use super::lexer::TokenKind as K;
 
 impl<'a> Parser<'a> {
@@ -14,8 +14,9 @@ impl<'a> Parser<'a> {
         if t.kind != K::Word {
             return Err(self.err_no_viable());
         }
-        let word = self.text(t).to_ascii_lowercase();
-        let stmt = match word.as_str() {
+        let mut buf = [0u8; 16];
+        let word = fold_small(self.text(t), &mut buf).unwrap_or("");
+        let stmt = match word {
             "select" => {
                 self.bump();
                 Statement::Select(Box::new(self.select_body()?))

@@ -288,10 +288,11 @@ impl<'a> Parser<'a> {
 
     /// Terms separated by commas up to `close` (consumed); may be empty.
     pub(super) fn term_list(&mut self, close: K) -> PResult<Vec<Term>> {
-        let mut items = Vec::new();
+        // Lists are short (VALUES, IN, collection literals): one allocation usually.
         if self.eat(close) {
-            return Ok(items);
+            return Ok(Vec::new());
         }
+        let mut items = Vec::with_capacity(8);
         loop {
             items.push(self.term()?);
             if self.eat(close) {
@@ -415,6 +416,12 @@ impl<'a> Parser<'a> {
     /// `f(args)` or `ks.f(args)` in a term. Function names may be reserved words
     /// Cassandra allows there (`token`).
     fn function_call_term(&mut self) -> PResult<Term> {
+        let call = self.kind_at(1) == K::LParen
+            || (self.kind_at(1) == K::Dot && self.kind_at(3) == K::LParen);
+        if !call {
+            // A bare name is not a term (columns cannot appear on the right side).
+            return Err(self.err_no_viable());
+        }
         let name = self.function_name()?;
         if self.kind() != K::LParen {
             return Err(self.err_expecting("'('"));

@@ -7,6 +7,7 @@ use bytes::{Bytes, BytesMut};
 
 use super::result::SchemaChange;
 use crate::error::ProtocolError;
+use crate::frame::ProtocolVersion;
 use crate::wire;
 
 pub const TOPOLOGY_CHANGE: &str = "TOPOLOGY_CHANGE";
@@ -38,14 +39,20 @@ impl Event {
         }
     }
 
+    /// Encodes in the v4+ layout; see [`Self::encode_for`].
     pub fn encode(&self, out: &mut BytesMut) {
+        self.encode_for(ProtocolVersion::V4, out);
+    }
+
+    /// Encodes for `version` (v3 schema changes lack functions and aggregates).
+    pub fn encode_for(&self, version: ProtocolVersion, out: &mut BytesMut) {
         wire::write_string(out, self.event_type());
         match self {
             Event::TopologyChange { change, address } | Event::StatusChange { change, address } => {
                 wire::write_string(out, change);
                 wire::write_inet(out, address);
             }
-            Event::SchemaChange(c) => c.encode(out),
+            Event::SchemaChange(c) => c.encode_for(version, out),
         }
     }
 

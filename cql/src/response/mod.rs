@@ -23,8 +23,8 @@ use crate::wire;
 
 pub use event::Event;
 pub use result::{
-    ColumnSpec, Prepared, PreparedMetadata, ResultBody, Rows, RowsMetadata, SchemaChange,
-    SchemaChangeTarget, SchemaChangeType,
+    ColumnSpec, Prepared, PreparedMetadata, ResultBody, Rows, RowsMetadata, RowsWriter,
+    SchemaChange, SchemaChangeTarget, SchemaChangeType,
 };
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -77,7 +77,7 @@ impl Response {
             Response::Authenticate(class) => wire::write_string(out, class),
             Response::Supported(options) => wire::write_string_multimap(out, options),
             Response::Result(r) => r.encode(version, out),
-            Response::Event(e) => e.encode(out),
+            Response::Event(e) => e.encode_for(version, out),
             Response::AuthChallenge(token) | Response::AuthSuccess(token) => {
                 wire::write_bytes(out, token.as_deref())
             }

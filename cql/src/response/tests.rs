@@ -347,6 +347,26 @@ fn newer_errors_are_downgraded_for_older_clients() {
 }
 
 #[test]
+fn v3_reports_function_changes_as_keyspace_updates() {
+    let r = Response::Event(Event::SchemaChange(SchemaChange {
+        change: SchemaChangeType::Created,
+        target: SchemaChangeTarget::Aggregate {
+            keyspace: "ks".into(),
+            name: "agg".into(),
+            args: vec!["int".into()],
+        },
+    }));
+    assert_eq!(round_trip(&r, ProtocolVersion::V4), r);
+    assert_eq!(
+        round_trip(&r, ProtocolVersion::V3),
+        Response::Event(Event::SchemaChange(SchemaChange {
+            change: SchemaChangeType::Updated,
+            target: SchemaChangeTarget::Keyspace("ks".into()),
+        }))
+    );
+}
+
+#[test]
 fn request_opcodes_are_refused() {
     assert!(matches!(
         Response::decode(ProtocolVersion::V4, Opcode::Query, Bytes::new()),
@@ -557,7 +577,20 @@ fn arb_error(version: ProtocolVersion) -> impl Strategy<Value = ErrorBody> {
         })
 }
 
-fn arb_schema_change() -> impl Strategy<Value = SchemaChange> {
+/// Schema changes `version` can carry (v3 has no functions or aggregates).
+fn arb_schema_change(version: ProtocolVersion) -> impl Strategy<Value = SchemaChange> {
+    arb_schema_change_any().prop_filter("v3 lacks functions", move |c| {
+        version.is_v4_or_later()
+            || matches!(
+                c.target,
+                SchemaChangeTarget::Keyspace(_)
+                    | SchemaChangeTarget::Table { .. }
+                    | SchemaChangeTarget::Type { .. }
+            )
+    })
+}
+
+fn arb_schema_change_any() -> impl Strategy<Value = SchemaChange> {
     let change = prop_oneof![
         Just(SchemaChangeType::Created),
         Just(SchemaChangeType::Updated),
@@ -630,7 +663,7 @@ pub(crate) fn arb_response(version: ProtocolVersion) -> BoxedStrategy<Response> 
         arb_rows(version).prop_map(|r| Response::Result(ResultBody::Rows(r))),
         "[a-z]{0,8}".prop_map(|k| Response::Result(ResultBody::SetKeyspace(k))),
         prepared.prop_map(|p| Response::Result(ResultBody::Prepared(p))),
-        arb_schema_change().prop_map(|c| Response::Result(ResultBody::SchemaChange(c))),
+        arb_schema_change(version).prop_map(|c| Response::Result(ResultBody::SchemaChange(c))),
         (
             prop_oneof![Just("NEW_NODE"), Just("REMOVED_NODE")],
             addr.clone()
@@ -645,7 +678,7 @@ pub(crate) fn arb_response(version: ProtocolVersion) -> BoxedStrategy<Response> 
                 address
             }
         )),
-        arb_schema_change().prop_map(|c| Response::Event(Event::SchemaChange(c))),
+        arb_schema_change(version).prop_map(|c| Response::Event(Event::SchemaChange(c))),
         proptest::option::of(arb_bytes()).prop_map(Response::AuthChallenge),
         proptest::option::of(arb_bytes()).prop_map(Response::AuthSuccess),
     ]

@@ -253,15 +253,10 @@ fn scalar(typ: &CqlType, bytes: &[u8]) -> Result<(), TypeError> {
         CqlType::Date => want(len == 4, &|| {
             format!("Expected 4 byte long for date ({len})")
         }),
-        CqlType::Time => {
-            want(len == 8, &|| {
-                format!("Expected 8 byte long for time ({len})")
-            })?;
-            let nanos = i64::from_be_bytes(exact::<8>(bytes, |_| String::new())?);
-            want((0..86_400_000_000_000).contains(&nanos), &|| {
-                format!("Time value must be between 0 and 86399999999999 nanoseconds ({nanos})")
-            })
-        }
+        // Cassandra checks only the length of a time value, not its range.
+        CqlType::Time => want(len == 8, &|| {
+            format!("Expected 8 byte long for time ({len})")
+        }),
         CqlType::Uuid => want(len == 16, &|| {
             format!("UUID should be 16 or 0 bytes ({len})")
         }),

@@ -139,7 +139,8 @@ pub fn accepts(kind: LiteralKind, typ: &CqlType) -> bool {
 
 fn parse_float<F: FromStr + From<f32>>(text: &str) -> Option<F> {
     match text {
-        "NaN" => Some(F::from(f32::NAN)),
+        // The parser folds a minus sign into the constant: `-NaN` is NaN too.
+        "NaN" | "-NaN" | "+NaN" => Some(F::from(f32::NAN)),
         "Infinity" | "+Infinity" => Some(F::from(f32::INFINITY)),
         "-Infinity" => Some(F::from(f32::NEG_INFINITY)),
         t if t
@@ -279,6 +280,9 @@ mod tests {
             })
         );
         assert!(lit(F, "NaN", CqlType::Decimal).is_err());
+        assert!(matches!(lit(F, "-NaN", CqlType::Float), Ok(CqlValue::Float(f)) if f.is_nan()));
+        assert_eq!(lit(F, "1.", CqlType::Double), Ok(CqlValue::Double(1.0)));
+        assert_eq!(lit(F, "-.5", CqlType::Float), Ok(CqlValue::Float(-0.5)));
     }
 
     #[test]

@@ -6,15 +6,15 @@
 //! protocol spec, section 6 ("Data Type Serialization Formats").
 //!
 //! Layout:
-//! - [`option`]: `[option]` type ids on the wire and marshal class names.
-//! - [`name`]: CQL type names (`map<text, int>`, `frozen<list<int>>`), both ways.
-//! - [`serialize`] / [`deserialize`]: value codecs and `validate`.
-//! - [`literal`]: parser constants to values (`from_literal`), with Cassandra's messages.
+//! - `option`: `[option]` type ids on the wire and marshal class names.
+//! - `name`: CQL type names (`map<text, int>`, `frozen<list<int>>`), both ways.
+//! - `serialize` / `deserialize`: value codecs and `validate`.
+//! - `literal`: parser constants to values (`from_literal`), with Cassandra's messages.
 //! - [`temporal`]: timestamp, date, time and duration text formats.
-//! - [`compare`]: Cassandra's order on serialized values; [`normalize`] sorts sets and
+//! - `compare`: Cassandra's order on serialized values; [`normalize`] sorts sets and
 //!   maps in that order.
-//! - [`key`]: byte-comparable clustering encoding, partition-key serialization.
-//! - [`text`]: CQL literal output (`to_cql_literal`); [`json`]: JSON in and out.
+//! - `key`: byte-comparable clustering encoding, partition-key serialization.
+//! - `text`: CQL literal output (`to_cql_literal`); `json`: JSON in and out.
 
 // Values and type options come from the network: no panicking shortcuts (STYLE.md 3).
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::indexing_slicing))]
@@ -34,6 +34,10 @@ mod text;
 pub mod vint;
 
 #[cfg(test)]
+mod driver_vectors;
+#[cfg(test)]
+mod parser_contract;
+#[cfg(test)]
 mod proptests;
 
 pub use canonical::normalize;
@@ -44,7 +48,7 @@ pub use json::{from_json, from_json_opt, to_json, to_json_string};
 pub use key::{
     decode_key_component, encode_key_component, partition_key_bytes, MAX_KEY_COMPONENT, PREFIX_END,
 };
-pub use literal::from_literal;
+pub use literal::{accepts as literal_accepts, from_literal};
 pub use name::{native_from_name, native_name, quote_identifier};
 pub use option::MARSHAL;
 pub use serialize::{serialize, value_kind};

@@ -519,10 +519,7 @@ mod tests {
             CqlType::decode_option(&mut b),
             Err(TypeError::Unsupported(_))
         ));
-        let deep: Vec<u8> = std::iter::repeat([0x00, 0x20])
-            .take(1000)
-            .flatten()
-            .collect();
+        let deep: Vec<u8> = std::iter::repeat_n([0x00, 0x20], 1000).flatten().collect();
         let mut b = Bytes::from(deep);
         assert!(CqlType::decode_option(&mut b).is_err());
     }

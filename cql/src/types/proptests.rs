@@ -142,8 +142,8 @@ fn arb_value(t: &CqlType, allow_empty: bool) -> BoxedStrategy<CqlValue> {
             .prop_map(|u| CqlValue::Timeuuid(Uuid::from_u128((u & !(0xF << 76)) | (1 << 76))))
             .boxed(),
         CqlType::Inet => prop_oneof![
-            any::<[u8; 4]>().prop_map(|b| IpAddr::from(b)),
-            any::<[u8; 16]>().prop_map(|b| IpAddr::from(b)),
+            any::<[u8; 4]>().prop_map(IpAddr::from),
+            any::<[u8; 16]>().prop_map(IpAddr::from),
         ]
         .prop_map(CqlValue::Inet)
         .boxed(),
@@ -248,11 +248,11 @@ fn json_safe(v: &CqlValue, t: &CqlType) -> bool {
         (CqlValue::Tuple(xs), CqlType::Tuple(ts)) => xs
             .iter()
             .zip(ts)
-            .all(|(x, t)| x.as_ref().map_or(true, |x| json_safe(x, t))),
+            .all(|(x, t)| x.as_ref().is_none_or(|x| json_safe(x, t))),
         (CqlValue::Udt(fs), CqlType::Udt(u)) => fs
             .iter()
             .zip(&u.fields)
-            .all(|((_, x), (_, t))| x.as_ref().map_or(true, |x| json_safe(x, t))),
+            .all(|((_, x), (_, t))| x.as_ref().is_none_or(|x| json_safe(x, t))),
         _ => true,
     }
 }

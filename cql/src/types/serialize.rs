@@ -133,14 +133,7 @@ fn write(
         (CqlType::Float, CqlValue::Float(v)) => out.put_f32(*v),
         (CqlType::Double, CqlValue::Double(v)) => out.put_f64(*v),
         (CqlType::Date, CqlValue::Date(v)) => out.put_u32(*v),
-        (CqlType::Time, CqlValue::Time(v)) => {
-            if !(0..86_400_000_000_000).contains(v) {
-                return Err(TypeError::Marshal(format!(
-                    "Time value must be between 0 and 86399999999999 nanoseconds ({v})"
-                )));
-            }
-            out.put_i64(*v)
-        }
+        (CqlType::Time, CqlValue::Time(v)) => out.put_i64(*v),
         (CqlType::Uuid, CqlValue::Uuid(u) | CqlValue::Timeuuid(u)) => out.put_slice(u.as_bytes()),
         (CqlType::Timeuuid, CqlValue::Timeuuid(u) | CqlValue::Uuid(u)) => {
             if u.get_version_num() != 1 {

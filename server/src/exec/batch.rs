@@ -108,6 +108,11 @@ pub fn apply(
 ) -> Result<(), RequestError> {
     let plans: Vec<&ModifyPlan> = items.iter().map(|(p, _)| *p).collect();
     check_kind(kind, &plans)?;
+    if plans.iter().any(|p| p.conditions.is_some()) {
+        return Err(RequestError::invalid(
+            "Conditional statements in a BATCH are not supported by Helenus yet",
+        ));
+    }
     let mut ts = default_ts;
     if let (Some(e), Some((_, ectx))) = (batch_ts, items.first()) {
         match e.eval(ectx)? {
@@ -128,7 +133,8 @@ pub fn apply(
     }
     let mut muts = Vec::with_capacity(items.len());
     for (p, ectx) in items {
-        let attrs = p.attrs(ectx, ts)?;
+        let mut attrs = p.attrs(ectx, ts)?;
+        p.load_prior(&ctx.engine, ectx, &mut attrs)?;
         p.mutations(ectx, &attrs, &ctx.clock, &mut muts)?;
     }
     let muts = modify::merge_mutations(muts);

@@ -86,7 +86,7 @@ fn build(
     let schema = ctx.schema.snapshot();
     let (plan, markers, table) = prepared::compile(ctx, &schema, &stmt, keyspace)?;
     let result_columns = match &plan {
-        Plan::Select(s) => s.selection.columns.clone(),
+        Plan::Select(s) => s.result_columns.clone(),
         Plan::Virtual(v) => v.columns.clone(),
         _ => Vec::new(),
     };
@@ -187,7 +187,7 @@ async fn run_plan(
             let opts = read_opts(params, hash);
             let page = p.execute(ctx, &ectx, &opts)?;
             Ok(Outcome::result(rows(
-                &p.selection.columns,
+                &p.result_columns,
                 page.rows,
                 page.paging_state,
                 params.skip_metadata && prepared.is_some(),
@@ -206,7 +206,18 @@ async fn run_plan(
         }
         Plan::Modify(m) => {
             let ts = params.timestamp.unwrap_or_else(|| ctx.clock.next_micros());
-            let attrs = m.attrs(&ectx, ts)?;
+            if let Some(conds) = &m.conditions {
+                let r = super::cas::run(ctx, m, conds, &ectx, ts, params.consistency)?;
+                return Ok(Outcome::result(r));
+            }
+            if m.table.def.is_counter && params.consistency == cql::wire::Consistency::Any {
+                return Err(RequestError::invalid(format!(
+                    "Consistency level ANY is not yet supported for counter table {}",
+                    m.table.def.name
+                )));
+            }
+            let mut attrs = m.attrs_at(&ectx, ts, params.now_in_seconds)?;
+            m.load_prior(&ctx.engine, &ectx, &mut attrs)?;
             let mut muts = Vec::with_capacity(1);
             m.mutations(&ectx, &attrs, &ctx.clock, &mut muts)?;
             ctx.coordinator

@@ -15,6 +15,7 @@
 
 pub mod batch;
 pub mod cache;
+pub mod cas;
 pub mod clock;
 pub mod dispatch;
 pub mod functions;
@@ -58,6 +59,8 @@ pub struct ExecContext {
     pub coordinator: Coordinator,
     pub prepared: PreparedCache,
     pub clock: Clock,
+    /// Serialises lightweight transactions (see [`cas`]).
+    pub cas_lock: parking_lot::Mutex<()>,
 }
 
 /// The result of a statement and the event it causes (DDL).

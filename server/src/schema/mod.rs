@@ -88,7 +88,9 @@ impl SchemaManager {
             dir,
             current: RwLock::new(Arc::new(Schema { keyspaces, version })),
             ddl: Mutex::new(()),
-            datacenters: RwLock::new(Vec::new()),
+            // Until told otherwise, the default DC of Cassandra's SimpleSnitch (and of
+            // the node's config), so that 'replication_factor' never stays literal.
+            datacenters: RwLock::new(vec!["datacenter1".to_string()]),
             materialized_views_enabled: std::sync::atomic::AtomicBool::new(false),
         })
     }
@@ -104,7 +106,8 @@ impl SchemaManager {
     }
 
     /// The data centres `'replication_factor'` expands to in NetworkTopologyStrategy
-    /// (the local one, for a single node).
+    /// (the local one, for a single node). Default `["datacenter1"]`; the node should
+    /// call this with its own data centre at start.
     pub fn set_datacenters(&self, dcs: Vec<String>) {
         *self.datacenters.write() = dcs;
     }

@@ -131,3 +131,6 @@ mod tests;
 
 #[cfg(test)]
 mod roundtrip_tests;
+
+#[cfg(test)]
+mod driver_queries_tests;

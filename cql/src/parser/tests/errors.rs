@@ -125,3 +125,12 @@ proptest! {
         prop_assert!(markers.iter().enumerate().all(|(i, m)| m.index == i));
     }
 }
+
+#[test]
+fn bare_name_as_value_points_at_the_name() {
+    let e = err("SELECT * FROM t WHERE k = abc AND c = 1");
+    assert!(
+        e.starts_with("line 1:26 no viable alternative at input 'abc'"),
+        "{e}"
+    );
+}

@@ -1,9 +1,10 @@
 //! RESULT (v5 spec section 4.2.5): an `[int]` kind, then the kind's body.
-//! Rows and their metadata in [`rows`], Prepared in [`prepared`], Schema_change in
+//! Rows and their metadata in [`rows`] (streamed by [`rows_writer`]), Prepared in [`prepared`], Schema_change in
 //! [`schema_change`].
 
 pub mod prepared;
 pub mod rows;
+pub mod rows_writer;
 pub mod schema_change;
 
 use bytes::{Bytes, BytesMut};
@@ -14,6 +15,7 @@ use crate::wire;
 
 pub use prepared::{Prepared, PreparedMetadata};
 pub use rows::{ColumnSpec, Rows, RowsMetadata};
+pub use rows_writer::RowsWriter;
 pub use schema_change::{SchemaChange, SchemaChangeTarget, SchemaChangeType};
 
 const VOID: i32 = 0x0001;
@@ -50,7 +52,7 @@ impl ResultBody {
             }
             ResultBody::SchemaChange(c) => {
                 wire::write_int(out, SCHEMA_CHANGE);
-                c.encode(out);
+                c.encode_for(version, out);
             }
         }
     }

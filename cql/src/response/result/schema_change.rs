@@ -4,6 +4,7 @@
 use bytes::{Bytes, BytesMut};
 
 use crate::error::ProtocolError;
+use crate::frame::ProtocolVersion;
 use crate::wire;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -54,6 +55,25 @@ pub struct SchemaChange {
 }
 
 impl SchemaChange {
+    /// Encodes for `version`: v3 has no FUNCTION / AGGREGATE targets, so those go out
+    /// as an UPDATED of their keyspace, as Cassandra sends them.
+    pub fn encode_for(&self, version: ProtocolVersion, out: &mut BytesMut) {
+        match &self.target {
+            SchemaChangeTarget::Function { keyspace, .. }
+            | SchemaChangeTarget::Aggregate { keyspace, .. }
+                if !version.is_v4_or_later() =>
+            {
+                SchemaChange {
+                    change: SchemaChangeType::Updated,
+                    target: SchemaChangeTarget::Keyspace(keyspace.clone()),
+                }
+                .encode(out)
+            }
+            _ => self.encode(out),
+        }
+    }
+
+    /// Encodes in the v4+ layout.
     pub fn encode(&self, out: &mut BytesMut) {
         wire::write_string(out, self.change.as_str());
         match &self.target {

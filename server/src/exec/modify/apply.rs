@@ -13,7 +13,7 @@ use super::{ColumnOp, Kind, ModifyPlan, Op, MAX_TTL};
 use crate::error::RequestError;
 use crate::exec::clock::{now_seconds, Clock};
 use crate::exec::restrict;
-use crate::exec::term::{EvalCtx, Val};
+use crate::exec::term::{EvalCtx, Expr, Val};
 use crate::exec::values;
 
 /// The write timestamp and TTL of one execution.
@@ -21,12 +21,24 @@ pub struct WriteAttrs {
     pub timestamp: i64,
     pub ttl: Option<(i32, i32)>,
     pub now: i32,
+    /// The row's current cells, for list operations by index or value.
+    pub prior: Vec<Cell>,
 }
 
 impl ModifyPlan {
     /// Resolves USING TIMESTAMP / TTL (or the defaults) for this execution.
     pub fn attrs(&self, ctx: &EvalCtx<'_>, default_ts: i64) -> Result<WriteAttrs, RequestError> {
-        let now = now_seconds() as i32;
+        self.attrs_at(ctx, default_ts, None)
+    }
+
+    /// [`Self::attrs`] with the v5 `now_in_seconds` of the request, when given.
+    pub fn attrs_at(
+        &self,
+        ctx: &EvalCtx<'_>,
+        default_ts: i64,
+        now: Option<i32>,
+    ) -> Result<WriteAttrs, RequestError> {
+        let now = now.unwrap_or_else(|| now_seconds() as i32);
         let timestamp = match &self.timestamp {
             None => default_ts,
             Some(e) => match e.eval(ctx)? {
@@ -59,7 +71,60 @@ impl ModifyPlan {
             timestamp,
             ttl,
             now,
+            prior: Vec::new(),
         })
+    }
+
+    /// Reads the target row when a list operation needs its current cells (one row
+    /// only: such statements may not use IN).
+    pub fn load_prior(
+        &self,
+        engine: &storage::Engine,
+        ctx: &EvalCtx<'_>,
+        attrs: &mut WriteAttrs,
+    ) -> Result<(), RequestError> {
+        if !self.ops.iter().any(|o| o.op.needs_read(&o.typ)) {
+            return Ok(());
+        }
+        let t = &self.table;
+        let keys = restrict::partition_keys(t, &self.keys, ctx)?;
+        let prefixes = if self.keys.has_clustering() {
+            restrict::clustering_prefixes(t, &self.keys, ctx)?
+        } else {
+            vec![Bytes::new()]
+        };
+        let ([(token, key)], [prefix]) = (&keys[..], &prefixes[..]) else {
+            return Err(RequestError::invalid(
+                "List operations by index or value on several rows (IN) are not supported by Helenus yet",
+            ));
+        };
+        let slices = if prefix.is_empty() {
+            Vec::new()
+        } else {
+            vec![(
+                ClusteringBound::Inclusive(prefix.clone()),
+                ClusteringBound::Inclusive(prefix.clone()),
+            )]
+        };
+        let cmd = storage::ReadCommand {
+            table: t.id,
+            token: *token,
+            key: key.clone(),
+            slices,
+            reversed: false,
+            row_limit: Some(1),
+            resume_after: None,
+            now_seconds: attrs.now,
+        };
+        if let Some(p) = crate::coordinator::blocking(|| engine.read(&cmd))? {
+            if let Some(s) = p.static_row {
+                attrs.prior.extend(s.cells);
+            }
+            if let Some(r) = p.rows.into_iter().next() {
+                attrs.prior.extend(r.cells);
+            }
+        }
+        Ok(())
     }
 
     /// Builds the mutations of one execution, appending to `out` (a batch merges them
@@ -71,6 +136,16 @@ impl ModifyPlan {
         clock: &Clock,
         out: &mut Vec<Mutation>,
     ) -> Result<(), RequestError> {
+        let synthetic;
+        let json_ctx;
+        let ctx = match &self.json {
+            Some((expr, default_unset)) => {
+                synthetic = self.json_values(expr, *default_unset, ctx)?;
+                json_ctx = EvalCtx { values: &synthetic };
+                &json_ctx
+            }
+            None => ctx,
+        };
         let t = &self.table;
         let keys = restrict::partition_keys(t, &self.keys, ctx)?;
         let deletion = DeletionTime {
@@ -169,6 +244,58 @@ impl ModifyPlan {
         Ok(())
     }
 
+    /// INSERT JSON: one value per table column from the JSON object (null, or unset
+    /// with DEFAULT UNSET, for a missing column).
+    fn json_values(
+        &self,
+        expr: &Expr,
+        default_unset: bool,
+        ctx: &EvalCtx<'_>,
+    ) -> Result<Vec<Val>, RequestError> {
+        let text = match expr.eval(ctx)? {
+            Val::Bytes(b) => String::from_utf8(b.to_vec()).map_err(|_| {
+                RequestError::invalid("Could not decode JSON string: invalid UTF-8")
+            })?,
+            _ => return Err(RequestError::invalid("Got null for INSERT JSON values")),
+        };
+        let json: serde_json::Value = serde_json::from_str(&text).map_err(|e| {
+            RequestError::invalid(format!(
+                "Could not decode JSON string as a map: {e}. (String was: {text})"
+            ))
+        })?;
+        let serde_json::Value::Object(map) = json else {
+            return Err(RequestError::invalid(format!(
+                "Could not decode JSON string as a map: not an object. (String was: {text})"
+            )));
+        };
+        let cols = &self.table.def.columns;
+        let mut out = vec![if default_unset { Val::Unset } else { Val::Null }; cols.len()];
+        for (key, v) in &map {
+            // Keys are column names; a quoted key keeps its case, others are folded.
+            let name = match key.strip_prefix('"').and_then(|k| k.strip_suffix('"')) {
+                Some(q) => q.to_string(),
+                None => key.to_lowercase(),
+            };
+            let Some(i) = cols.iter().position(|c| c.name == name) else {
+                return Err(RequestError::invalid(format!(
+                    "JSON values map contains unrecognized column: {key}"
+                )));
+            };
+            let typ = &cols[i].typ;
+            let value = cql::types::from_json_opt(v, typ).map_err(|e| {
+                RequestError::invalid(format!("Error decoding JSON value for {name}: {e}"))
+            })?;
+            out[i] = match value {
+                Some(v) => Val::Bytes(
+                    values::try_serialize(&v, typ)
+                        .map_err(|e| RequestError::invalid(e.to_string()))?,
+                ),
+                None => Val::Null,
+            };
+        }
+        Ok(out)
+    }
+
     fn apply_op(
         &self,
         op: &ColumnOp,
@@ -177,6 +304,7 @@ impl ModifyPlan {
         clock: &Clock,
         row: &mut Row,
     ) -> Result<(), RequestError> {
+        let prior = &a.prior[..];
         let live = |path: Option<Bytes>, value: Bytes| Cell {
             column: op.column,
             path,
@@ -238,11 +366,15 @@ impl ModifyPlan {
                                 row.cells.push(tomb(Some(path_of(et, &item)?)));
                             }
                         }
-                        _ => {
-                            return Err(RequestError::invalid(
-                                "Removing elements from a list is not supported by Helenus yet",
-                            ))
+                        CqlType::List(_) => {
+                            let remove = split_collection(&b, &op.typ)?;
+                            for (path, value) in list_cells(prior, op) {
+                                if remove.iter().any(|r| r == value) {
+                                    row.cells.push(tomb(Some(path.clone())));
+                                }
+                            }
                         }
+                        _ => {}
                     }
                 }
             }
@@ -325,6 +457,18 @@ impl ModifyPlan {
                     )));
                 }
             }
+            Op::SetIndex(idx, v) => {
+                let path = list_index_path(prior, op, idx, ctx)?;
+                match v.eval(ctx)? {
+                    Val::Bytes(b) => row.cells.push(live(Some(path), b)),
+                    Val::Null => row.cells.push(tomb(Some(path))),
+                    Val::Unset => {}
+                }
+            }
+            Op::DeleteIndex(idx) => {
+                let path = list_index_path(prior, op, idx, ctx)?;
+                row.cells.push(tomb(Some(path)));
+            }
             Op::DeleteField(i) => {
                 row.cells.push(tomb(Some(Bytes::copy_from_slice(
                     &(*i as u16).to_be_bytes(),
@@ -406,6 +550,50 @@ impl ModifyPlan {
         }
         Ok(())
     }
+}
+
+/// The live cells (path, value) of a list column in the row read before the write.
+fn list_cells<'a>(
+    prior: &'a [Cell],
+    op: &ColumnOp,
+) -> impl Iterator<Item = (&'a Bytes, &'a Bytes)> {
+    let column = op.column;
+    prior
+        .iter()
+        .filter(move |c| c.column == column)
+        .filter_map(|c| match (&c.path, &c.value) {
+            (Some(p), CellValue::Live { value, .. }) => Some((p, value)),
+            _ => None,
+        })
+}
+
+/// The path of element `idx` of a list, with Cassandra's out-of-bound message.
+fn list_index_path(
+    prior: &[Cell],
+    op: &ColumnOp,
+    idx: &crate::exec::term::Expr,
+    ctx: &EvalCtx<'_>,
+) -> Result<Bytes, RequestError> {
+    let i = match idx.eval(ctx)? {
+        Val::Bytes(b) => be_i32(&b)?,
+        _ => {
+            return Err(RequestError::invalid(format!(
+                "Invalid null value for list index of {}",
+                op.name
+            )))
+        }
+    };
+    let cells: Vec<(&Bytes, &Bytes)> = list_cells(prior, op).collect();
+    usize::try_from(i)
+        .ok()
+        .and_then(|i| cells.get(i))
+        .map(|(p, _)| (*p).clone())
+        .ok_or_else(|| {
+            RequestError::invalid(format!(
+                "List index {i} out of bound, list has size {}",
+                cells.len()
+            ))
+        })
 }
 
 /// A list cell path: 8 bytes ordered by time. Appends use the node's monotonic clock;

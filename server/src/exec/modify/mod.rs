@@ -57,6 +57,18 @@ pub enum Op {
     DeleteElement(Expr),
     /// DELETE udt.f
     DeleteField(usize),
+    /// list `col[i] = v` (reads the list first).
+    SetIndex(Expr, Expr),
+    /// DELETE list `col[i]` (reads the list first).
+    DeleteIndex(Expr),
+}
+
+impl Op {
+    /// List operations by index or value need the current list (read before write).
+    pub fn needs_read(&self, typ: &CqlType) -> bool {
+        matches!(self, Op::SetIndex(..) | Op::DeleteIndex(_))
+            || (matches!(self, Op::Remove(_)) && matches!(typ, CqlType::List(_)))
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -79,6 +91,12 @@ pub struct ModifyPlan {
     pub ttl: Option<Expr>,
     /// Only static columns are written: the clustering may be omitted.
     pub static_only: bool,
+    /// INSERT JSON: the JSON text term and whether missing columns are left unset
+    /// (`DEFAULT UNSET`). Keys and ops then read a per-execution value vector with one
+    /// entry per table column, built from the JSON object.
+    pub json: Option<(Expr, bool)>,
+    /// The IF clause (lightweight transaction), run by `exec::cas`.
+    pub conditions: Option<Conditions>,
 }
 
 fn column<'a>(t: &'a TableRef, name: &str) -> Result<&'a ColumnDef, RequestError> {
@@ -87,10 +105,105 @@ fn column<'a>(t: &'a TableRef, name: &str) -> Result<&'a ColumnDef, RequestError
         .ok_or_else(|| RequestError::invalid(format!("Undefined column name {name}")))
 }
 
-fn reject_conditions(c: bool) -> Result<(), RequestError> {
-    if c {
+/// The IF clause of a lightweight transaction.
+#[derive(Debug, Clone)]
+pub enum Conditions {
+    NotExists,
+    Exists,
+    Columns(Vec<CondCheck>),
+}
+
+/// `IF col op value` (or `IF col IN (...)`).
+#[derive(Debug, Clone)]
+pub struct CondCheck {
+    /// Index into the table's columns.
+    pub column: usize,
+    pub op: ast::Operator,
+    pub values: restrict::KeyValues,
+}
+
+fn compile_conditions(
+    t: &TableRef,
+    c: &Option<ast::Conditions>,
+    m: &mut Markers,
+) -> Result<Option<Conditions>, RequestError> {
+    let Some(c) = c else { return Ok(None) };
+    let ast::Conditions::If(list) = c else {
+        return Ok(Some(Conditions::Exists));
+    };
+    let mut out = Vec::with_capacity(list.len());
+    for cond in list {
+        let (target, op, values) = match cond {
+            ast::Condition::Compare { target, op, value } => (target, *op, Either::One(value)),
+            ast::Condition::In { target, values } => {
+                (target, ast::Operator::Eq, Either::In(values))
+            }
+        };
+        let ColumnTarget::Column(name) = target else {
+            return Err(RequestError::invalid(
+                "Conditions on collection elements or UDT fields are not supported by Helenus yet",
+            ));
+        };
+        let idx = t
+            .def
+            .columns
+            .iter()
+            .position(|c| c.name == *name)
+            .ok_or_else(|| RequestError::invalid(format!("Undefined column name {name}")))?;
+        let c = &t.def.columns[idx];
+        if c.kind.is_primary_key() {
+            return Err(RequestError::invalid(format!(
+                "PRIMARY KEY column '{name}' cannot have IF conditions"
+            )));
+        }
+        let values = match values {
+            Either::One(v) => restrict::KeyValues::Eq(term::compile(v, &c.typ, name, m, None)?),
+            Either::In(ast::InValues::List(items)) => restrict::KeyValues::In(
+                items
+                    .iter()
+                    .map(|v| term::compile(v, &c.typ, name, m, None))
+                    .collect::<Result<_, _>>()?,
+            ),
+            Either::In(ast::InValues::Marker(mk)) => {
+                let lt = CqlType::List(Box::new(c.typ.clone()));
+                restrict::KeyValues::InMarker(
+                    term::compile(
+                        &ast::Term::BindMarker(mk.clone()),
+                        &lt,
+                        &format!("in({name})"),
+                        m,
+                        None,
+                    )?,
+                    c.typ.clone(),
+                )
+            }
+        };
+        out.push(CondCheck {
+            column: idx,
+            op,
+            values,
+        });
+    }
+    Ok(Some(Conditions::Columns(out)))
+}
+
+enum Either<'a> {
+    One(&'a ast::Term),
+    In(&'a ast::InValues),
+}
+
+/// A conditional statement must name exactly one row (or one partition for static
+/// conditions): no IN on the keys.
+fn check_cas_keys(r: &Restrictions) -> Result<(), RequestError> {
+    let is_in = |v: &restrict::KeyValues| !matches!(v, restrict::KeyValues::Eq(_));
+    if r.pk.iter().flatten().any(is_in) {
         return Err(RequestError::invalid(
-            "Conditional updates (IF ..., lightweight transactions) are not supported by Helenus yet",
+            "IN on the partition key is not supported with conditional updates",
+        ));
+    }
+    if r.ck_eq.iter().any(is_in) || r.ck_tuples.is_some() || r.ck_slice.is_some() {
+        return Err(RequestError::invalid(
+            "IN on the clustering key columns is not supported with conditional updates",
         ));
     }
     Ok(())
@@ -118,7 +231,7 @@ pub fn compile_insert(
     s: &ast::Insert,
     m: &mut Markers,
 ) -> Result<ModifyPlan, RequestError> {
-    reject_conditions(s.if_not_exists)?;
+    let conditions = s.if_not_exists.then_some(Conditions::NotExists);
     if t.def.is_counter {
         return Err(RequestError::invalid(
             "INSERT statements are not allowed on counter tables, use UPDATE instead",
@@ -126,11 +239,10 @@ pub fn compile_insert(
     }
     let (columns, vals) = match &s.values {
         InsertValues::Values { columns, values } => (columns, values),
-        InsertValues::Json { .. } => {
-            return Err(RequestError::invalid(
-                "INSERT JSON is not supported by Helenus yet",
-            ))
-        }
+        InsertValues::Json {
+            value,
+            default_unset,
+        } => return compile_insert_json(t, s, value, *default_unset, conditions, m),
     };
     let (timestamp, ttl) = using(&s.using, m)?;
     let mut rels = Vec::new();
@@ -162,6 +274,9 @@ pub fn compile_insert(
     // Markers in INSERT are compiled in textual order above for regular columns, but
     // the key columns go through restrictions: compile them now.
     let keys = restrict::compile(&t, &rels, m, false, false)?;
+    if conditions.is_some() {
+        check_cas_keys(&keys)?;
+    }
     check_keys(&t, &keys, Kind::Insert, false)?;
     Ok(ModifyPlan {
         kind: Kind::Insert,
@@ -171,6 +286,64 @@ pub fn compile_insert(
         timestamp,
         ttl,
         static_only: false,
+        json: None,
+        conditions,
+    })
+}
+
+/// INSERT JSON: every column reads position `i` (its index in the table) of the value
+/// vector that execution builds from the JSON object.
+fn compile_insert_json(
+    t: TableRef,
+    s: &ast::Insert,
+    value: &ast::Term,
+    default_unset: bool,
+    conditions: Option<Conditions>,
+    m: &mut Markers,
+) -> Result<ModifyPlan, RequestError> {
+    let json = term::compile(value, &CqlType::Text, "[json]", m, None)?;
+    let (timestamp, ttl) = using(&s.using, m)?;
+    let mut synthetic = Markers::with_count(t.def.columns.len());
+    let mut rels = Vec::new();
+    let mut ops = Vec::new();
+    for (i, c) in t.def.columns.iter().enumerate() {
+        let marker = ast::Term::BindMarker(ast::BindMarker {
+            index: i,
+            name: None,
+        });
+        if c.kind.is_primary_key() {
+            rels.push(ast::Relation::Simple {
+                column: c.name.clone(),
+                op: ast::Operator::Eq,
+                value: marker,
+            });
+        } else {
+            ops.push(ColumnOp {
+                column: c.id,
+                name: c.name.clone(),
+                typ: c.typ.clone(),
+                is_static: c.kind == ColumnKind::Static,
+                op: Op::Set(term::compile(
+                    &marker,
+                    &c.typ,
+                    &c.name,
+                    &mut synthetic,
+                    None,
+                )?),
+            });
+        }
+    }
+    let keys = restrict::compile(&t, &rels, &mut synthetic, false, false)?;
+    Ok(ModifyPlan {
+        kind: Kind::Insert,
+        table: t,
+        keys,
+        ops,
+        timestamp,
+        ttl,
+        static_only: false,
+        json: Some((json, default_unset)),
+        conditions,
     })
 }
 
@@ -179,7 +352,7 @@ pub fn compile_update(
     s: &ast::Update,
     m: &mut Markers,
 ) -> Result<ModifyPlan, RequestError> {
-    reject_conditions(s.conditions.is_some())?;
+    let conditions = compile_conditions(&t, &s.conditions, m)?;
     let (timestamp, ttl) = using(&s.using, m)?;
     let mut ops = Vec::new();
     for a in &s.assignments {
@@ -217,11 +390,10 @@ pub fn compile_update(
                     term::compile(key, &kt, &format!("key({name})"), m, None)?,
                     term::compile(value, &vt, &format!("value({name})"), m, None)?,
                 ),
-                CqlType::List(_) => {
-                    return Err(RequestError::invalid(
-                        "Setting a list element by index is not supported by Helenus yet",
-                    ))
-                }
+                CqlType::List(et) => Op::SetIndex(
+                    term::compile(key, &CqlType::Int, &format!("idx({name})"), m, None)?,
+                    term::compile(value, &et, &format!("value({name})"), m, None)?,
+                ),
                 _ => {
                     return Err(RequestError::invalid(format!(
                         "Invalid operation ({name}[?] = ?) for non collection column {name}"
@@ -305,8 +477,16 @@ pub fn compile_update(
         });
     }
     let keys = restrict::compile(&t, &s.where_clause, m, false, false)?;
+    if conditions.is_some() {
+        check_cas_keys(&keys)?;
+    }
     let static_only = !ops.is_empty() && ops.iter().all(|o| o.is_static);
     check_keys(&t, &keys, Kind::Update, static_only)?;
+    if t.def.is_counter && timestamp.is_some() {
+        return Err(RequestError::invalid(
+            "Cannot provide custom timestamp for counter updates",
+        ));
+    }
     if t.def.is_counter && ttl.is_some() {
         return Err(RequestError::invalid(
             "Cannot provide custom TTL for counter updates",
@@ -320,6 +500,8 @@ pub fn compile_update(
         timestamp,
         ttl,
         static_only,
+        json: None,
+        conditions,
     })
 }
 
@@ -338,7 +520,7 @@ pub fn compile_delete(
     s: &ast::Delete,
     m: &mut Markers,
 ) -> Result<ModifyPlan, RequestError> {
-    reject_conditions(s.conditions.is_some())?;
+    let conditions = compile_conditions(&t, &s.conditions, m)?;
     let mut ops = Vec::new();
     for target in &s.targets {
         let name = target.column();
@@ -355,11 +537,13 @@ pub fn compile_delete(
                     Op::DeleteElement(term::compile(key, kt, &format!("key({name})"), m, None)?)
                 }
                 CqlType::Set(et) => Op::DeleteElement(term::compile(key, et, name, m, None)?),
-                CqlType::List(_) => {
-                    return Err(RequestError::invalid(
-                        "Deleting a list element by index is not supported by Helenus yet",
-                    ))
-                }
+                CqlType::List(_) => Op::DeleteIndex(term::compile(
+                    key,
+                    &CqlType::Int,
+                    &format!("idx({name})"),
+                    m,
+                    None,
+                )?),
                 _ => {
                     return Err(RequestError::invalid(format!(
                         "Invalid operation (DELETE {name}[?]) for non collection column {name}"
@@ -396,6 +580,9 @@ pub fn compile_delete(
         .map(|t| term::compile(t, &CqlType::Bigint, "[timestamp]", m, None))
         .transpose()?;
     let keys = restrict::compile(&t, &s.where_clause, m, false, true)?;
+    if conditions.is_some() {
+        check_cas_keys(&keys)?;
+    }
     let static_only = !ops.is_empty() && ops.iter().all(|o| o.is_static);
     if !ops.is_empty() && keys.ck_slice.is_some() {
         return Err(RequestError::invalid(
@@ -411,6 +598,8 @@ pub fn compile_delete(
         timestamp,
         ttl: None,
         static_only,
+        json: None,
+        conditions,
     })
 }
 

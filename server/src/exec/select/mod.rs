@@ -37,6 +37,14 @@ pub struct SelectPlan {
     pub limit: Option<Expr>,
     pub per_partition_limit: Option<Expr>,
     pub distinct: bool,
+    /// The statement has ORDER BY (rows of several partitions are then merged).
+    pub ordered: bool,
+    /// GROUP BY columns (indexes into the table's columns): a primary key prefix.
+    pub group_by: Vec<usize>,
+    /// SELECT JSON: each row becomes one `[json]` text column.
+    pub json: bool,
+    /// The columns of the result (the selection, or `[json]`).
+    pub result_columns: Vec<cql::response::ColumnSpec>,
 }
 
 impl ColumnSource for TableRef {
@@ -71,16 +79,6 @@ impl ColumnSource for TableRef {
 }
 
 pub fn compile(t: TableRef, s: &ast::Select, m: &mut Markers) -> Result<SelectPlan, RequestError> {
-    if s.json {
-        return Err(RequestError::invalid(
-            "SELECT JSON is not supported by Helenus yet",
-        ));
-    }
-    if !s.group_by.is_empty() {
-        return Err(RequestError::invalid(
-            "GROUP BY is not supported by Helenus yet",
-        ));
-    }
     if s.ann_of.is_some() {
         return Err(RequestError::invalid(
             "ORDER BY ... ANN OF is not supported by Helenus yet",
@@ -88,7 +86,7 @@ pub fn compile(t: TableRef, s: &ast::Select, m: &mut Markers) -> Result<SelectPl
     }
     let selection = selection::compile(&t, &s.selection, m)?;
     let restrictions = restrict::compile(&t, &s.where_clause, m, true, true)?;
-    if restrictions.needs_filtering && !s.allow_filtering {
+    if restrictions.needs_filtering && !s.allow_filtering && !served_by_index(&t, &restrictions) {
         return Err(RequestError::invalid(
             "Cannot execute this query as it might involve data filtering and thus may have unpredictable performance. If you want to execute this query despite the performance unpredictability, use ALLOW FILTERING",
         ));
@@ -107,6 +105,17 @@ pub fn compile(t: TableRef, s: &ast::Select, m: &mut Markers) -> Result<SelectPl
         .as_ref()
         .map(|e| term::compile(e, &CqlType::Int, "[limit]", m, None))
         .transpose()?;
+    let group_by = group_by(&t, &s.group_by)?;
+    let result_columns = if s.json {
+        vec![cql::response::ColumnSpec {
+            keyspace: t.def.keyspace.clone(),
+            table: t.def.name.clone(),
+            name: "[json]".into(),
+            typ: CqlType::Text,
+        }]
+    } else {
+        selection.columns.clone()
+    };
     Ok(SelectPlan {
         table: t,
         restrictions,
@@ -115,7 +124,77 @@ pub fn compile(t: TableRef, s: &ast::Select, m: &mut Markers) -> Result<SelectPl
         limit,
         per_partition_limit,
         distinct: s.distinct,
+        json: s.json,
+        result_columns,
+        group_by,
+        ordered: !s.order_by.is_empty(),
     })
+}
+
+/// GROUP BY must name a prefix of the primary key, in order.
+fn group_by(t: &TableRef, exprs: &[ast::SelectorExpr]) -> Result<Vec<usize>, RequestError> {
+    let key: Vec<usize> = t
+        .def
+        .partition_key
+        .iter()
+        .chain(t.def.clustering.iter())
+        .copied()
+        .collect();
+    let mut out = Vec::with_capacity(exprs.len());
+    for (i, e) in exprs.iter().enumerate() {
+        let ast::SelectorExpr::Column(name) = e else {
+            return Err(RequestError::invalid(
+                "Functions in GROUP BY are not supported by Helenus yet",
+            ));
+        };
+        let idx = t
+            .def
+            .columns
+            .iter()
+            .position(|c| c.name == *name)
+            .ok_or_else(|| RequestError::invalid(format!("Undefined column name {name}")))?;
+        if !key.contains(&idx) {
+            return Err(RequestError::invalid(format!(
+                "Group by is currently only supported on the columns of the PRIMARY KEY, got {name}"
+            )));
+        }
+        if key.get(i) != Some(&idx) {
+            return Err(RequestError::invalid(
+                "Group by currently only support groups of columns following their declared order in the PRIMARY KEY",
+            ));
+        }
+        out.push(idx);
+    }
+    Ok(out)
+}
+
+/// Whether the filters all restrict columns that have a secondary index, so that
+/// Cassandra would not ask for ALLOW FILTERING. Helenus has no index structures yet:
+/// such queries are answered by a scan and a filter (same rows, more work).
+fn served_by_index(t: &TableRef, r: &Restrictions) -> bool {
+    let indexed = |col: usize| {
+        let Some(name) = t.def.columns.get(col).map(|c| c.name.as_str()) else {
+            return false;
+        };
+        t.def.indexes.iter().any(|i| {
+            let target = i.target();
+            let inner = target
+                .split_once('(')
+                .and_then(|(_, rest)| rest.strip_suffix(')'))
+                .unwrap_or(target);
+            inner.trim_matches('"') == name
+        })
+    };
+    let some_pk = r.pk.iter().any(Option::is_some);
+    !r.filters.is_empty()
+        && (r.pk_complete() || !some_pk)
+        && r.filters.iter().all(|f| {
+            indexed(f.column)
+                && matches!(
+                    f.op,
+                    ast::Operator::Eq | ast::Operator::Contains | ast::Operator::ContainsKey
+                )
+        })
 }
 
 fn check_distinct(t: &TableRef, sel: &ast::Selection) -> Result<(), RequestError> {
@@ -256,4 +335,32 @@ struct Cursor {
     token: i64,
     key: Bytes,
     resume: Resume,
+    /// Rows returned from this partition so far (PER PARTITION LIMIT across pages).
+    in_partition: u32,
+}
+
+/// Turns result rows into one JSON object per row (SELECT JSON).
+pub fn to_json_rows(
+    columns: &[cql::response::ColumnSpec],
+    rows: Vec<Vec<Option<Bytes>>>,
+) -> Result<Vec<Vec<Option<Bytes>>>, RequestError> {
+    let mut out = Vec::with_capacity(rows.len());
+    for row in rows {
+        let mut obj = serde_json::Map::with_capacity(columns.len());
+        for (spec, v) in columns.iter().zip(row) {
+            let json = match v {
+                None => serde_json::Value::Null,
+                Some(b) => {
+                    let cv = super::values::deserialize(&b, &spec.typ).map_err(|e| {
+                        RequestError::Server(format!("stored value does not decode: {e}"))
+                    })?;
+                    cql::types::to_json(&cv, &spec.typ)
+                }
+            };
+            obj.insert(cql::types::quote_identifier(&spec.name), json);
+        }
+        let text = serde_json::Value::Object(obj).to_string();
+        out.push(vec![Some(Bytes::from(text))]);
+    }
+    Ok(out)
 }

@@ -35,30 +35,74 @@ impl SelectPlan {
             ctx,
             now: opts.now,
             remaining: state.as_ref().map_or(limit, |s| s.remaining),
-            page: if self.selection.aggregate {
+            page: if self.selection.aggregate || !self.group_by.is_empty() {
                 usize::MAX
             } else {
                 opts.page_size.unwrap_or(usize::MAX)
             },
             ppl,
             out: Vec::new(),
-            agg: self
-                .selection
-                .aggregate
+            agg: (self.selection.aggregate || !self.group_by.is_empty())
                 .then(|| self.selection.new_states()),
+            group: None,
             agg_first: true,
+            sort_ck: None,
+            resume_in: state.as_ref().and_then(|s| match s.resume {
+                Resume::AfterRow(_) | Resume::AfterStatic => {
+                    Some((s.key.clone(), ppl.saturating_sub(s.partition_remaining)))
+                }
+                Resume::PartitionDone => None,
+            }),
             last: None,
             full: false,
         };
         if self.restrictions.pk_complete() && self.restrictions.token.is_none() {
             let keys = restrict::partition_keys(&self.table, &self.restrictions, ctx)?;
+            if self.ordered
+                && keys.len() > 1
+                && !self.selection.aggregate
+                && self.group_by.is_empty()
+            {
+                // ORDER BY over several partitions: Cassandra merges them, which it
+                // cannot page.
+                if opts.page_size.is_some() {
+                    return Err(RequestError::invalid(
+                        "Cannot page queries with both ORDER BY and a IN restriction on the partition key; you must either remove the ORDER BY or the IN and sort client side, or disable paging for this query",
+                    ));
+                }
+                run.sort_ck = Some(Vec::new());
+            }
             run.partitions(exec, &keys, state.as_ref())?;
+            if let Some(cks) = run.sort_ck.take() {
+                let mut pairs: Vec<(Bytes, Vec<Option<Bytes>>)> =
+                    cks.into_iter().zip(std::mem::take(&mut run.out)).collect();
+                pairs.sort_by(|a, b| {
+                    if self.reversed {
+                        b.0.cmp(&a.0)
+                    } else {
+                        a.0.cmp(&b.0)
+                    }
+                });
+                pairs.truncate(limit as usize);
+                run.out = pairs.into_iter().map(|(_, r)| r).collect();
+            }
         } else {
             run.scan(exec, state.as_ref())?;
         }
         if let Some(states) = run.agg.take() {
+            let mut rows = std::mem::take(&mut run.out);
+            // A grouped query returns one row per group (none without rows); a plain
+            // aggregate always returns its one row.
+            if self.group_by.is_empty() || (run.group.is_some() && run.remaining > 0) {
+                rows.push(self.selection.finish(states)?);
+            }
+            let rows = if self.json {
+                super::to_json_rows(&self.selection.columns, rows)?
+            } else {
+                rows
+            };
             return Ok(Page {
-                rows: vec![self.selection.finish(states)?],
+                rows,
                 paging_state: None,
             });
         }
@@ -67,7 +111,7 @@ impl SelectPlan {
                 PagingState {
                     query_hash: opts.query_hash,
                     remaining: run.remaining,
-                    partition_remaining: 0,
+                    partition_remaining: run.ppl.saturating_sub(c.in_partition),
                     partition_index: c.index,
                     token: c.token,
                     key: c.key,
@@ -78,10 +122,12 @@ impl SelectPlan {
         } else {
             None
         };
-        Ok(Page {
-            rows: run.out,
-            paging_state,
-        })
+        let rows = if self.json {
+            super::to_json_rows(&self.selection.columns, run.out)?
+        } else {
+            run.out
+        };
+        Ok(Page { rows, paging_state })
     }
 }
 
@@ -95,6 +141,13 @@ struct Run<'p, 'c> {
     out: Vec<Vec<Option<Bytes>>>,
     agg: Option<Vec<selection::AggState>>,
     agg_first: bool,
+    /// ORDER BY over several partitions: the clustering of each output row, to merge
+    /// them once read (each partition is read up to the LIMIT on its own).
+    sort_ck: Option<Vec<Bytes>>,
+    /// The partition a paging state resumes inside, and its rows already returned.
+    resume_in: Option<(Bytes, u32)>,
+    /// GROUP BY: the key of the group being folded.
+    group: Option<Vec<Option<Bytes>>>,
     last: Option<Cursor>,
     full: bool,
 }
@@ -122,7 +175,11 @@ impl Run<'_, '_> {
             return Ok(());
         }
         let start = state.map_or(0, |s| s.partition_index as usize);
+        let limit = self.remaining;
         for (i, (token, key)) in keys.iter().enumerate().skip(start) {
+            if self.sort_ck.is_some() {
+                self.remaining = limit;
+            }
             if self.done() {
                 break;
             }
@@ -329,7 +386,15 @@ impl Run<'_, '_> {
         if let Some(s) = &p.static_row {
             fill_cells(t, &mut base, &s.cells, self.now)?;
         }
-        let mut in_partition = 0u32;
+        // Resuming inside this partition: rows of earlier pages count towards its limit.
+        let mut in_partition = match self.resume_in.take() {
+            Some((k, n)) if k == p.key => n,
+            Some(other) => {
+                self.resume_in = Some(other);
+                0
+            }
+            None => 0,
+        };
         let only_static = p.rows.is_empty();
         if only_static || self.plan.distinct {
             // A partition with only static data is one row (nulls for clustering and
@@ -343,11 +408,15 @@ impl Run<'_, '_> {
                     return Ok(());
                 }
                 if self.emit(&base)? {
+                    if let Some(cks) = &mut self.sort_ck {
+                        cks.push(Bytes::new());
+                    }
                     self.last = Some(Cursor {
                         index,
                         token: p.token,
                         key: p.key.clone(),
                         resume: Resume::PartitionDone,
+                        in_partition: 1,
                     });
                 }
             }
@@ -369,11 +438,15 @@ impl Run<'_, '_> {
             fill_cells(t, &mut row, &r.cells, self.now)?;
             if self.emit(&row)? {
                 in_partition += 1;
+                if let Some(cks) = &mut self.sort_ck {
+                    cks.push(r.clustering.clone());
+                }
                 self.last = Some(Cursor {
                     index,
                     token: p.token,
                     key: p.key.clone(),
                     resume: Resume::AfterRow(r.clustering.clone()),
+                    in_partition,
                 });
             }
         }
@@ -393,12 +466,33 @@ impl Run<'_, '_> {
                 return Ok(false);
             }
         }
+        if !self.plan.group_by.is_empty() {
+            let key: Vec<Option<Bytes>> = self
+                .plan
+                .group_by
+                .iter()
+                .map(|&i| row.cells.get(i).and_then(|c| c.value.clone()))
+                .collect();
+            if self.group.as_ref().is_some_and(|g| *g != key) {
+                // A new group starts: the previous one is a result row.
+                let fresh = self.plan.selection.new_states();
+                if let Some(states) = self.agg.replace(fresh) {
+                    self.out.push(self.plan.selection.finish(states)?);
+                }
+                self.agg_first = true;
+                self.remaining = self.remaining.saturating_sub(1);
+                if self.remaining == 0 {
+                    self.group = None;
+                    return Ok(false);
+                }
+            }
+            self.group = Some(key);
+        }
         if let Some(states) = &mut self.agg {
             self.plan
                 .selection
                 .accumulate(states, row, self.agg_first)?;
             self.agg_first = false;
-            self.remaining = self.remaining.saturating_sub(0);
             return Ok(true);
         }
         let mut out = Vec::with_capacity(self.plan.selection.sels.len());

@@ -135,6 +135,26 @@ fn replication_is_validated() {
         e.to_string(),
         "Unable to find replication strategy class 'org.apache.cassandra.locator.FooStrategy'"
     );
+    run(
+        &m,
+        None,
+        DdlStatement::CreateKeyspace {
+            name: "k3".into(),
+            if_not_exists: false,
+            properties: vec![replication(
+                "NetworkTopologyStrategy",
+                &[("replication_factor", "2")],
+            )],
+        },
+    )
+    .expect("nts with the default dc");
+    let map = m
+        .snapshot()
+        .keyspace("k3")
+        .map(|k| k.replication.as_map())
+        .unwrap_or_default();
+    assert_eq!(map.get("datacenter1").map(String::as_str), Some("2"));
+    assert!(!map.contains_key("replication_factor"));
     m.set_datacenters(vec!["dc1".into()]);
     run(
         &m,

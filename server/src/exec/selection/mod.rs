@@ -3,7 +3,11 @@
 //! Selectors are compiled against the table into [`Sel`] trees; they are evaluated on
 //! a [`RowView`], the decoded form of one CQL row (serialized value, write time and
 //! TTL per column). Aggregates (`count`, `min`, `max`, `sum`, `avg`) fold every row
-//! into one result row (no GROUP BY yet).
+//! into one result row, or one row per group with GROUP BY ([`aggregate`]).
+
+mod aggregate;
+
+pub use aggregate::AggState;
 
 use bytes::Bytes;
 use cql::parser::ast::{QualifiedName, Selection, Selector, SelectorExpr};
@@ -52,6 +56,8 @@ pub enum Sel {
     Call(ScalarFn, Vec<Sel>),
     Cast(Box<Sel>, CqlType, CqlType),
     Field(Box<Sel>, usize),
+    /// `col[key]`: a map value, a list element (key is an int index) or a set element.
+    Element(Box<Sel>, Bytes, CqlType),
     Agg(AggKind, Box<Sel>, CqlType),
     CountAll,
 }
@@ -233,8 +239,36 @@ fn compile_expr<S: ColumnSource>(
             ))
         }
         SelectorExpr::TypeHint { expr, .. } => compile_expr(src, expr, m),
-        SelectorExpr::Element { .. }
-        | SelectorExpr::Slice { .. }
+        SelectorExpr::Element { expr, key } => {
+            let (inner, t, label) = compile_expr(src, expr, m)?;
+            let (key_t, out_t) = match t.unfrozen() {
+                CqlType::Map(k, v) => ((**k).clone(), (**v).clone()),
+                CqlType::List(e) => (CqlType::Int, (**e).clone()),
+                CqlType::Set(e) => ((**e).clone(), (**e).clone()),
+                _ => {
+                    return Err(RequestError::invalid(format!(
+                        "Invalid element selection: {label} is of type {} is not a collection",
+                        t.cql_name()
+                    )))
+                }
+            };
+            let k = term::compile(key, &key_t, &label, m, None)?;
+            let Some(kb) = k
+                .eval(&EvalCtx { values: &[] })
+                .ok()
+                .and_then(|v| v.bytes().cloned())
+            else {
+                return Err(RequestError::invalid(
+                    "Element selection with a bind marker or null key is not supported by Helenus yet",
+                ));
+            };
+            Ok((
+                Sel::Element(Box::new(inner), kb, t.clone()),
+                out_t,
+                format!("{label}[...]"),
+            ))
+        }
+        SelectorExpr::Slice { .. }
         | SelectorExpr::Arithmetic { .. }
         | SelectorExpr::Negation(_) => Err(RequestError::invalid(
             "Element, slice and arithmetic selectors are not supported by Helenus yet",
@@ -399,9 +433,39 @@ impl Sel {
                     .flatten(),
                 None => None,
             },
+            Sel::Element(inner, key, typ) => match inner.eval(row)? {
+                Some(b) => element(&b, key, typ)?,
+                None => None,
+            },
             Sel::Agg(..) | Sel::CountAll => None,
         })
     }
+}
+
+/// `coll[key]` on a serialized collection.
+fn element(b: &Bytes, key: &Bytes, typ: &CqlType) -> Result<Option<Bytes>, RequestError> {
+    let items = super::modify::split_collection(b, typ)?;
+    Ok(match typ.unfrozen() {
+        CqlType::Map(kt, _) => items
+            .chunks(2)
+            .find(|kv| {
+                kv.first()
+                    .is_some_and(|k| values::compare(kt, k, key).is_eq())
+            })
+            .and_then(|kv| kv.get(1).cloned()),
+        CqlType::List(_) => {
+            let idx: [u8; 4] = key[..]
+                .try_into()
+                .map_err(|_| RequestError::invalid("Invalid list index"))?;
+            usize::try_from(i32::from_be_bytes(idx))
+                .ok()
+                .and_then(|i| items.get(i).cloned())
+        }
+        CqlType::Set(et) => items
+            .into_iter()
+            .find(|e| values::compare(et, e, key).is_eq()),
+        _ => None,
+    })
 }
 
 fn cast(b: &Bytes, from: &CqlType, to: &CqlType) -> Result<Bytes, RequestError> {
@@ -471,7 +535,7 @@ pub fn as_f64(v: &CqlValue) -> Option<f64> {
     })
 }
 
-fn as_i128(v: &CqlValue) -> Option<i128> {
+pub(super) fn as_i128(v: &CqlValue) -> Option<i128> {
     Some(match v {
         CqlValue::Int(x) => i128::from(*x),
         CqlValue::Bigint(x) | CqlValue::Counter(x) => i128::from(*x),
@@ -483,7 +547,7 @@ fn as_i128(v: &CqlValue) -> Option<i128> {
 }
 
 #[allow(clippy::cast_possible_truncation)]
-fn from_f64(f: f64, t: &CqlType, orig: &CqlValue) -> Result<CqlValue, RequestError> {
+pub(super) fn from_f64(f: f64, t: &CqlType, orig: &CqlValue) -> Result<CqlValue, RequestError> {
     let i = as_i128(orig).unwrap_or(f as i128);
     Ok(match t {
         CqlType::Int => CqlValue::Int(i as i32),
@@ -507,7 +571,7 @@ fn from_f64(f: f64, t: &CqlType, orig: &CqlValue) -> Result<CqlValue, RequestErr
 }
 
 /// Minimal two's-complement big-endian bytes of `i` (the varint wire form).
-fn varint_bytes(i: i128) -> Bytes {
+pub(super) fn varint_bytes(i: i128) -> Bytes {
     let b = i.to_be_bytes();
     let mut start = 0;
     while start < 15 {
@@ -519,140 +583,4 @@ fn varint_bytes(i: i128) -> Bytes {
         start += 1;
     }
     Bytes::copy_from_slice(&b[start..])
-}
-
-/// The running state of one aggregate.
-#[derive(Debug, Clone)]
-pub enum AggState {
-    Count(i64),
-    Best(Option<Bytes>),
-    SumInt(i128, u64),
-    SumFloat(f64, u64),
-}
-
-impl SelectionPlan {
-    pub fn new_states(&self) -> Vec<AggState> {
-        self.sels
-            .iter()
-            .map(|s| match s {
-                Sel::CountAll | Sel::Agg(AggKind::Count, ..) => AggState::Count(0),
-                Sel::Agg(AggKind::Sum | AggKind::Avg, _, t)
-                    if matches!(t, CqlType::Float | CqlType::Double | CqlType::Decimal) =>
-                {
-                    AggState::SumFloat(0.0, 0)
-                }
-                Sel::Agg(AggKind::Sum | AggKind::Avg, ..) => AggState::SumInt(0, 0),
-                _ => AggState::Best(None),
-            })
-            .collect()
-    }
-
-    /// Folds one row into the aggregate states.
-    pub fn accumulate(
-        &self,
-        states: &mut [AggState],
-        row: &RowView,
-        first: bool,
-    ) -> Result<(), RequestError> {
-        for (s, st) in self.sels.iter().zip(states.iter_mut()) {
-            match (s, st) {
-                (Sel::CountAll, AggState::Count(n)) => *n += 1,
-                (Sel::Agg(AggKind::Count, inner, _), AggState::Count(n)) => {
-                    if inner.eval(row)?.is_some() {
-                        *n += 1
-                    }
-                }
-                (
-                    Sel::Agg(kind @ (AggKind::Min | AggKind::Max), inner, t),
-                    AggState::Best(best),
-                ) => {
-                    if let Some(v) = inner.eval(row)? {
-                        let better = match best {
-                            None => true,
-                            Some(b) => {
-                                let o = values::compare(t, &v, b);
-                                if *kind == AggKind::Min {
-                                    o.is_lt()
-                                } else {
-                                    o.is_gt()
-                                }
-                            }
-                        };
-                        if better {
-                            *best = Some(v);
-                        }
-                    }
-                }
-                (Sel::Agg(_, inner, t), AggState::SumInt(sum, n)) => {
-                    if let Some(v) = inner.eval(row)? {
-                        let v = values::deserialize(&v, t)
-                            .map_err(|e| RequestError::invalid(e.to_string()))?;
-                        *sum += as_i128(&v).unwrap_or(0);
-                        *n += 1;
-                    }
-                }
-                (Sel::Agg(_, inner, t), AggState::SumFloat(sum, n)) => {
-                    if let Some(v) = inner.eval(row)? {
-                        let v = values::deserialize(&v, t)
-                            .map_err(|e| RequestError::invalid(e.to_string()))?;
-                        *sum += as_f64(&v).unwrap_or(0.0);
-                        *n += 1;
-                    }
-                }
-                (other, AggState::Best(best)) => {
-                    // A plain selector next to aggregates shows the first row's value.
-                    if first {
-                        *best = other.eval(row)?;
-                    }
-                }
-                _ => {}
-            }
-        }
-        Ok(())
-    }
-
-    /// The single result row of an aggregate query.
-    pub fn finish(&self, states: Vec<AggState>) -> Result<Vec<Option<Bytes>>, RequestError> {
-        let mut out = Vec::with_capacity(states.len());
-        for ((s, st), spec) in self.sels.iter().zip(states).zip(self.columns.iter()) {
-            let t = &spec.typ;
-            let v = match st {
-                AggState::Count(n) => Some(Bytes::copy_from_slice(&n.to_be_bytes())),
-                AggState::Best(b) => b,
-                AggState::SumInt(sum, n) => {
-                    let v = if matches!(s, Sel::Agg(AggKind::Avg, ..)) && n > 0 {
-                        sum / n as i128
-                    } else {
-                        sum
-                    };
-                    if *t == CqlType::Varint {
-                        Some(varint_bytes(v))
-                    } else {
-                        let cv = from_f64(v as f64, t, &CqlValue::Bigint(v as i64))?;
-                        Some(
-                            values::try_serialize(&cv, t)
-                                .map_err(|e| RequestError::invalid(e.to_string()))?,
-                        )
-                    }
-                }
-                AggState::SumFloat(sum, n) => {
-                    let v = if matches!(s, Sel::Agg(AggKind::Avg, ..)) && n > 0 {
-                        sum / n as f64
-                    } else {
-                        sum
-                    };
-                    let cv = match t {
-                        CqlType::Float => CqlValue::Float(v as f32),
-                        _ => CqlValue::Double(v),
-                    };
-                    Some(
-                        values::try_serialize(&cv, t)
-                            .map_err(|e| RequestError::invalid(e.to_string()))?,
-                    )
-                }
-            };
-            out.push(v);
-        }
-        Ok(out)
-    }
 }

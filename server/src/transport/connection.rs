@@ -1,0 +1,286 @@
+//! One client connection: the read loop (the handshake state machine, one task per
+//! request) and its writer task. Requests on a connection run concurrently, bounded by
+//! an in-flight limit; at the limit the reader stops reading (backpressure instead of
+//! unbounded queues). Protocol errors are answered on their stream; only a broken byte
+//! stream (bad version, oversized frame, corrupt segment) closes the connection.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::Bytes;
+use cql::error::ErrorBody;
+use cql::frame::{Compression, FrameError, ProtocolVersion};
+use cql::request::Request;
+use parking_lot::Mutex;
+use tokio::io::AsyncReadExt;
+use tokio::net::TcpStream;
+use tokio::sync::{mpsc, watch, Semaphore};
+use tracing::Instrument;
+
+use super::framing::{FrameReader, Framing, Next};
+use super::writer::{self, Outgoing};
+use super::{dispatch, handshake, messages, version, TransportConfig};
+use crate::query::{ClientState, QueryProcessor};
+
+/// What request tasks share with the reader once STARTUP succeeded.
+pub(super) struct Conn {
+    pub processor: Arc<QueryProcessor>,
+    pub version: ProtocolVersion,
+    /// v3/v4 envelope compression (v5 compresses segments in the writer instead).
+    pub compression: Compression,
+    pub state: Mutex<ClientState>,
+    pub tx: mpsc::UnboundedSender<Outgoing>,
+}
+
+impl Conn {
+    /// Encodes a response envelope for this connection.
+    pub fn encode(&self, stream: i16, response: &cql::response::Response) -> Bytes {
+        messages::encode(self.version, stream, response, self.compression)
+    }
+}
+
+/// Why the read loop ended.
+enum End {
+    Closed,
+    Stopped,
+}
+
+/// Serves one connection until the client leaves, a fatal protocol error, or `stop`.
+pub async fn serve(
+    sock: TcpStream,
+    peer: SocketAddr,
+    processor: Arc<QueryProcessor>,
+    cfg: TransportConfig,
+    mut stop: watch::Receiver<bool>,
+) {
+    let _ = sock.set_nodelay(true);
+    let (mut rd, wr) = sock.into_split();
+    let (tx, rx) = mpsc::unbounded_channel::<Outgoing>();
+    let writer = tokio::spawn(writer::run(wr, rx).in_current_span());
+    let permits = Arc::new(Semaphore::new(cfg.max_in_flight));
+    let mut reader = FrameReader::new(cfg.max_frame_size);
+    // Set by the first envelope; every later one must carry the same version.
+    let mut version: Option<ProtocolVersion> = None;
+    let mut conn: Option<Arc<Conn>> = None;
+    let mut events: Option<tokio::task::JoinHandle<()>> = None;
+    tracing::debug!("connection opened");
+
+    let end = 'read: loop {
+        loop {
+            let frame = match reader.next() {
+                Next::NeedMore => break,
+                Next::Frame(f) => f,
+                Next::Recoverable(e) => {
+                    let v = version.unwrap_or(ProtocolVersion::V4);
+                    let c = conn.as_ref().map_or(Compression::None, |c| c.compression);
+                    send_error(
+                        &tx,
+                        v,
+                        e.stream().unwrap_or(0),
+                        ErrorBody::protocol(e.to_string()),
+                        c,
+                    );
+                    continue;
+                }
+                Next::Fatal(FrameError::UnsupportedVersion {
+                    version: requested,
+                    stream,
+                }) => {
+                    tracing::debug!(requested, "unsupported protocol version");
+                    let frame = version::unsupported_version_frame(requested, stream);
+                    let _ = tx.send(Outgoing {
+                        close_after: true,
+                        ..Outgoing::new(frame.freeze())
+                    });
+                    break 'read End::Closed;
+                }
+                Next::Fatal(e) => {
+                    tracing::debug!("closing connection: {e}");
+                    let v = version.unwrap_or(ProtocolVersion::V4);
+                    let c = conn.as_ref().map_or(Compression::None, |c| c.compression);
+                    let body = ErrorBody::protocol(e.to_string());
+                    let out = messages::encode(
+                        v,
+                        e.stream().unwrap_or(0),
+                        &cql::response::Response::Error(body),
+                        c,
+                    );
+                    let _ = tx.send(Outgoing {
+                        close_after: true,
+                        ..Outgoing::new(out)
+                    });
+                    break 'read End::Closed;
+                }
+            };
+            let v = *version.get_or_insert(frame.header.version);
+            if frame.header.version != v {
+                let msg = format!(
+                    "Invalid message version. Got {} but previous messages on this connection had version {}",
+                    frame.header.version, v
+                );
+                let out = messages::encode(
+                    v,
+                    frame.header.stream,
+                    &messages::protocol_error(msg),
+                    Compression::None,
+                );
+                let _ = tx.send(Outgoing {
+                    close_after: true,
+                    ..Outgoing::new(out)
+                });
+                break 'read End::Closed;
+            }
+            let stream = frame.header.stream;
+            let request = match messages::decode(&frame) {
+                Ok(r) => r,
+                Err(msg) => {
+                    // A malformed body poisons only its stream: the framing is intact.
+                    let c = conn.as_ref().map_or(Compression::None, |c| c.compression);
+                    send_error(&tx, v, stream, ErrorBody::protocol(msg), c);
+                    continue;
+                }
+            };
+            let Some(c) = conn.clone() else {
+                // Before STARTUP: OPTIONS and STARTUP only.
+                match handshake::before_startup(v, stream, request, peer) {
+                    handshake::Step::Reply(out) => {
+                        let _ = tx.send(Outgoing::new(out));
+                    }
+                    handshake::Step::Started {
+                        reply,
+                        compression,
+                        state,
+                    } => {
+                        let framing = match v {
+                            ProtocolVersion::V5 => Framing::Segments {
+                                lz4: compression == Compression::Lz4,
+                            },
+                            _ => Framing::Envelopes,
+                        };
+                        // READY goes out unframed; everything after it in `framing`.
+                        let _ = tx.send(Outgoing {
+                            switch_to: Some(framing),
+                            ..Outgoing::new(reply)
+                        });
+                        reader.set_framing(
+                            framing,
+                            if v == ProtocolVersion::V5 {
+                                Compression::None
+                            } else {
+                                compression
+                            },
+                        );
+                        conn = Some(Arc::new(Conn {
+                            processor: processor.clone(),
+                            version: v,
+                            compression: if v == ProtocolVersion::V5 {
+                                Compression::None
+                            } else {
+                                compression
+                            },
+                            state: Mutex::new(state),
+                            tx: tx.clone(),
+                        }));
+                    }
+                }
+                continue;
+            };
+            match request {
+                Request::Register(reg) => match handshake::event_filter(&reg) {
+                    Ok(filter) => {
+                        if let Some(old) = events.take() {
+                            old.abort();
+                        }
+                        events = Some(tokio::spawn(
+                            forward_events(c.clone(), filter).in_current_span(),
+                        ));
+                        let _ = tx.send(Outgoing::new(
+                            c.encode(stream, &cql::response::Response::Ready),
+                        ));
+                    }
+                    Err(msg) => send_error(&tx, v, stream, ErrorBody::protocol(msg), c.compression),
+                },
+                request => {
+                    // Backpressure: wait for an in-flight slot, watching for shutdown.
+                    let permit = tokio::select! {
+                        p = permits.clone().acquire_owned() => p.ok(),
+                        _ = stop.changed() => None,
+                    };
+                    let Some(permit) = permit else {
+                        break 'read End::Stopped;
+                    };
+                    let span = tracing::debug_span!(
+                        "request",
+                        stream,
+                        opcode = frame.header.opcode.name()
+                    );
+                    let reply = dispatch::Reply::new(c, stream, permit);
+                    tokio::spawn(dispatch::handle(reply, request).instrument(span));
+                }
+            }
+        }
+        tokio::select! {
+            r = rd.read_buf(&mut reader.buf) => match r {
+                Ok(0) => break End::Closed,
+                Ok(_) => {}
+                Err(e) => {
+                    tracing::debug!("read failed: {e}");
+                    break End::Closed;
+                }
+            },
+            _ = stop.changed() => break End::Stopped,
+        }
+    };
+
+    if let End::Stopped = end {
+        // Let in-flight requests finish (bounded) before the writer closes the socket.
+        let all = u32::try_from(cfg.max_in_flight).unwrap_or(u32::MAX);
+        let _ = tokio::time::timeout(cfg.drain_timeout, permits.acquire_many(all)).await;
+    }
+    if let Some(e) = events {
+        e.abort();
+    }
+    drop(conn);
+    drop(tx);
+    // The writer ends once every sender (request tasks included) is gone.
+    if tokio::time::timeout(cfg.drain_timeout + Duration::from_secs(1), writer)
+        .await
+        .is_err()
+    {
+        tracing::debug!("writer did not finish in time");
+    }
+    tracing::debug!("connection closed");
+}
+
+fn send_error(
+    tx: &mpsc::UnboundedSender<Outgoing>,
+    v: ProtocolVersion,
+    stream: i16,
+    e: ErrorBody,
+    c: Compression,
+) {
+    let out = messages::encode(v, stream, &cql::response::Response::Error(e), c);
+    let _ = tx.send(Outgoing::new(out));
+}
+
+/// Pushes the registered event kinds to the client as EVENT frames on stream -1.
+async fn forward_events(conn: Arc<Conn>, filter: handshake::EventFilter) {
+    let mut rx = conn.processor.subscribe();
+    loop {
+        match rx.recv().await {
+            Ok(ev) => {
+                if filter.accepts(&ev) {
+                    let out = conn.encode(-1, &cql::response::Response::Event(ev));
+                    if conn.tx.send(Outgoing::new(out)).is_err() {
+                        return;
+                    }
+                }
+            }
+            Err(tokio::sync::broadcast::error::RecvError::Lagged(n)) => {
+                tracing::warn!(missed = n, "client too slow for schema events");
+            }
+            Err(tokio::sync::broadcast::error::RecvError::Closed) => return,
+        }
+    }
+}

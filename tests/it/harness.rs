@@ -1,0 +1,223 @@
+//! Starts and stops real `helenus` processes for the integration tests: a free CQL port
+//! on 127.0.0.1, a temporary data directory, logs in `DIR/node.log`, SIGTERM / SIGKILL,
+//! and restarts on the same data directory.
+//!
+//! The binary is `$HELENUS_BIN` if set, else `target/debug/helenus` (built once with
+//! `cargo build -p helenus-server` when missing; tests/run.sh builds it first).
+
+use std::io::Read;
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+/// How long a node may take to open its port (replay included, debug build).
+const START_TIMEOUT: Duration = Duration::from_secs(90);
+/// How long a SIGTERM'd node may take to flush and exit.
+const STOP_TIMEOUT: Duration = Duration::from_secs(60);
+
+fn repo_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Path of the node binary, building it once if needed.
+pub fn helenus_bin() -> PathBuf {
+    static BIN: OnceLock<PathBuf> = OnceLock::new();
+    BIN.get_or_init(|| {
+        if let Ok(p) = std::env::var("HELENUS_BIN") {
+            return PathBuf::from(p);
+        }
+        let target = std::env::var("CARGO_TARGET_DIR")
+            .map(PathBuf::from)
+            .unwrap_or_else(|_| repo_root().join("target"));
+        let bin = target.join("debug").join("helenus");
+        if !bin.exists() {
+            let status = Command::new(env!("CARGO"))
+                .args(["build", "-p", "helenus-server", "--bin", "helenus"])
+                .current_dir(repo_root())
+                .status()
+                .expect("run cargo build");
+            assert!(status.success(), "cargo build -p helenus-server failed");
+        }
+        bin
+    })
+    .clone()
+}
+
+/// A free TCP port on 127.0.0.1 (bound then released; good enough for tests).
+pub fn free_port() -> u16 {
+    let l = TcpListener::bind("127.0.0.1:0").expect("bind port 0");
+    l.local_addr().expect("local addr").port()
+}
+
+/// One node process and its data directory.
+pub struct NodeProc {
+    child: Option<Child>,
+    pub port: u16,
+    storage_port: u16,
+    dir: PathBuf,
+    extra_args: Vec<String>,
+    // Kept to delete the directory at the end; None when the caller owns the dir.
+    _tmp: Option<tempfile::TempDir>,
+}
+
+impl NodeProc {
+    /// A fresh node in a new temp dir, batch commit log (acknowledged = durable).
+    pub fn start() -> NodeProc {
+        NodeProc::start_with_args(&["--commitlog-sync", "batch"])
+    }
+
+    /// A fresh node with extra command-line arguments.
+    pub fn start_with_args(args: &[&str]) -> NodeProc {
+        let tmp = tempfile::Builder::new()
+            .prefix("helenus-it-")
+            .tempdir()
+            .expect("tempdir");
+        let mut n = NodeProc {
+            child: None,
+            port: free_port(),
+            storage_port: free_port(),
+            dir: tmp.path().to_path_buf(),
+            extra_args: args.iter().map(|s| s.to_string()).collect(),
+            _tmp: Some(tmp),
+        };
+        n.spawn();
+        n
+    }
+
+    pub fn addr(&self) -> SocketAddr {
+        SocketAddr::from(([127, 0, 0, 1], self.port))
+    }
+
+    pub fn uri(&self) -> String {
+        format!("127.0.0.1:{}", self.port)
+    }
+
+    pub fn data_dir(&self) -> &Path {
+        &self.dir
+    }
+
+    fn log_path(&self) -> PathBuf {
+        self.dir.join("node.log")
+    }
+
+    /// The node's log so far (for assertion messages).
+    pub fn log(&self) -> String {
+        let mut s = String::new();
+        if let Ok(mut f) = std::fs::File::open(self.log_path()) {
+            let _ = f.read_to_string(&mut s);
+        }
+        s
+    }
+
+    fn spawn(&mut self) {
+        assert!(self.child.is_none(), "node already running");
+        let log = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(self.log_path())
+            .expect("open node.log");
+        let err = log.try_clone().expect("clone log handle");
+        let child = Command::new(helenus_bin())
+            .arg("--data-dir")
+            .arg(&self.dir)
+            .args(["--listen-address", "127.0.0.1"])
+            .args(["--native-port", &self.port.to_string()])
+            .args(["--storage-port", &self.storage_port.to_string()])
+            .args(&self.extra_args)
+            .env(
+                "RUST_LOG",
+                std::env::var("HELENUS_TEST_LOG").unwrap_or_else(|_| "info".into()),
+            )
+            .stdin(Stdio::null())
+            .stdout(Stdio::from(log))
+            .stderr(Stdio::from(err))
+            .spawn()
+            .expect("spawn helenus");
+        self.child = Some(child);
+        self.wait_for_port();
+    }
+
+    fn wait_for_port(&mut self) {
+        let deadline = Instant::now() + START_TIMEOUT;
+        loop {
+            if TcpStream::connect_timeout(&self.addr(), Duration::from_millis(200)).is_ok() {
+                return;
+            }
+            if let Some(child) = self.child.as_mut() {
+                if let Ok(Some(status)) = child.try_wait() {
+                    self.child = None;
+                    panic!(
+                        "helenus exited during startup ({status}); log:\n{}",
+                        self.log()
+                    );
+                }
+            }
+            assert!(
+                Instant::now() < deadline,
+                "helenus did not open port {} in time; log:\n{}",
+                self.port,
+                self.log()
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    fn signal(&self, sig: &str) {
+        if let Some(child) = &self.child {
+            let _ = Command::new("kill")
+                .args([sig, &child.id().to_string()])
+                .status();
+        }
+    }
+
+    /// SIGTERM and wait: returns the exit code (a clean shutdown is 0).
+    pub fn stop(&mut self) -> Option<i32> {
+        self.signal("-TERM");
+        let mut child = self.child.take()?;
+        let deadline = Instant::now() + STOP_TIMEOUT;
+        loop {
+            if let Ok(Some(status)) = child.try_wait() {
+                return status.code();
+            }
+            if Instant::now() > deadline {
+                let _ = child.kill();
+                let _ = child.wait();
+                panic!("helenus did not exit after SIGTERM; log:\n{}", self.log());
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    /// SIGKILL: a crash, nothing flushed.
+    pub fn kill(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+
+    /// Starts the process again on the same data directory and ports.
+    pub fn restart(&mut self) {
+        self.spawn();
+    }
+}
+
+impl Drop for NodeProc {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+/// Runs `helenus` with `args` to completion (config errors): (exit code, stderr).
+pub fn run_to_exit(args: &[&str]) -> (Option<i32>, String) {
+    let out = Command::new(helenus_bin())
+        .args(args)
+        .output()
+        .expect("run helenus");
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
