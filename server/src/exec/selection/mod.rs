@@ -60,6 +60,8 @@ pub enum Sel {
     Element(Box<Sel>, Bytes, CqlType),
     Agg(AggKind, Box<Sel>, CqlType),
     CountAll,
+    /// `toJson(x)`: the argument's JSON text (json.adoc); null gives the text `null`.
+    ToJson(Box<Sel>, CqlType),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -343,6 +345,20 @@ fn compile_call<S: ColumnSource>(
             };
             return Ok((Sel::Agg(kind, Box::new(s), t), ret, label));
         }
+        if fname == "tojson" {
+            let [(s, t, _)]: [(Sel, CqlType, String); 1] =
+                compiled.try_into().map_err(|c: Vec<_>| {
+                    RequestError::invalid(format!(
+                        "toJson() only accepts one argument (got {})",
+                        c.len()
+                    ))
+                })?;
+            return Ok((
+                Sel::ToJson(Box::new(s), t),
+                CqlType::Text,
+                format!("system.{label}"),
+            ));
+        }
         if fname == "token" {
             let pk = src.partition_key_types();
             if compiled.len() != pk.len() {
@@ -437,6 +453,17 @@ impl Sel {
                 Some(b) => element(&b, key, typ)?,
                 None => None,
             },
+            Sel::ToJson(inner, typ) => {
+                let json = match inner.eval(row)? {
+                    Some(b) => {
+                        let value = cql::types::deserialize(typ, &b)
+                            .map_err(|e| RequestError::invalid(e.to_string()))?;
+                        cql::types::to_json_string(&value, typ)
+                    }
+                    None => "null".to_string(),
+                };
+                Some(Bytes::from(json))
+            }
             Sel::Agg(..) | Sel::CountAll => None,
         })
     }

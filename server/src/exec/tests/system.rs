@@ -157,3 +157,31 @@ async fn data_survives_a_restart() {
     );
     assert_eq!(text(&r[0][0]), "one");
 }
+
+/// cdrs-tokio reads keyspace metadata with `toJson(replication)` at connect; without it
+/// the driver retries forever.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn to_json_of_a_map_as_cdrs_reads_keyspaces() {
+    let mut e = env();
+    e.setup().await;
+    let r = e
+        .rows("SELECT keyspace_name, toJson(replication) AS replication FROM system_schema.keyspaces WHERE keyspace_name = 'ks'")
+        .await;
+    assert_eq!(r.len(), 1);
+    let json: serde_json::Value = serde_json::from_str(&text(&r[0][1])).expect("valid JSON");
+    assert_eq!(json["class"], "org.apache.cassandra.locator.SimpleStrategy");
+    assert_eq!(json["replication_factor"], "1");
+    e.ok("CREATE TABLE j (k int PRIMARY KEY, v int)").await;
+    e.ok("INSERT INTO j (k) VALUES (1)").await;
+    let r = e
+        .rows("SELECT toJson(k), toJson(v) FROM j WHERE k = 1")
+        .await;
+    assert_eq!(
+        (text(&r[0][0]).as_str(), text(&r[0][1]).as_str()),
+        ("1", "null")
+    );
+    assert!(e
+        .err("SELECT toJson(k, v) FROM j")
+        .await
+        .contains("one argument"));
+}
