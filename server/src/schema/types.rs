@@ -210,99 +210,10 @@ pub fn raw_name(t: &RawType) -> String {
     }
 }
 
-/// The type's name as `system_schema.columns.type` and DESCRIBE write it.
+/// The type's name as `system_schema.columns.type` and DESCRIBE write it (every nested
+/// frozen level spelled out, as Cassandra's schema tables do).
 pub fn type_name(t: &CqlType) -> String {
-    let mut s = String::new();
-    write_type(t, false, &mut s);
-    s
-}
-
-fn write_type(t: &CqlType, frozen: bool, out: &mut String) {
-    let open = |out: &mut String| {
-        if frozen {
-            out.push_str("frozen<");
-        }
-    };
-    let close = |out: &mut String| {
-        if frozen {
-            out.push('>');
-        }
-    };
-    match t {
-        CqlType::Frozen(inner) => write_type(inner, true, out),
-        CqlType::List(e) => {
-            open(out);
-            out.push_str("list<");
-            write_type(e, true, out);
-            out.push('>');
-            close(out);
-        }
-        CqlType::Set(e) => {
-            open(out);
-            out.push_str("set<");
-            write_type(e, true, out);
-            out.push('>');
-            close(out);
-        }
-        CqlType::Map(k, v) => {
-            open(out);
-            out.push_str("map<");
-            write_type(k, true, out);
-            out.push_str(", ");
-            write_type(v, true, out);
-            out.push('>');
-            close(out);
-        }
-        CqlType::Tuple(items) => {
-            // Tuples are always frozen, and Cassandra always says so.
-            out.push_str("frozen<tuple<");
-            for (i, e) in items.iter().enumerate() {
-                if i > 0 {
-                    out.push_str(", ");
-                }
-                write_type(e, true, out);
-            }
-            out.push_str(">>");
-        }
-        CqlType::Udt(u) => {
-            open(out);
-            out.push_str(&quote_ident(&u.name));
-            close(out);
-        }
-        CqlType::Vector(e, n) => {
-            out.push_str("vector<");
-            write_type(e, false, out);
-            out.push_str(&format!(", {n}>"));
-        }
-        CqlType::Custom(c) => out.push_str(&format!("'{c}'")),
-        native => out.push_str(native_name(native)),
-    }
-}
-
-fn native_name(t: &CqlType) -> &'static str {
-    match t {
-        CqlType::Ascii => "ascii",
-        CqlType::Bigint => "bigint",
-        CqlType::Blob => "blob",
-        CqlType::Boolean => "boolean",
-        CqlType::Counter => "counter",
-        CqlType::Decimal => "decimal",
-        CqlType::Double => "double",
-        CqlType::Float => "float",
-        CqlType::Int => "int",
-        CqlType::Timestamp => "timestamp",
-        CqlType::Uuid => "uuid",
-        CqlType::Text => "text",
-        CqlType::Varint => "varint",
-        CqlType::Timeuuid => "timeuuid",
-        CqlType::Inet => "inet",
-        CqlType::Date => "date",
-        CqlType::Time => "time",
-        CqlType::Smallint => "smallint",
-        CqlType::Tinyint => "tinyint",
-        CqlType::Duration => "duration",
-        _ => "unknown",
-    }
+    t.cql_name()
 }
 
 /// Whether `t` mentions the user type `name` anywhere.
