@@ -339,9 +339,10 @@ pub fn encode_request_frame(
 
 /// Writes Cassandra's answer to an unsupported version: a Protocol error
 /// `Invalid or unsupported protocol version (N); supported versions are (3/v3, 4/v4,
-/// 5/v5)` on the request's stream, never compressed nor framed. The header uses v4
-/// for versions above ours (drivers retry lower on this message) and the client's own
-/// layout for v1/v2 (8-byte header, one-byte stream), as Cassandra does.
+/// 5/v5)` on the request's stream, never compressed nor framed. The header uses v5,
+/// our newest, for versions above ours (0x41/0x42 DSE, v6: Cassandra 5.0 answers so and
+/// drivers retry lower on this message) and the client's own layout for v1/v2 (8-byte
+/// header, one-byte stream), which parse nothing else.
 pub fn encode_unsupported_version(out: &mut BytesMut, requested: u8, stream: i16) {
     let message = FrameError::UnsupportedVersion {
         version: requested,
@@ -356,10 +357,10 @@ pub fn encode_unsupported_version(out: &mut BytesMut, requested: u8, stream: i16
         out.extend_from_slice(&[requested | 0x80, 0, stream as u8, Opcode::Error.as_u8()]);
         out.extend_from_slice(&(body.len() as u32).to_be_bytes());
     } else {
-        // Every other unsupported number is above 5 (or 0): answer in v4.
+        // Every other unsupported number is above 5 (or 0): answer in v5.
         write_header(
             out,
-            0x84,
+            0x85,
             0,
             stream,
             Opcode::Error.as_u8(),

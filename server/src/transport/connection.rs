@@ -8,7 +8,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use bytes::Bytes;
+use bytes::{Bytes, BytesMut};
 use cql::error::ErrorBody;
 use cql::frame::{Compression, FrameError, ProtocolVersion};
 use cql::request::Request;
@@ -20,7 +20,7 @@ use tracing::Instrument;
 
 use super::framing::{FrameReader, Framing, Next};
 use super::writer::{self, Outgoing};
-use super::{dispatch, handshake, messages, version, TransportConfig};
+use super::{dispatch, handshake, messages, TransportConfig};
 use crate::query::{ClientState, QueryProcessor};
 
 /// What request tasks share with the reader once STARTUP succeeded.
@@ -88,7 +88,8 @@ pub async fn serve(
                     stream,
                 }) => {
                     tracing::debug!(requested, "unsupported protocol version");
-                    let frame = version::unsupported_version_frame(requested, stream);
+                    let mut frame = BytesMut::new();
+                    cql::frame::encode_unsupported_version(&mut frame, requested, stream);
                     let _ = tx.send(Outgoing {
                         close_after: true,
                         ..Outgoing::new(frame.freeze())

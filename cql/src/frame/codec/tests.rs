@@ -133,17 +133,17 @@ fn unsupported_versions_carry_the_stream_id() {
 }
 
 #[test]
-fn unsupported_version_answer_is_a_v4_protocol_error_on_the_same_stream() {
+fn unsupported_version_answer_is_a_v5_protocol_error_on_the_same_stream() {
     let mut out = BytesMut::new();
     encode_unsupported_version(&mut out, 0x42, 3);
     let frame = decode_frame(&mut out, MAX, Compression::None)
         .unwrap()
         .unwrap();
-    assert_eq!(frame.header.version, ProtocolVersion::V4);
+    assert_eq!(frame.header.version, ProtocolVersion::V5);
     assert_eq!(frame.header.direction, Direction::Response);
     assert_eq!(frame.header.stream, 3);
     let Response::Error(e) =
-        Response::decode(ProtocolVersion::V4, frame.header.opcode, frame.body).unwrap()
+        Response::decode(ProtocolVersion::V5, frame.header.opcode, frame.body).unwrap()
     else {
         panic!("not an error")
     };
