@@ -19,6 +19,10 @@ echo "== cargo test --workspace"
 # Two cores: integration tests each start a node, so keep them few at a time.
 cargo test --workspace --quiet -- --test-threads="${TEST_THREADS:-2}"
 
+echo "== benches and fuzz targets still compile (they are not run here)"
+cargo check --workspace --benches --quiet
+(cd fuzz && cargo check --quiet)
+
 if [ "${SKIP_PYTHON:-0}" = "1" ]; then
     echo "== python tests skipped (SKIP_PYTHON=1)"
     exit 0
