@@ -2,9 +2,10 @@
 //! needs.
 //!
 //! Today the ring has one node, so every token is owned by this node and the work is
-//! applied to the local engine. The consistency arithmetic is already Cassandra's, with
-//! the replicas a ring of one can actually hold: the local data centre places
-//! `min(rf, 1)` replicas, other data centres none. A level that needs more live
+//! applied to the local engine. The consistency arithmetic is already Cassandra's: the
+//! required count comes from the configured replication factors, the alive count from
+//! the replicas a ring of one can actually hold (the local data centre places
+//! `min(rf, 1)` replicas, other data centres none). A level that needs more live
 //! replicas than that fails with Unavailable (required vs alive), never with a silent
 //! success. Storage calls that may wait for an fsync run under `block_in_place` so they
 //! do not stall the runtime's other tasks.
@@ -122,6 +123,15 @@ fn requirement(
         .filter(|(dc, _)| dc == local_dc)
         .map(|(dc, rf)| placed(dc, *rf))
         .sum();
+    // Cassandra's block-for counts come from the configured replication factors, not
+    // from the replicas that exist: RF 3 on one node cannot reach QUORUM (2 of 3).
+    let rf_total: usize = repl.per_dc.iter().map(|(_, rf)| *rf).sum();
+    let rf_local: usize = repl
+        .per_dc
+        .iter()
+        .filter(|(dc, _)| dc == local_dc)
+        .map(|(_, rf)| *rf)
+        .sum();
     let quorum = |n: usize| n / 2 + 1;
     let alive_total = total;
     Ok(match cl {
@@ -137,9 +147,9 @@ fn requirement(
         ),
         Consistency::Two => (2, alive_total),
         Consistency::Three => (3, alive_total),
-        Consistency::Quorum => (quorum(total), alive_total),
-        Consistency::All => (total.max(1), alive_total),
-        Consistency::LocalQuorum => (quorum(local), local),
+        Consistency::Quorum => (quorum(rf_total), alive_total),
+        Consistency::All => (rf_total.max(1), alive_total),
+        Consistency::LocalQuorum => (quorum(rf_local), local),
         Consistency::EachQuorum => {
             if !write {
                 return Err(RequestError::invalid(
@@ -149,13 +159,7 @@ fn requirement(
             // Each data centre must reach its own quorum: report the first that cannot.
             for (dc, rf) in &repl.per_dc {
                 let have = placed(dc, *rf);
-                // Our data centre holds what a ring of one can hold; another data
-                // centre has no node at all, so it needs its configured quorum.
-                let need = if dc == local_dc {
-                    quorum(have)
-                } else {
-                    quorum(*rf)
-                };
+                let need = quorum(*rf);
                 if *rf > 0 && have < need {
                     return Ok((need, have));
                 }
@@ -203,10 +207,13 @@ mod tests {
     }
 
     #[test]
-    fn rf3_on_one_node_quorum_succeeds_two_fails() {
+    fn rf3_on_one_node_reaches_one_but_not_quorum_as_cassandra() {
         let r = Replication::simple("dc1", 3);
-        let (need, alive) = req(Consistency::Quorum, &r).unwrap();
+        let (need, alive) = req(Consistency::One, &r).unwrap();
         assert!(alive >= need);
+        assert_eq!(req(Consistency::Quorum, &r).unwrap(), (2, 1));
+        assert_eq!(req(Consistency::LocalQuorum, &r).unwrap(), (2, 1));
+        assert_eq!(req(Consistency::All, &r).unwrap(), (3, 1));
         assert_eq!(req(Consistency::Two, &r).unwrap(), (2, 1));
     }
 
@@ -215,9 +222,13 @@ mod tests {
         let r = Replication {
             per_dc: vec![("dc1".into(), 3), ("dc2".into(), 3)],
         };
-        assert_eq!(req(Consistency::EachQuorum, &r).unwrap(), (2, 0));
-        let (need, alive) = req(Consistency::LocalQuorum, &r).unwrap();
-        assert!(alive >= need);
+        assert_eq!(req(Consistency::EachQuorum, &r).unwrap(), (2, 1));
+        assert_eq!(req(Consistency::LocalQuorum, &r).unwrap(), (2, 1));
+        let r1 = Replication {
+            per_dc: vec![("dc1".into(), 1), ("dc2".into(), 0)],
+        };
+        let (need, alive) = req(Consistency::EachQuorum, &r1).unwrap();
+        assert!(alive >= need, "an RF 0 data centre asks nothing");
     }
 
     #[test]
