@@ -8,7 +8,8 @@
 //! `min(rf, 1)` replicas, other data centres none). A level that needs more live
 //! replicas than that fails with Unavailable (required vs alive), never with a silent
 //! success. Storage calls that may wait for an fsync run under `block_in_place` so they
-//! do not stall the runtime's other tasks.
+//! do not stall the runtime's other tasks; periodic-mode writes under the memtable
+//! budget never wait and run inline.
 
 use std::sync::Arc;
 
@@ -77,12 +78,19 @@ impl Coordinator {
     ) -> Result<(), RequestError> {
         self.check_consistency(cl, repl, true)?;
         let engine = &self.engine;
-        blocking(|| {
+        let apply_all = || {
             for m in mutations {
                 engine.apply(m)?;
             }
             Ok::<(), storage::Error>(())
-        })?;
+        };
+        // `block_in_place` hands this worker's tasks to another thread: worth it
+        // for an fsync wait, but it costs more than the whole periodic-mode apply.
+        if engine.apply_may_block() {
+            blocking(apply_all)?;
+        } else {
+            apply_all()?;
+        }
         Ok(())
     }
 

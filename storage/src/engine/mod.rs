@@ -283,6 +283,17 @@ impl Engine {
         self.commitlog.wait_durable(pos)
     }
 
+    /// True when [`Engine::apply`] may block the calling thread for long: the
+    /// sync mode waits for an fsync (batch, group), or memtables are over budget
+    /// so the write may be throttled. In periodic mode under budget an apply is a
+    /// memory copy and a memtable insert, cheap enough to run on an async worker.
+    pub fn apply_may_block(&self) -> bool {
+        !matches!(
+            self.config.commitlog_sync,
+            crate::config::SyncMode::Periodic { .. }
+        ) || self.memtable_total.load(Ordering::Relaxed) as u64 > self.config.memtable_space
+    }
+
     fn schedule_biggest_flush(&self) {
         let tables = self.tables.read();
         // One flush at a time: it frees the biggest memtable, which is

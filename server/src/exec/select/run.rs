@@ -210,8 +210,10 @@ impl Run<'_, '_> {
                 resume_after,
                 now_seconds: self.now,
             };
-            let engine = exec.engine.clone();
-            let p = blocking(|| engine.read(&cmd))?;
+            // A point read inline, not under `blocking`: it merges memtables and
+            // mmap'd SSTables already in memory or the page cache, far cheaper than
+            // handing the worker off; a page fault stalls only this worker.
+            let p = exec.engine.read(&cmd)?;
             if let Some(p) = p {
                 self.partition(&p, i as u32, skip_static)?;
             }
