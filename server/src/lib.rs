@@ -11,6 +11,7 @@ pub mod coordinator;
 pub mod error;
 pub mod exec;
 pub mod node;
+pub mod paxos;
 pub mod query;
 pub mod schema;
 pub mod system;

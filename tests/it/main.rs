@@ -5,6 +5,7 @@
 mod cdrs_driver;
 mod cli;
 mod harness;
+mod lwt;
 mod protocol;
 mod raw;
 mod restart;
