@@ -62,7 +62,7 @@ mod view;
 
 pub use compaction::{CompactionConfig, TimeWindowUnit};
 pub use config::{Config, SyncMode};
-pub use engine::{Engine, TableStats};
+pub use engine::{ActivityStats, Engine, PartitionEstimate, SnapshotInfo, TableStats};
 pub use error::{Error, Result};
 pub use types::{
     Cell, CellValue, ClusteringBound, ColumnId, DeletionTime, LivenessInfo, Mutation, Partition,

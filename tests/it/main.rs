@@ -5,6 +5,8 @@
 mod cdrs_driver;
 mod cli;
 mod harness;
+mod metrics;
+mod nodetool;
 mod protocol;
 mod raw;
 mod restart;
