@@ -54,7 +54,8 @@ fn get(m: &HashMap<String, f64>, key: &str) -> f64 {
 }
 
 async fn connect(node: &NodeProc) -> Session {
-    let fut = SessionBuilder::new().known_node(node.uri()).build();
+    let builder = SessionBuilder::new().known_node(node.uri());
+    let fut = builder.build();
     tokio::time::timeout(std::time::Duration::from_secs(60), fut)
         .await
         .expect("connect timed out")

@@ -63,7 +63,8 @@ fn ok(node: &NodeProc, args: &[&str]) -> String {
 }
 
 async fn connect(node: &NodeProc) -> Session {
-    let fut = SessionBuilder::new().known_node(node.uri()).build();
+    let builder = SessionBuilder::new().known_node(node.uri());
+    let fut = builder.build();
     match tokio::time::timeout(std::time::Duration::from_secs(60), fut).await {
         Ok(Ok(s)) => s,
         Ok(Err(e)) => panic!("connect failed: {e}; log:\n{}", node.log()),

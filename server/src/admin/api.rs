@@ -599,6 +599,8 @@ async fn snapshot(State(s): Shared, Query(q): Query<SnapshotParam>) -> ApiResult
                 .map_or(0, |d| d.as_millis());
             ms.to_string()
         });
+        // Checked even when no table is selected: a bad name is a bad request.
+        storage::check_snapshot_tag(&tag)?;
         let tables = select_tables(
             &st,
             &TablesParam {

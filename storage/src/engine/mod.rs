@@ -21,7 +21,7 @@ mod table;
 
 pub use activity::{ActivityStats, PartitionEstimate};
 pub(crate) use read::MergeIter;
-pub use snapshot::SnapshotInfo;
+pub use snapshot::{check_tag as check_snapshot_tag, SnapshotInfo};
 use table::Table;
 
 /// Per-table statistics (nodetool tablestats).

@@ -26,7 +26,7 @@ pub struct SnapshotInfo {
 }
 
 /// A tag is one path component of plain characters: no `/`, `..` or hidden names.
-fn check_tag(tag: &str) -> Result<()> {
+pub fn check_tag(tag: &str) -> Result<()> {
     let ok = !tag.is_empty()
         && tag.len() <= 255
         && !tag.starts_with('.')
