@@ -27,7 +27,7 @@ pub use identity::{load_or_create, LocalState};
 
 /// Cassandra release the node reports in system.local (drivers pick their schema parser
 /// from it; cqlsh warns unless it matches what it was built for).
-pub const RELEASE_VERSION: &str = "5.0.1";
+pub const RELEASE_VERSION: &str = "5.0.0";
 /// The only partitioner Helenus implements.
 pub const PARTITIONER: &str = "org.apache.cassandra.dht.Murmur3Partitioner";
 /// How long in-flight requests may run after shutdown begins.
