@@ -13,6 +13,7 @@ pub mod error;
 pub mod exec;
 pub mod metrics;
 pub mod node;
+pub mod paxos;
 pub mod query;
 pub mod schema;
 pub mod system;

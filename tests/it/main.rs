@@ -5,6 +5,7 @@
 mod cdrs_driver;
 mod cli;
 mod harness;
+mod lwt;
 mod metrics;
 mod nodetool;
 mod protocol;
