@@ -323,6 +323,10 @@ async fn lwt_conditions_and_applied_result_sets() {
             "UPDATE lw.t SET v = 'a' WHERE k IN (1, 2) IF v = 'a'",
             "IN on the partition key is not supported with conditional updates",
         ),
+        (
+            "DELETE FROM lw.c WHERE k = 1 IF v = 'a'",
+            "DELETE statements must restrict all PRIMARY KEY columns with equality relations in order to use IF conditions, but column 'c' is not restricted",
+        ),
     ] {
         let m = invalid(&s, q).await;
         assert!(m.contains(msg), "{q}: {m}");
@@ -338,6 +342,17 @@ async fn lwt_conditions_and_applied_result_sets() {
     assert!(run(&s, "INSERT INTO lw.t (k) VALUES (9) IF NOT EXISTS")
         .await
         .applied());
+    // A partition deletion conditioned on a static column.
+    assert!(!run(&s, "DELETE FROM lw.c WHERE k = 1 IF s = 5")
+        .await
+        .applied());
+    assert!(run(&s, "DELETE FROM lw.c WHERE k = 1 IF s = 101")
+        .await
+        .applied());
+    assert!(run(&s, "SELECT * FROM lw.c WHERE k = 1")
+        .await
+        .rows
+        .is_empty());
 }
 
 #[tokio::test]

@@ -76,9 +76,11 @@ pub fn run(
             ));
         }
         let Some(conds) = &p.conditions else {
-            if key.is_none() {
-                key = Some(row_of(p, ectx)?.0);
-            }
+            key.get_or_insert(crate::paxos::PaxosKey {
+                table: t.id,
+                token,
+                key: k,
+            });
             continue;
         };
         let (pk, prefix) = row_of(p, ectx)?;

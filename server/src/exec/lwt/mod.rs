@@ -46,6 +46,7 @@ pub fn run(
             "Cannot provide custom timestamp for conditional updates",
         ));
     }
+    check_row_named(plan, conds)?;
     let serial = check_levels(ctx, t, cl, serial)?;
     let (key, prefix) = row_of(plan, ectx)?;
     let outcome = blocking(|| {
@@ -172,6 +173,28 @@ fn check_paxos_quorum(
             },
             other => other,
         })
+}
+
+/// Conditions on regular columns need one row: a conditional DELETE of a partition or
+/// a range may only say IF EXISTS or test static columns (Cassandra's rule).
+fn check_row_named(plan: &ModifyPlan, conds: &Conditions) -> Result<(), RequestError> {
+    let t = &plan.table;
+    let Conditions::Columns(checks) = conds else {
+        return Ok(());
+    };
+    let regular = checks
+        .iter()
+        .any(|c| t.def.columns[c.column].kind == crate::schema::ColumnKind::Regular);
+    let missing = t.def.clustering_columns().nth(plan.keys.ck_eq.len());
+    match missing {
+        Some(c) if regular && plan.kind == super::modify::Kind::Delete => {
+            Err(RequestError::invalid(format!(
+                "DELETE statements must restrict all PRIMARY KEY columns with equality relations in order to use IF conditions, but column '{}' is not restricted",
+                c.name
+            )))
+        }
+        _ => Ok(()),
+    }
 }
 
 /// The partition and clustering prefix a conditional statement names (one of each:
