@@ -213,7 +213,8 @@ impl Run<'_, '_> {
             // A point read inline, not under `blocking`: it merges memtables and
             // mmap'd SSTables already in memory or the page cache, far cheaper than
             // handing the worker off; a page fault stalls only this worker.
-            let p = exec.engine.read(&cmd)?;
+            let m = crate::metrics::global();
+            let p = m.time_read(cmd.table, || exec.engine.read(&cmd))?;
             if let Some(p) = p {
                 self.partition(&p, i as u32, skip_static)?;
             }
@@ -291,7 +292,8 @@ impl Run<'_, '_> {
                 now_seconds: self.now,
             };
             let engine = exec.engine.clone();
-            let parts = blocking(|| engine.scan(&cmd))?;
+            let m = crate::metrics::global();
+            let parts = blocking(|| m.time_read(cmd.table, || engine.scan(&cmd)))?;
             if parts.is_empty() {
                 return Ok(());
             }
