@@ -118,6 +118,8 @@ pub struct FileConfig {
     native_transport_max_concurrent_requests: Option<usize>,
     native_transport_max_concurrent_connections: Option<i64>,
     log_level: Option<String>,
+    admin_port: Option<u16>,
+    admin_address: Option<IpAddr>,
 }
 
 /// The resolved node configuration (file, then command line, then defaults).
@@ -174,6 +176,14 @@ pub struct Config {
     pub native_transport_max_concurrent_connections: i64,
     /// A tracing filter (`info`, `server=debug`); RUST_LOG wins. Default `info`.
     pub log_level: String,
+    /// Port of the admin HTTP API and /metrics (nodetool's; Cassandra's JMX port).
+    /// Default 7199; `None` (0 in the file or on the command line) = no admin API.
+    pub admin_port: Option<u16>,
+    /// Whether `admin_port` was set explicitly: then a port already in use is a
+    /// startup error; the default port being taken only costs the admin API.
+    pub admin_port_explicit: bool,
+    /// Address the admin API binds. Default 127.0.0.1 (local only, like JMX).
+    pub admin_address: IpAddr,
 }
 
 /// The `helenus` command line; every flag overrides the config file.
@@ -211,6 +221,9 @@ pub struct Cli {
     /// Log filter, e.g. info or server=debug (RUST_LOG wins).
     #[arg(long)]
     pub log_level: Option<String>,
+    /// Admin HTTP API and /metrics port (helenus-nodetool's). Default 7199, 0 = off.
+    #[arg(long)]
+    pub admin_port: Option<u16>,
 }
 
 fn parse_sync_arg(s: &str) -> Result<CommitlogSync, String> {
@@ -381,6 +394,13 @@ impl Config {
                 .clone()
                 .or(f.log_level)
                 .unwrap_or_else(|| "info".to_string()),
+            admin_port: match cli.admin_port.or(f.admin_port) {
+                Some(0) => None,
+                Some(p) => Some(p),
+                None => Some(7199),
+            },
+            admin_port_explicit: cli.admin_port.or(f.admin_port).is_some(),
+            admin_address: f.admin_address.unwrap_or(localhost),
         };
         config.validate()?;
         Ok(config)
@@ -434,6 +454,8 @@ impl Config {
         };
         let mut c = Config::resolve(FileConfig::default(), &cli).expect("test defaults are valid");
         c.num_tokens = 4;
+        // In-process test nodes run side by side: no fixed admin port.
+        c.admin_port = None;
         c
     }
 

@@ -6,6 +6,8 @@ mod cdrs_driver;
 mod cli;
 mod harness;
 mod lwt;
+mod metrics;
+mod nodetool;
 mod protocol;
 mod raw;
 mod restart;
