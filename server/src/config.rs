@@ -118,6 +118,7 @@ pub struct FileConfig {
     native_transport_max_concurrent_requests: Option<usize>,
     native_transport_max_concurrent_connections: Option<i64>,
     log_level: Option<String>,
+    materialized_views_enabled: Option<bool>,
 }
 
 /// The resolved node configuration (file, then command line, then defaults).
@@ -174,6 +175,8 @@ pub struct Config {
     pub native_transport_max_concurrent_connections: i64,
     /// A tracing filter (`info`, `server=debug`); RUST_LOG wins. Default `info`.
     pub log_level: String,
+    /// CREATE MATERIALIZED VIEW allowed. Default false, as Cassandra 5.0.
+    pub materialized_views_enabled: bool,
 }
 
 /// The `helenus` command line; every flag overrides the config file.
@@ -381,6 +384,7 @@ impl Config {
                 .clone()
                 .or(f.log_level)
                 .unwrap_or_else(|| "info".to_string()),
+            materialized_views_enabled: f.materialized_views_enabled.unwrap_or(false),
         };
         config.validate()?;
         Ok(config)

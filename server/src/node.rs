@@ -83,6 +83,9 @@ impl Node {
         let processor = tokio::task::spawn_blocking(move || QueryProcessor::open(id, storage))
             .await
             .context("storage open task failed")??;
+        processor
+            .schema()
+            .set_materialized_views_enabled(config.materialized_views_enabled);
         let (stop, stop_rx) = watch::channel(false);
         let tcfg = TransportConfig {
             max_frame_size: usize::try_from(config.native_transport_max_frame_size)

@@ -5,7 +5,9 @@
 mod cdrs_driver;
 mod cli;
 mod harness;
+mod indexes;
 mod protocol;
 mod raw;
 mod restart;
 mod scylla_driver;
+mod views;

@@ -143,7 +143,7 @@ pub fn apply(
         ctx.coordinator.check_consistency(cl, &p.table.repl, true)?;
     }
     if let Some(first) = plans.first() {
-        ctx.coordinator.mutate(&muts, cl, &first.table.repl)?;
+        super::view::mutate(ctx, &muts, cl, &first.table.repl)?;
     }
     Ok(())
 }

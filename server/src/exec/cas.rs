@@ -122,7 +122,7 @@ pub fn run(
         plan.load_prior(&ctx.engine, ectx, &mut attrs)?;
         let mut muts = Vec::with_capacity(1);
         plan.mutations(ectx, &attrs, &ctx.clock, &mut muts)?;
-        ctx.coordinator.mutate(&muts, cl, &t.repl)?;
+        super::view::mutate(ctx, &muts, cl, &t.repl)?;
     }
     let mut cols = vec![ColumnSpec {
         keyspace: t.def.keyspace.clone(),

@@ -19,6 +19,7 @@ pub mod cas;
 pub mod clock;
 pub mod dispatch;
 pub mod functions;
+pub mod index;
 pub mod modify;
 pub mod paging;
 pub mod prepared;
@@ -27,6 +28,7 @@ pub mod select;
 pub mod selection;
 pub mod term;
 pub mod values;
+pub mod view;
 pub mod virtual_select;
 
 #[cfg(test)]
