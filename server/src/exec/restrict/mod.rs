@@ -434,6 +434,18 @@ pub fn compile(
             )));
         }
         r.needs_filtering = true;
+        // Part of a composite key cannot address partitions: the scan checks it on
+        // each row, like any other filter.
+        for (pos, v) in r.pk.iter_mut().enumerate() {
+            if let (Some(values), Some(&column)) = (v.take(), t.def.partition_key.get(pos)) {
+                r.filters.push(Filter {
+                    column,
+                    op: Operator::Eq,
+                    values,
+                    map_key: None,
+                });
+            }
+        }
     }
     if some_pk && r.token.is_some() {
         return Err(RequestError::invalid(
