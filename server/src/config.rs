@@ -119,6 +119,8 @@ pub struct FileConfig {
     native_transport_max_concurrent_connections: Option<i64>,
     log_level: Option<String>,
     materialized_views_enabled: Option<bool>,
+    admin_port: Option<u16>,
+    admin_address: Option<IpAddr>,
 }
 
 /// The resolved node configuration (file, then command line, then defaults).
@@ -177,6 +179,14 @@ pub struct Config {
     pub log_level: String,
     /// CREATE MATERIALIZED VIEW allowed. Default false, as Cassandra 5.0.
     pub materialized_views_enabled: bool,
+    /// Port of the admin HTTP API and /metrics (nodetool's; Cassandra's JMX port).
+    /// Default 7199; `None` (0 in the file or on the command line) = no admin API.
+    pub admin_port: Option<u16>,
+    /// Whether `admin_port` was set explicitly: then a port already in use is a
+    /// startup error; the default port being taken only costs the admin API.
+    pub admin_port_explicit: bool,
+    /// Address the admin API binds. Default 127.0.0.1 (local only, like JMX).
+    pub admin_address: IpAddr,
 }
 
 /// The `helenus` command line; every flag overrides the config file.
@@ -214,6 +224,9 @@ pub struct Cli {
     /// Log filter, e.g. info or server=debug (RUST_LOG wins).
     #[arg(long)]
     pub log_level: Option<String>,
+    /// Admin HTTP API and /metrics port (helenus-nodetool's). Default 7199, 0 = off.
+    #[arg(long)]
+    pub admin_port: Option<u16>,
 }
 
 fn parse_sync_arg(s: &str) -> Result<CommitlogSync, String> {
@@ -385,6 +398,13 @@ impl Config {
                 .or(f.log_level)
                 .unwrap_or_else(|| "info".to_string()),
             materialized_views_enabled: f.materialized_views_enabled.unwrap_or(false),
+            admin_port: match cli.admin_port.or(f.admin_port) {
+                Some(0) => None,
+                Some(p) => Some(p),
+                None => Some(7199),
+            },
+            admin_port_explicit: cli.admin_port.or(f.admin_port).is_some(),
+            admin_address: f.admin_address.unwrap_or(localhost),
         };
         config.validate()?;
         Ok(config)
@@ -438,6 +458,8 @@ impl Config {
         };
         let mut c = Config::resolve(FileConfig::default(), &cli).expect("test defaults are valid");
         c.num_tokens = 4;
+        // In-process test nodes run side by side: no fixed admin port.
+        c.admin_port = None;
         c
     }
 

@@ -77,9 +77,10 @@ impl Coordinator {
     ) -> Result<(), RequestError> {
         self.check_consistency(cl, repl, true)?;
         let engine = &self.engine;
+        let metrics = crate::metrics::global();
         blocking(|| {
             for m in mutations {
-                engine.apply(m)?;
+                metrics.time_write(m.table, || engine.apply(m))?;
             }
             Ok::<(), storage::Error>(())
         })?;

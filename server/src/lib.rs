@@ -6,11 +6,14 @@
 //! BATCH; `schema`, `exec`, `system` and `coordinator` sit behind it; `error` is the one
 //! place where internal failures become protocol errors.
 
+pub mod admin;
 pub mod config;
 pub mod coordinator;
 pub mod error;
 pub mod exec;
+pub mod metrics;
 pub mod node;
+pub mod paxos;
 pub mod query;
 pub mod schema;
 pub mod system;

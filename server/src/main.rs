@@ -4,7 +4,6 @@
 
 use clap::Parser;
 use server::config::{Cli, Config};
-use tracing_subscriber::EnvFilter;
 
 fn main() {
     let cli = Cli::parse();
@@ -16,15 +15,17 @@ fn main() {
         }
     };
     // RUST_LOG wins over the config's log_level, as operators expect.
-    let filter =
-        EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(&config.log_level));
+    let directives = std::env::var("RUST_LOG")
+        .ok()
+        .filter(|v| !v.trim().is_empty())
+        .unwrap_or_else(|| config.log_level.clone());
     // Colours only on a terminal: log files and test harnesses get plain text.
     let ansi = std::io::IsTerminal::is_terminal(&std::io::stdout());
-    tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_target(false)
-        .with_ansi(ansi)
-        .init();
+    // Reloadable, so `nodetool setlogginglevel` can change it at run time.
+    if let Err(e) = server::admin::loglevel::init(&directives, ansi) {
+        eprintln!("helenus: invalid log level `{directives}`: {e}");
+        std::process::exit(1);
+    }
 
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()

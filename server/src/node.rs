@@ -18,6 +18,7 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
+use crate::admin::{AdminServer, AdminState};
 use crate::config::{CommitlogSync, Config};
 use crate::query::{NodeIdentity, QueryProcessor};
 use crate::transport::{self, TransportConfig};
@@ -26,7 +27,7 @@ pub use identity::{load_or_create, LocalState};
 
 /// Cassandra release the node reports in system.local (drivers pick their schema parser
 /// from it; cqlsh warns unless it matches what it was built for).
-pub const RELEASE_VERSION: &str = "5.0.1";
+pub const RELEASE_VERSION: &str = "5.0.0";
 /// The only partitioner Helenus implements.
 pub const PARTITIONER: &str = "org.apache.cassandra.dht.Murmur3Partitioner";
 /// How long in-flight requests may run after shutdown begins.
@@ -37,9 +38,12 @@ pub struct Node {
     /// Where the CQL listener is bound (the real port when the config asked for 0).
     pub native_addr: SocketAddr,
     pub identity: NodeIdentity,
+    /// Where the admin API (nodetool, /metrics) is bound, if it runs.
+    pub admin_addr: Option<SocketAddr>,
     processor: Arc<QueryProcessor>,
-    stop: watch::Sender<bool>,
+    stop: Arc<watch::Sender<bool>>,
     server: JoinHandle<()>,
+    admin: Option<AdminServer>,
 }
 
 impl Node {
@@ -87,6 +91,7 @@ impl Node {
             .schema()
             .set_materialized_views_enabled(config.materialized_views_enabled);
         let (stop, stop_rx) = watch::channel(false);
+        let stop = Arc::new(stop);
         let tcfg = TransportConfig {
             max_frame_size: usize::try_from(config.native_transport_max_frame_size)
                 .unwrap_or(usize::MAX),
@@ -96,6 +101,7 @@ impl Node {
             drain_timeout: DRAIN_TIMEOUT,
         };
         let server = tokio::spawn(transport::serve(listener, processor.clone(), tcfg, stop_rx));
+        let admin = start_admin(&config, &processor, &stop).await?;
         tracing::info!(
             native = %native_addr,
             data = %config.primary_data_dir().display(),
@@ -108,9 +114,11 @@ impl Node {
         Ok(Node {
             native_addr,
             identity,
+            admin_addr: admin.as_ref().map(|a| a.addr),
             processor,
             stop,
             server,
+            admin,
         })
     }
 
@@ -121,6 +129,9 @@ impl Node {
 
     /// Stops accepting, lets in-flight requests finish (bounded), flushes storage.
     pub async fn stop(self) -> anyhow::Result<()> {
+        if let Some(a) = self.admin {
+            a.stop();
+        }
         let _ = self.stop.send(true);
         if let Err(e) = self.server.await {
             tracing::warn!("transport task ended abnormally: {e}");
@@ -140,6 +151,41 @@ pub async fn run(config: Config, shutdown: impl Future) -> anyhow::Result<()> {
     shutdown.await;
     tracing::info!("shutting down");
     node.stop().await
+}
+
+/// Binds and starts the admin API when the config asks for one. A taken default port
+/// only costs the admin API (several nodes on one machine); a taken explicit port is a
+/// startup error, as Cassandra's JMX port is.
+async fn start_admin(
+    config: &Config,
+    processor: &Arc<QueryProcessor>,
+    stop: &Arc<watch::Sender<bool>>,
+) -> anyhow::Result<Option<AdminServer>> {
+    let Some(port) = config.admin_port else {
+        return Ok(None);
+    };
+    let addr = SocketAddr::new(config.admin_address, port);
+    let listener = match TcpListener::bind(addr).await {
+        Ok(l) => l,
+        Err(e) if !config.admin_port_explicit => {
+            tracing::warn!("admin API disabled: cannot listen on {addr}: {e}");
+            return Ok(None);
+        }
+        Err(e) => {
+            return Err(e).with_context(|| format!("cannot listen for the admin API on {addr}"))
+        }
+    };
+    let generation = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    let state = Arc::new(AdminState {
+        processor: Arc::clone(processor),
+        transport_stop: Arc::clone(stop),
+        drained: std::sync::atomic::AtomicBool::new(false),
+        snitch: config.endpoint_snitch.clone(),
+        generation,
+    });
+    Ok(Some(AdminServer::start(listener, state)?))
 }
 
 /// The storage engine's config, composed from ours.

@@ -54,10 +54,13 @@ impl QueryProcessor {
         storage: storage::Config,
     ) -> anyhow::Result<Arc<QueryProcessor>> {
         let schema = SchemaManager::open(&storage.data_dir)?;
-        let tables = schema.storage_tables();
+        let mut tables = schema.storage_tables();
+        tables.push((crate::paxos::TABLE_ID, crate::paxos::table_options()));
         let engine = storage::Engine::open(storage, &tables)?;
         let (events, _) = broadcast::channel(EVENT_CHANNEL_CAPACITY);
         let coordinator = Coordinator::new(identity.clone(), engine.clone());
+        let paxos: Arc<dyn crate::paxos::PaxosReplica> =
+            Arc::new(crate::paxos::LocalReplica::new(engine.clone()));
         let ctx = ExecContext {
             identity: Arc::new(identity),
             schema,
@@ -65,7 +68,7 @@ impl QueryProcessor {
             coordinator,
             prepared: PreparedCache::new(PREPARED_CACHE_CAPACITY),
             clock: exec::Clock::default(),
-            cas_lock: parking_lot::Mutex::new(()),
+            paxos: vec![paxos],
         };
         Ok(Arc::new(QueryProcessor { ctx, events }))
     }

@@ -62,7 +62,9 @@ mod view;
 
 pub use compaction::{CompactionConfig, TimeWindowUnit};
 pub use config::{Config, SyncMode};
-pub use engine::{Engine, TableStats};
+pub use engine::{
+    check_snapshot_tag, ActivityStats, Engine, PartitionEstimate, SnapshotInfo, TableStats,
+};
 pub use error::{Error, Result};
 pub use types::{
     Cell, CellValue, ClusteringBound, ColumnId, DeletionTime, LivenessInfo, Mutation, Partition,

@@ -55,6 +55,8 @@ pub fn free_port() -> u16 {
 pub struct NodeProc {
     child: Option<Child>,
     pub port: u16,
+    /// The admin API / nodetool port (`--admin-port`).
+    pub admin_port: u16,
     storage_port: u16,
     dir: PathBuf,
     extra_args: Vec<String>,
@@ -77,6 +79,7 @@ impl NodeProc {
         let mut n = NodeProc {
             child: None,
             port: free_port(),
+            admin_port: free_port(),
             storage_port: free_port(),
             dir: tmp.path().to_path_buf(),
             extra_args: args.iter().map(|s| s.to_string()).collect(),
@@ -125,6 +128,7 @@ impl NodeProc {
             .args(["--listen-address", "127.0.0.1"])
             .args(["--native-port", &self.port.to_string()])
             .args(["--storage-port", &self.storage_port.to_string()])
+            .args(["--admin-port", &self.admin_port.to_string()])
             .args(&self.extra_args)
             .env(
                 "RUST_LOG",

@@ -1,3 +1,6 @@
 //! helenus-stress, helenus-nodetool and helenus-sstable: client-side tools that talk to
 //! nodes over the network like any client (and read SSTables offline for
-//! helenus-sstable). Not built yet: see docs/STATUS.md.
+//! helenus-sstable). helenus-nodetool lives in [`nodetool`]; see docs/STATUS.md for the
+//! others.
+
+pub mod nodetool;

@@ -8,10 +8,11 @@ use super::ast::{BindMarker, QualifiedName};
 use super::lexer::{tokenize, Token, TokenKind};
 use super::ParseError;
 
-/// Reserved keywords (appendices.adoc, Appendix A): never identifiers unless quoted.
-/// Sorted, lowercase; `is_reserved` matches the same words (a test checks both agree).
-#[cfg(test)]
-const RESERVED: &[&str] = &[
+/// Reserved keywords: never identifiers unless quoted. Cassandra's `ReservedKeywords`
+/// (the reference's Appendix A plus `is`, `materialized` and `view`, which the grammar
+/// also refuses as bare identifiers). Sorted, lowercase; `is_reserved` matches the same
+/// words (a test checks both agree).
+pub const RESERVED_KEYWORDS: &[&str] = &[
     "add",
     "allow",
     "alter",
@@ -39,8 +40,10 @@ const RESERVED: &[&str] = &[
     "infinity",
     "insert",
     "into",
+    "is",
     "keyspace",
     "limit",
+    "materialized",
     "modify",
     "nan",
     "norecursive",
@@ -65,6 +68,7 @@ const RESERVED: &[&str] = &[
     "update",
     "use",
     "using",
+    "view",
     "where",
     "with",
 ];
@@ -80,7 +84,7 @@ pub(super) fn fold_small<'b>(word: &str, buf: &'b mut [u8; 16]) -> Option<&'b st
 
 /// Whether `word` (any case) is a reserved keyword. Hot (every identifier goes
 /// through it): fold into a stack buffer and let the compiler build the matcher.
-pub(super) fn is_reserved(word: &str) -> bool {
+pub fn is_reserved(word: &str) -> bool {
     let bytes = word.as_bytes();
     let mut buf = [0u8; 12];
     let Some(dst) = buf.get_mut(..bytes.len()) else {
@@ -118,8 +122,10 @@ pub(super) fn is_reserved(word: &str) -> bool {
             | b"infinity"
             | b"insert"
             | b"into"
+            | b"is"
             | b"keyspace"
             | b"limit"
+            | b"materialized"
             | b"modify"
             | b"nan"
             | b"norecursive"
@@ -144,6 +150,7 @@ pub(super) fn is_reserved(word: &str) -> bool {
             | b"update"
             | b"use"
             | b"using"
+            | b"view"
             | b"where"
             | b"with"
     )
@@ -490,9 +497,9 @@ mod tests {
 
     #[test]
     fn reserved_list_is_sorted_and_checked_case_insensitively() {
-        assert!(RESERVED.windows(2).all(|w| w[0] < w[1]));
+        assert!(RESERVED_KEYWORDS.windows(2).all(|w| w[0] < w[1]));
         // The matcher in is_reserved and the list agree.
-        assert!(RESERVED
+        assert!(RESERVED_KEYWORDS
             .iter()
             .all(|w| is_reserved(w) && is_reserved(&w.to_ascii_uppercase())));
         assert!(["ke", "selects", "fro", "a", "", "tokens", "with_"]

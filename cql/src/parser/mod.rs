@@ -32,6 +32,7 @@ mod term;
 mod tests;
 
 pub use ast::*;
+pub use cursor::{is_reserved as is_reserved_keyword, RESERVED_KEYWORDS};
 pub use error::ParseError;
 
 use cursor::Parser;

@@ -63,15 +63,26 @@ impl std::fmt::Display for CqlType {
     }
 }
 
-/// The CQL name of a user type as it must be written: bare when it is a plain
-/// lowercase identifier, double-quoted otherwise.
+/// An identifier (column, field, keyspace, table) as CQL must spell it, as Cassandra's
+/// `ColumnIdentifier.maybeQuote`: bare when it is a plain lowercase identifier and not a
+/// reserved keyword, otherwise double-quoted with `"` doubled.
 pub fn quote_identifier(name: &str) -> String {
+    quote_unless(name, crate::parser::is_reserved_keyword(name))
+}
+
+/// A user type's name as it must be written: also quoted when it is a native type's
+/// name, which would otherwise parse as that type.
+fn quote_type_name(name: &str) -> String {
+    let shadows = crate::parser::is_reserved_keyword(name) || native_from_name(name).is_some();
+    quote_unless(name, shadows)
+}
+
+fn quote_unless(name: &str, must_quote: bool) -> String {
     let plain = name.chars().next().is_some_and(|c| c.is_ascii_lowercase())
         && name
             .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
-        && native_from_name(name).is_none();
-    if plain {
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+    if plain && !must_quote {
         name.to_string()
     } else {
         format!("\"{}\"", name.replace('"', "\"\""))
@@ -138,7 +149,7 @@ fn write_name(t: &CqlType, ctx: Ctx, s: &mut String) {
             }
             s.push('>');
         }
-        CqlType::Udt(u) => s.push_str(&quote_identifier(&u.name)),
+        CqlType::Udt(u) => s.push_str(&quote_type_name(&u.name)),
         CqlType::Vector(e, n) => {
             s.push_str("vector<");
             write_name(
@@ -529,5 +540,20 @@ mod tests {
             CqlType::Frozen(Box::new(CqlType::Udt(u))).cql_name(),
             "frozen<\"MyType\">"
         );
+    }
+
+    #[test]
+    fn identifiers_are_quoted_like_cassandra_maybe_quote() {
+        assert_eq!(quote_identifier("abc_1"), "abc_1");
+        assert_eq!(quote_identifier("view"), "\"view\"");
+        assert_eq!(quote_identifier("Select"), "\"Select\"");
+        // A column may be called `text`; only a user type of that name needs quotes.
+        assert_eq!(quote_identifier("text"), "text");
+        let u = Arc::new(UdtType {
+            keyspace: "ks".into(),
+            name: "text".into(),
+            fields: vec![],
+        });
+        assert_eq!(CqlType::Udt(u).cql_name(), "\"text\"");
     }
 }

@@ -97,7 +97,9 @@ pub fn check_kind(kind: BatchKind, plans: &[&ModifyPlan]) -> Result<(), RequestE
     Ok(())
 }
 
-/// Builds, merges and applies the mutations of a batch.
+/// Builds, merges and applies the mutations of a batch (a conditional batch runs as
+/// one lightweight transaction, see [`super::lwt::batch`]).
+#[allow(clippy::too_many_arguments)]
 pub fn apply(
     ctx: &ExecContext,
     kind: BatchKind,
@@ -105,13 +107,15 @@ pub fn apply(
     batch_ts: Option<&Expr>,
     default_ts: i64,
     cl: Consistency,
-) -> Result<(), RequestError> {
+    serial: Option<Consistency>,
+) -> Result<ResultBody, RequestError> {
     let plans: Vec<&ModifyPlan> = items.iter().map(|(p, _)| *p).collect();
     check_kind(kind, &plans)?;
     if plans.iter().any(|p| p.conditions.is_some()) {
-        return Err(RequestError::invalid(
-            "Conditional statements in a BATCH are not supported by Helenus yet",
-        ));
+        for (p, _) in items {
+            super::view::check_no_views_for_lwt(ctx, &p.table)?;
+        }
+        return super::lwt::batch::run(ctx, items, batch_ts, cl, serial);
     }
     let mut ts = default_ts;
     if let (Some(e), Some((_, ectx))) = (batch_ts, items.first()) {
@@ -145,7 +149,7 @@ pub fn apply(
     if let Some(first) = plans.first() {
         super::view::mutate(ctx, &muts, cl, &first.table.repl)?;
     }
-    Ok(())
+    Ok(ResultBody::Void)
 }
 
 /// The BATCH message.
@@ -197,6 +201,13 @@ pub async fn run(
         return Ok(ResultBody::Void);
     }
     let ts = b.timestamp.unwrap_or_else(|| ctx.clock.next_micros());
-    apply(ctx, kind, &items, None, ts, b.consistency)?;
-    Ok(ResultBody::Void)
+    apply(
+        ctx,
+        kind,
+        &items,
+        None,
+        ts,
+        b.consistency,
+        b.serial_consistency,
+    )
 }

@@ -8,6 +8,7 @@ use bytes::Bytes;
 use cql::parser::ast::Statement;
 use cql::request::{Execute, Prepare, Query, QueryParameters};
 use cql::response::{ColumnSpec, Event, ResultBody, Rows, RowsMetadata};
+use cql::wire::Consistency;
 
 use super::cache::statement_id;
 use super::prepared::{self, Plan, Prepared};
@@ -182,8 +183,15 @@ async fn run_plan(
     let ectx = EvalCtx { values };
     match plan {
         Plan::Select(p) => {
-            ctx.coordinator
-                .check_consistency(params.consistency, &p.table.repl, false)?;
+            if matches!(
+                params.consistency,
+                Consistency::Serial | Consistency::LocalSerial
+            ) {
+                super::lwt::serial_read(ctx, p, &ectx, params.consistency)?;
+            } else {
+                ctx.coordinator
+                    .check_consistency(params.consistency, &p.table.repl, false)?;
+            }
             let opts = read_opts(params, hash);
             let page = p.execute(ctx, &ectx, &opts)?;
             Ok(Outcome::result(rows(
@@ -207,7 +215,15 @@ async fn run_plan(
         Plan::Modify(m) => {
             let ts = params.timestamp.unwrap_or_else(|| ctx.clock.next_micros());
             if let Some(conds) = &m.conditions {
-                let r = super::cas::run(ctx, m, conds, &ectx, ts, params.consistency)?;
+                super::view::check_no_views_for_lwt(ctx, &m.table)?;
+                let r = super::lwt::run(
+                    ctx,
+                    m,
+                    conds,
+                    &ectx,
+                    params.consistency,
+                    params.serial_consistency,
+                )?;
                 return Ok(Outcome::result(r));
             }
             if m.table.def.is_counter && params.consistency == cql::wire::Consistency::Any {
@@ -230,15 +246,16 @@ async fn run_plan(
                 .iter()
                 .map(|s| (s, EvalCtx { values }))
                 .collect();
-            super::batch::apply(
+            let r = super::batch::apply(
                 ctx,
                 b.kind,
                 &items,
                 b.timestamp.as_ref(),
                 ts,
                 params.consistency,
+                params.serial_consistency,
             )?;
-            Ok(Outcome::result(ResultBody::Void))
+            Ok(Outcome::result(r))
         }
         Plan::Other => run_other(ctx, st, stmt, keyspace).await,
     }

@@ -15,11 +15,11 @@
 
 pub mod batch;
 pub mod cache;
-pub mod cas;
 pub mod clock;
 pub mod dispatch;
 pub mod functions;
 pub mod index;
+pub mod lwt;
 pub mod modify;
 pub mod paging;
 pub mod prepared;
@@ -61,8 +61,9 @@ pub struct ExecContext {
     pub coordinator: Coordinator,
     pub prepared: PreparedCache,
     pub clock: Clock,
-    /// Serialises lightweight transactions (see [`cas`]).
-    pub cas_lock: parking_lot::Mutex<()>,
+    /// The Paxos participants of lightweight transactions (see [`lwt`]): this node
+    /// today; the cluster issue adds remote replicas.
+    pub paxos: Vec<Arc<dyn crate::paxos::PaxosReplica>>,
 }
 
 /// The result of a statement and the event it causes (DDL).

@@ -255,83 +255,9 @@ pub fn replace_udt(t: &CqlType, new: &Arc<UdtType>) -> CqlType {
     }
 }
 
-/// Cassandra's reserved keywords (`ReservedKeywords.java`): identifiers equal to one of
-/// these must be quoted.
-const RESERVED: &[&str] = &[
-    "add",
-    "allow",
-    "alter",
-    "and",
-    "apply",
-    "asc",
-    "authorize",
-    "batch",
-    "begin",
-    "by",
-    "columnfamily",
-    "create",
-    "delete",
-    "desc",
-    "describe",
-    "drop",
-    "entries",
-    "execute",
-    "from",
-    "full",
-    "grant",
-    "if",
-    "in",
-    "index",
-    "infinity",
-    "insert",
-    "into",
-    "is",
-    "keyspace",
-    "limit",
-    "materialized",
-    "modify",
-    "nan",
-    "norecursive",
-    "not",
-    "null",
-    "of",
-    "on",
-    "or",
-    "order",
-    "primary",
-    "rename",
-    "replace",
-    "revoke",
-    "schema",
-    "select",
-    "set",
-    "table",
-    "to",
-    "token",
-    "truncate",
-    "unlogged",
-    "update",
-    "use",
-    "using",
-    "view",
-    "where",
-    "with",
-];
-
-/// An identifier as CQL must spell it: bare when it is lower-case alphanumeric and not
-/// reserved, otherwise double-quoted with `"` doubled.
-pub fn quote_ident(name: &str) -> String {
-    let plain = name.chars().next().is_some_and(|c| c.is_ascii_lowercase())
-        && name
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
-        && !RESERVED.contains(&name);
-    if plain {
-        name.to_string()
-    } else {
-        format!("\"{}\"", name.replace('"', "\"\""))
-    }
-}
+/// Identifiers are quoted as Cassandra's `ColumnIdentifier.maybeQuote` does (one rule,
+/// with the parser's reserved keywords, lives in the cql crate).
+pub use cql::types::quote_identifier as quote_ident;
 
 /// A string as a CQL string literal: single-quoted with `'` doubled.
 pub fn quote_string(s: &str) -> String {

@@ -31,7 +31,7 @@ pub struct NodeIdentity {
     pub storage_port: u16,
     pub data_center: String,
     pub rack: String,
-    /// e.g. "5.0.1"; drivers pick their schema parser from it.
+    /// e.g. "5.0.0"; drivers pick their schema parser from it.
     pub release_version: String,
     /// e.g. "org.apache.cassandra.dht.Murmur3Partitioner".
     pub partitioner: String,

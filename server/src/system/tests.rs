@@ -21,7 +21,7 @@ pub(super) fn identity() -> NodeIdentity {
         storage_port: 7000,
         data_center: "datacenter1".into(),
         rack: "rack1".into(),
-        release_version: "5.0.1".into(),
+        release_version: "5.0.0".into(),
         partitioner: "org.apache.cassandra.dht.Murmur3Partitioner".into(),
     }
 }

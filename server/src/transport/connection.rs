@@ -55,6 +55,7 @@ pub async fn serve(
     mut stop: watch::Receiver<bool>,
 ) {
     let _ = sock.set_nodelay(true);
+    let _open = crate::metrics::global().connection_opened();
     let (mut rd, wr) = sock.into_split();
     let (tx, rx) = mpsc::unbounded_channel::<Outgoing>();
     let writer = tokio::spawn(writer::run(wr, rx).in_current_span());
@@ -261,6 +262,7 @@ fn send_error(
     e: ErrorBody,
     c: Compression,
 ) {
+    crate::metrics::global().error(e.code);
     let out = messages::encode(v, stream, &cql::response::Response::Error(e), c);
     let _ = tx.send(Outgoing::new(out));
 }

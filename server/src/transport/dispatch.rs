@@ -36,10 +36,13 @@ impl Reply {
 
     fn send(mut self, envelope: Bytes) {
         let permit = self.permit.take();
-        let _ = self.conn.tx.send(Outgoing {
+        let sent = self.conn.tx.send(Outgoing {
             permit,
             ..Outgoing::new(envelope)
         });
+        if sent.is_err() {
+            crate::metrics::global().dropped_response();
+        }
     }
 }
 
@@ -62,6 +65,8 @@ impl Drop for Reply {
 
 /// Runs `request` and answers it through `reply`.
 pub(super) async fn handle(reply: Reply, request: Request) {
+    let started = std::time::Instant::now();
+    let op = crate::metrics::Op::of(request.opcode());
     let conn = reply.conn.clone();
     let response = match request {
         Request::Options => handshake::supported(),
@@ -77,6 +82,11 @@ pub(super) async fn handle(reply: Reply, request: Request) {
         )),
         request => run_statement(&conn, request).await,
     };
+    let error = match &response {
+        Response::Error(e) => Some(e.code),
+        _ => None,
+    };
+    crate::metrics::global().request(op, started, error);
     let out = conn.encode(reply.stream, &response);
     reply.send(out);
 }

@@ -79,6 +79,7 @@ pub async fn serve(
                     Some(sem) => match sem.clone().try_acquire_owned() {
                         Ok(p) => Some(p),
                         Err(_) => {
+                            crate::metrics::global().connection_refused();
                             tracing::warn!(%peer, "too many connections, refusing");
                             continue;
                         }

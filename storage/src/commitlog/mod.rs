@@ -10,7 +10,8 @@ mod record;
 mod replay;
 mod writer;
 
-pub use record::{HEADER_LEN, VERSION};
+// The record codec is also how the server persists a Paxos proposal (a mutation).
+pub use record::{encode_record, next_record, Next, HEADER_LEN, VERSION};
 pub use replay::{replay, ReplayStats};
 pub use writer::CommitLog;
 

@@ -7,6 +7,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::fs::{File, OpenOptions};
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
@@ -54,6 +55,9 @@ struct Shared {
     state: Mutex<State>,
     cond: Condvar,
     io: Mutex<Io>,
+    /// fsyncs done and nanoseconds spent in them (node metrics).
+    syncs: AtomicU64,
+    sync_nanos: AtomicU64,
 }
 
 /// The node's commit log (one for all tables).
@@ -95,6 +99,8 @@ impl CommitLog {
                 shutdown: false,
                 dirty,
             }),
+            syncs: AtomicU64::new(0),
+            sync_nanos: AtomicU64::new(0),
             cond: Condvar::new(),
             io: Mutex::new(Io { file: None }),
         });
@@ -200,6 +206,24 @@ impl CommitLog {
             .next()
             .map(|t| t.keys().copied().collect())
             .unwrap_or_default()
+    }
+
+    /// (fsyncs, nanoseconds spent in them) since open.
+    pub fn sync_stats(&self) -> (u64, u64) {
+        (
+            self.shared.syncs.load(Ordering::Relaxed),
+            self.shared.sync_nanos.load(Ordering::Relaxed),
+        )
+    }
+
+    /// Bytes of the segment files on disk (the kept ones and the one being written).
+    pub fn disk_bytes(&self) -> u64 {
+        super::list_segments(&self.shared.dir)
+            .unwrap_or_default()
+            .iter()
+            .filter_map(|(_, p)| std::fs::metadata(p).ok())
+            .map(|m| m.len())
+            .sum()
     }
 
     /// Number of segment files currently kept.
@@ -351,12 +375,16 @@ impl Shared {
         }
         if sync {
             if let Some((s, f)) = io.file.as_ref() {
+                let started = std::time::Instant::now();
                 f.sync_data().map_err(|e| {
                     Error::io(
                         format!("fsync {}", segment_path(&self.dir, *s).display()),
                         e,
                     )
                 })?;
+                let nanos = u64::try_from(started.elapsed().as_nanos()).unwrap_or(u64::MAX);
+                self.syncs.fetch_add(1, Ordering::Relaxed);
+                self.sync_nanos.fetch_add(nanos, Ordering::Relaxed);
             }
         }
         Ok(())

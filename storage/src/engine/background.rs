@@ -1,6 +1,7 @@
 //! Background threads: one flusher and `concurrent_compactors` compactors,
 //! fed by channels. Threads hold a `Weak<Engine>`, so dropping the engine is
 //! never blocked by its own workers.
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{channel, Receiver, Sender};
 use std::sync::{Arc, Weak};
 use std::thread::JoinHandle;
@@ -24,17 +25,33 @@ struct Inner {
     threads: Vec<JoinHandle<()>>,
 }
 
+/// Jobs submitted and not started yet: [flush, compaction] (nodetool's pending tasks).
+#[derive(Default)]
+struct Pending([AtomicU64; 2]);
+
+impl Pending {
+    fn slot(&self, job: Job) -> &AtomicU64 {
+        let [flush, compact] = &self.0;
+        match job {
+            Job::Flush(_) => flush,
+            Job::Compact(_) => compact,
+        }
+    }
+}
+
 #[derive(Default)]
 pub(crate) struct Workers {
     inner: Mutex<Option<Inner>>,
+    pending: Arc<Pending>,
 }
 
-fn worker(engine: Weak<Engine>, rx: Arc<Mutex<Receiver<Job>>>) {
+fn worker(engine: Weak<Engine>, rx: Arc<Mutex<Receiver<Job>>>, pending: Arc<Pending>) {
     loop {
         let job = match rx.lock().recv() {
             Ok(j) => j,
             Err(_) => return, // senders dropped: shutting down
         };
+        pending.slot(job).fetch_sub(1, Ordering::Relaxed);
         let Some(engine) = engine.upgrade() else {
             return;
         };
@@ -59,9 +76,10 @@ impl Workers {
         let mut threads = Vec::new();
         let spawn = |name: String, rx: Arc<Mutex<Receiver<Job>>>| {
             let weak = Arc::downgrade(engine);
+            let pending = Arc::clone(&self.pending);
             std::thread::Builder::new()
                 .name(name)
-                .spawn(move || worker(weak, rx))
+                .spawn(move || worker(weak, rx, pending))
                 .map_err(|e| Error::io("spawn background thread", e))
         };
         threads.push(spawn(
@@ -89,8 +107,19 @@ impl Workers {
                 Job::Flush(_) => &inner.flush_tx,
                 Job::Compact(_) => &inner.compact_tx,
             };
-            let _ = tx.send(job);
+            // Counted before the send so the worker's decrement never comes first.
+            let slot = self.pending.slot(job);
+            slot.fetch_add(1, Ordering::Relaxed);
+            if tx.send(job).is_err() {
+                slot.fetch_sub(1, Ordering::Relaxed);
+            }
         }
+    }
+
+    /// Queued jobs not started yet: (flushes, compactions).
+    pub fn pending(&self) -> (u64, u64) {
+        let [f, c] = &self.pending.0;
+        (f.load(Ordering::Relaxed), c.load(Ordering::Relaxed))
     }
 
     /// Stops accepting jobs and waits for running ones (not for the calling

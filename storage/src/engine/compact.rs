@@ -176,6 +176,7 @@ fn run(
     let rate =
         engine.config.compaction_throughput / engine.config.concurrent_compactors.max(1) as u64;
     let mut throttle = Throttle::new(rate);
+    let _running = engine.activity.compaction_running();
     let (descs, out) = run_compaction(job, &t.dir, &|| engine.next_generation(), &mut throttle)?;
     let mut outputs = Vec::new();
     for d in descs {
@@ -199,6 +200,7 @@ fn run(
         i.mark_obsolete();
     }
     t.compactions_completed.fetch_add(1, Ordering::Relaxed);
+    engine.activity.compacted(out.bytes_read, out.bytes_written);
     tracing::info!(
         table = %t.id.0,
         inputs = gens.len(),

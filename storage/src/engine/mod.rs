@@ -12,12 +12,16 @@ use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::types::{Mutation, Partition, ReadCommand, ScanCommand, TableId, TableOptions};
 
+mod activity;
 mod background;
 mod compact;
 mod read;
+mod snapshot;
 mod table;
 
+pub use activity::{ActivityStats, PartitionEstimate};
 pub(crate) use read::MergeIter;
+pub use snapshot::{check_tag as check_snapshot_tag, SnapshotInfo};
 use table::Table;
 
 /// Per-table statistics (nodetool tablestats).
@@ -59,6 +63,7 @@ pub struct Engine {
     /// Segment of the last append, to notice segment rolls cheaply.
     last_segment: AtomicU64,
     cache: Arc<crate::sstable::BlockCache>,
+    activity: activity::Activity,
 }
 
 pub(crate) fn now_seconds() -> i64 {
@@ -134,6 +139,7 @@ impl Engine {
             weak_self: Mutex::new(Weak::new()),
             last_segment: AtomicU64::new(first_segment),
             cache,
+            activity: activity::Activity::default(),
         });
         *engine.weak_self.lock() = Arc::downgrade(&engine);
         // Replayed data goes to SSTables at once, so the old segments can go.
@@ -370,6 +376,9 @@ impl Engine {
         t.flush_pending.store(false, Ordering::Release);
         let (freed, upto) = self.poison(r)?;
         self.sub_memtable(freed);
+        if freed > 0 {
+            self.activity.flushed(freed);
+        }
         self.commitlog.discard_completed(table, upto);
         if freed > 0 && self.config.auto_compaction {
             self.bg.submit(background::Job::Compact(table));
@@ -445,6 +454,25 @@ impl Engine {
                     .sum()
             },
         })
+    }
+
+    /// Flush, compaction, background-queue and commit-log counters since open.
+    pub fn activity(&self) -> ActivityStats {
+        let (syncs, sync_nanos) = self.commitlog.sync_stats();
+        let (pending_flushes, pending_compactions) = self.bg.pending();
+        ActivityStats {
+            pending_flushes,
+            pending_compactions,
+            commitlog_syncs: syncs,
+            commitlog_sync_nanos: sync_nanos,
+            commitlog_bytes: self.commitlog.disk_bytes(),
+            ..self.activity.stats()
+        }
+    }
+
+    /// Ids of the open tables.
+    pub fn table_ids(&self) -> Vec<TableId> {
+        self.tables.read().keys().copied().collect()
     }
 
     /// Flushes all memtables, syncs the commit log and stops the background

@@ -1,7 +1,7 @@
-//! `helenus-nodetool`: not built yet (see docs/STATUS.md, issue 5). It says so and exits
-//! with status 2 rather than pretending to work.
+//! `helenus-nodetool`: Cassandra's nodetool for Helenus nodes, over the node's admin
+//! HTTP API (see docs/NODETOOL.md). Exit status 0 on success, 1 when the node is
+//! unreachable or refuses the request, 2 on a command-line error.
 
 fn main() {
-    eprintln!("helenus-nodetool is not implemented yet (see docs/STATUS.md)");
-    std::process::exit(2);
+    std::process::exit(tools::nodetool::main());
 }

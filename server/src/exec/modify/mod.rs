@@ -13,6 +13,9 @@ mod apply;
 mod tests;
 
 pub use apply::{merge_mutations, path_of, split_collection, split_fields, WriteAttrs};
+// The IF clause lives with the rest of the lightweight transactions.
+use super::lwt::conditions::compile as compile_conditions;
+pub use super::lwt::conditions::{CondCheck, Conditions};
 
 use cql::parser::ast::{self, Assignment, ColumnTarget, InsertValues};
 use cql::types::CqlType;
@@ -95,7 +98,7 @@ pub struct ModifyPlan {
     /// (`DEFAULT UNSET`). Keys and ops then read a per-execution value vector with one
     /// entry per table column, built from the JSON object.
     pub json: Option<(Expr, bool)>,
-    /// The IF clause (lightweight transaction), run by `exec::cas`.
+    /// The IF clause (lightweight transaction), run by `exec::lwt`.
     pub conditions: Option<Conditions>,
 }
 
@@ -103,93 +106,6 @@ fn column<'a>(t: &'a TableRef, name: &str) -> Result<&'a ColumnDef, RequestError
     t.def
         .column(name)
         .ok_or_else(|| RequestError::invalid(format!("Undefined column name {name}")))
-}
-
-/// The IF clause of a lightweight transaction.
-#[derive(Debug, Clone)]
-pub enum Conditions {
-    NotExists,
-    Exists,
-    Columns(Vec<CondCheck>),
-}
-
-/// `IF col op value` (or `IF col IN (...)`).
-#[derive(Debug, Clone)]
-pub struct CondCheck {
-    /// Index into the table's columns.
-    pub column: usize,
-    pub op: ast::Operator,
-    pub values: restrict::KeyValues,
-}
-
-fn compile_conditions(
-    t: &TableRef,
-    c: &Option<ast::Conditions>,
-    m: &mut Markers,
-) -> Result<Option<Conditions>, RequestError> {
-    let Some(c) = c else { return Ok(None) };
-    let ast::Conditions::If(list) = c else {
-        return Ok(Some(Conditions::Exists));
-    };
-    let mut out = Vec::with_capacity(list.len());
-    for cond in list {
-        let (target, op, values) = match cond {
-            ast::Condition::Compare { target, op, value } => (target, *op, Either::One(value)),
-            ast::Condition::In { target, values } => {
-                (target, ast::Operator::Eq, Either::In(values))
-            }
-        };
-        let ColumnTarget::Column(name) = target else {
-            return Err(RequestError::invalid(
-                "Conditions on collection elements or UDT fields are not supported by Helenus yet",
-            ));
-        };
-        let idx = t
-            .def
-            .columns
-            .iter()
-            .position(|c| c.name == *name)
-            .ok_or_else(|| RequestError::invalid(format!("Undefined column name {name}")))?;
-        let c = &t.def.columns[idx];
-        if c.kind.is_primary_key() {
-            return Err(RequestError::invalid(format!(
-                "PRIMARY KEY column '{name}' cannot have IF conditions"
-            )));
-        }
-        let values = match values {
-            Either::One(v) => restrict::KeyValues::Eq(term::compile(v, &c.typ, name, m, None)?),
-            Either::In(ast::InValues::List(items)) => restrict::KeyValues::In(
-                items
-                    .iter()
-                    .map(|v| term::compile(v, &c.typ, name, m, None))
-                    .collect::<Result<_, _>>()?,
-            ),
-            Either::In(ast::InValues::Marker(mk)) => {
-                let lt = CqlType::List(Box::new(c.typ.clone()));
-                restrict::KeyValues::InMarker(
-                    term::compile(
-                        &ast::Term::BindMarker(mk.clone()),
-                        &lt,
-                        &format!("in({name})"),
-                        m,
-                        None,
-                    )?,
-                    c.typ.clone(),
-                )
-            }
-        };
-        out.push(CondCheck {
-            column: idx,
-            op,
-            values,
-        });
-    }
-    Ok(Some(Conditions::Columns(out)))
-}
-
-enum Either<'a> {
-    One(&'a ast::Term),
-    In(&'a ast::InValues),
 }
 
 /// A conditional statement must name exactly one row (or one partition for static

@@ -211,7 +211,8 @@ impl Run<'_, '_> {
                 now_seconds: self.now,
             };
             let engine = exec.engine.clone();
-            let p = blocking(|| engine.read(&cmd))?;
+            let m = crate::metrics::global();
+            let p = blocking(|| m.time_read(cmd.table, || engine.read(&cmd)))?;
             if let Some(p) = p {
                 self.partition(&p, i as u32, skip_static)?;
             }
@@ -289,7 +290,8 @@ impl Run<'_, '_> {
                 now_seconds: self.now,
             };
             let engine = exec.engine.clone();
-            let parts = blocking(|| engine.scan(&cmd))?;
+            let m = crate::metrics::global();
+            let parts = blocking(|| m.time_read(cmd.table, || engine.scan(&cmd)))?;
             if parts.is_empty() {
                 return Ok(());
             }

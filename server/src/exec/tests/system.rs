@@ -21,7 +21,7 @@ async fn system_tables_answer_driver_queries() {
     assert_eq!(r.len(), 1);
     assert_eq!(text(&r[0][0]), "local");
     assert_eq!(text(&r[0][1]), "Test Cluster");
-    assert_eq!(text(&r[0][2]), "5.0.1");
+    assert_eq!(text(&r[0][2]), "5.0.0");
     assert!(e.rows("SELECT * FROM system.peers").await.is_empty());
     assert!(e
         .rows("SELECT peer, data_center, host_id FROM system.peers_v2")
