@@ -118,6 +118,7 @@ pub struct FileConfig {
     native_transport_max_concurrent_requests: Option<usize>,
     native_transport_max_concurrent_connections: Option<i64>,
     log_level: Option<String>,
+    materialized_views_enabled: Option<bool>,
     admin_port: Option<u16>,
     admin_address: Option<IpAddr>,
 }
@@ -176,6 +177,8 @@ pub struct Config {
     pub native_transport_max_concurrent_connections: i64,
     /// A tracing filter (`info`, `server=debug`); RUST_LOG wins. Default `info`.
     pub log_level: String,
+    /// CREATE MATERIALIZED VIEW allowed. Default false, as Cassandra 5.0.
+    pub materialized_views_enabled: bool,
     /// Port of the admin HTTP API and /metrics (nodetool's; Cassandra's JMX port).
     /// Default 7199; `None` (0 in the file or on the command line) = no admin API.
     pub admin_port: Option<u16>,
@@ -394,6 +397,7 @@ impl Config {
                 .clone()
                 .or(f.log_level)
                 .unwrap_or_else(|| "info".to_string()),
+            materialized_views_enabled: f.materialized_views_enabled.unwrap_or(false),
             admin_port: match cli.admin_port.or(f.admin_port) {
                 Some(0) => None,
                 Some(p) => Some(p),

@@ -87,6 +87,9 @@ impl Node {
         let processor = tokio::task::spawn_blocking(move || QueryProcessor::open(id, storage))
             .await
             .context("storage open task failed")??;
+        processor
+            .schema()
+            .set_materialized_views_enabled(config.materialized_views_enabled);
         let (stop, stop_rx) = watch::channel(false);
         let stop = Arc::new(stop);
         let tcfg = TransportConfig {

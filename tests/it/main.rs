@@ -5,6 +5,7 @@
 mod cdrs_driver;
 mod cli;
 mod harness;
+mod indexes;
 mod lwt;
 mod metrics;
 mod nodetool;
@@ -12,3 +13,4 @@ mod protocol;
 mod raw;
 mod restart;
 mod scylla_driver;
+mod views;

@@ -112,6 +112,9 @@ pub fn apply(
     let plans: Vec<&ModifyPlan> = items.iter().map(|(p, _)| *p).collect();
     check_kind(kind, &plans)?;
     if plans.iter().any(|p| p.conditions.is_some()) {
+        for (p, _) in items {
+            super::view::check_no_views_for_lwt(ctx, &p.table)?;
+        }
         return super::lwt::batch::run(ctx, items, batch_ts, cl, serial);
     }
     let mut ts = default_ts;
@@ -144,7 +147,7 @@ pub fn apply(
         ctx.coordinator.check_consistency(cl, &p.table.repl, true)?;
     }
     if let Some(first) = plans.first() {
-        ctx.coordinator.mutate(&muts, cl, &first.table.repl)?;
+        super::view::mutate(ctx, &muts, cl, &first.table.repl)?;
     }
     Ok(ResultBody::Void)
 }

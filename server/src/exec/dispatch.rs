@@ -215,6 +215,7 @@ async fn run_plan(
         Plan::Modify(m) => {
             let ts = params.timestamp.unwrap_or_else(|| ctx.clock.next_micros());
             if let Some(conds) = &m.conditions {
+                super::view::check_no_views_for_lwt(ctx, &m.table)?;
                 let r = super::lwt::run(
                     ctx,
                     m,
@@ -235,8 +236,7 @@ async fn run_plan(
             m.load_prior(&ctx.engine, &ectx, &mut attrs)?;
             let mut muts = Vec::with_capacity(1);
             m.mutations(&ectx, &attrs, &ctx.clock, &mut muts)?;
-            ctx.coordinator
-                .mutate(&muts, params.consistency, &m.table.repl)?;
+            super::view::mutate(ctx, &muts, params.consistency, &m.table.repl)?;
             Ok(Outcome::result(ResultBody::Void))
         }
         Plan::Batch(b) => {
@@ -336,7 +336,9 @@ async fn run_other(
                 return Err(RequestError::invalid("Cannot TRUNCATE materialized view directly; must truncate base table instead"));
             }
             let engine = ctx.engine.clone();
-            blocking(|| engine.truncate(t.id)).map_err(|e| RequestError::Truncate(format!("Error during truncate: {e}")))?;
+            // A base table's views are emptied with it (Cassandra truncates them too).
+            let ids = super::view::with_views(&schema, t.id);
+            blocking(|| ids.iter().try_for_each(|id| engine.truncate(*id))).map_err(|e| RequestError::Truncate(format!("Error during truncate: {e}")))?;
             Ok(Outcome::result(ResultBody::Void))
         }
         Statement::Describe(d) => {
@@ -374,6 +376,10 @@ async fn run_other(
         _ => {
             let engine = ctx.engine.clone();
             let change = blocking(|| ctx.schema.execute_ddl(stmt, keyspace, &engine))?;
+            if let (Statement::CreateMaterializedView(v), Some(_)) = (stmt, &change) {
+                let ks = super::keyspace_of(&v.name, keyspace)?;
+                blocking(|| super::view::build(ctx, ks, &v.name.name))?;
+            }
             Ok(match change {
                 Some(c) => Outcome {
                     event: Some(Event::SchemaChange(c.clone())),

@@ -18,6 +18,7 @@ pub mod cache;
 pub mod clock;
 pub mod dispatch;
 pub mod functions;
+pub mod index;
 pub mod lwt;
 pub mod modify;
 pub mod paging;
@@ -27,6 +28,7 @@ pub mod select;
 pub mod selection;
 pub mod term;
 pub mod values;
+pub mod view;
 pub mod virtual_select;
 
 #[cfg(test)]

@@ -386,7 +386,13 @@ fn describe_cluster(c: &Client) -> R {
     let down: u32 = d.datacenters.values().map(|(_, d)| d).sum();
     let mut out = String::from("Cluster Information:\n");
     out += &format!("\tName: {}\n", d.name);
-    out += &format!("\tSnitch: {}\n", d.snitch);
+    // Cassandra prints the snitch's class name; configs usually give the short one.
+    let snitch = if d.snitch.contains('.') {
+        d.snitch.clone()
+    } else {
+        format!("org.apache.cassandra.locator.{}", d.snitch)
+    };
+    out += &format!("\tSnitch: {snitch}\n");
     out += "\tDynamicEndPointSnitch: disabled\n";
     out += &format!("\tPartitioner: {}\n", d.partitioner);
     out += "\tSchema versions:\n";

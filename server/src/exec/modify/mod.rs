@@ -147,6 +147,7 @@ pub fn compile_insert(
     s: &ast::Insert,
     m: &mut Markers,
 ) -> Result<ModifyPlan, RequestError> {
+    super::view::check_not_view(&t)?;
     let conditions = s.if_not_exists.then_some(Conditions::NotExists);
     if t.def.is_counter {
         return Err(RequestError::invalid(
@@ -268,6 +269,7 @@ pub fn compile_update(
     s: &ast::Update,
     m: &mut Markers,
 ) -> Result<ModifyPlan, RequestError> {
+    super::view::check_not_view(&t)?;
     let conditions = compile_conditions(&t, &s.conditions, m)?;
     let (timestamp, ttl) = using(&s.using, m)?;
     let mut ops = Vec::new();
@@ -436,6 +438,7 @@ pub fn compile_delete(
     s: &ast::Delete,
     m: &mut Markers,
 ) -> Result<ModifyPlan, RequestError> {
+    super::view::check_not_view(&t)?;
     let conditions = compile_conditions(&t, &s.conditions, m)?;
     let mut ops = Vec::new();
     for target in &s.targets {

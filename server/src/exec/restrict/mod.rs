@@ -57,6 +57,8 @@ pub struct Filter {
     pub column: usize,
     pub op: Operator,
     pub values: KeyValues,
+    /// `m[key] = value` on a map column: the key (the value is in `values`).
+    pub map_key: Option<Expr>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -154,6 +156,24 @@ pub fn compile(
                     ColumnKind::PartitionKey(p) => Some(p),
                     _ => None,
                 };
+                if *op == Operator::Like && for_select {
+                    // Whether an index supports it is checked with the plan (select).
+                    if !matches!(c.typ, CqlType::Text | CqlType::Ascii) {
+                        return Err(RequestError::invalid(format!(
+                            "LIKE restriction is only supported on text columns: {column} is {}",
+                            c.typ
+                        )));
+                    }
+                    let e = term::compile(value, &c.typ, column, m, None)?;
+                    r.filters.push(Filter {
+                        column: idx,
+                        op: *op,
+                        values: KeyValues::Eq(e),
+                        map_key: None,
+                    });
+                    r.needs_filtering = true;
+                    continue;
+                }
                 if matches!(op, Operator::Neq | Operator::Like) {
                     return Err(RequestError::invalid(format!(
                         "Unsupported \"{}\" relation: {} {} ...",
@@ -175,6 +195,7 @@ pub fn compile(
                         column: idx,
                         op: *op,
                         values: KeyValues::Eq(e),
+                        map_key: None,
                     });
                     r.needs_filtering = true;
                     continue;
@@ -192,6 +213,7 @@ pub fn compile(
                                 column: idx,
                                 op: *op,
                                 values: KeyValues::Eq(e),
+                                map_key: None,
                             });
                             r.needs_filtering = true;
                             continue;
@@ -255,6 +277,7 @@ pub fn compile(
                             column: idx,
                             op: *op,
                             values: KeyValues::Eq(e),
+                            map_key: None,
                         });
                         r.needs_filtering = true;
                     }
@@ -288,6 +311,7 @@ pub fn compile(
                             column: idx,
                             op: Operator::Eq,
                             values: v,
+                            map_key: None,
                         });
                         r.needs_filtering = true;
                     }
@@ -355,9 +379,39 @@ pub fn compile(
                 }
                 ck_multi = Some((columns_first(t, columns)?, rel.clone()));
             }
+            Relation::MapElement {
+                column,
+                key,
+                op,
+                value,
+            } if for_select => {
+                let (idx, c) = col_spec(t, column)?;
+                let (CqlType::Map(kt, vt), false) =
+                    (c.typ.unfrozen(), matches!(c.typ, CqlType::Frozen(_)))
+                else {
+                    return Err(RequestError::invalid(format!(
+                        "Column {column} cannot be used as a map"
+                    )));
+                };
+                if *op != Operator::Eq {
+                    return Err(RequestError::invalid(format!(
+                        "Only = is supported on map entries by Helenus: {column}[...] {} ...",
+                        op_str(*op)
+                    )));
+                }
+                let k = term::compile(key, kt, column, m, None)?;
+                let v = term::compile(value, vt, column, m, None)?;
+                r.filters.push(Filter {
+                    column: idx,
+                    op: Operator::Eq,
+                    values: KeyValues::Eq(v),
+                    map_key: Some(k),
+                });
+                r.needs_filtering = true;
+            }
             Relation::IsNotNull { .. } | Relation::MapElement { .. } => {
                 return Err(RequestError::invalid(
-                    "This relation is only supported with secondary indexes or materialized views, which Helenus does not support yet",
+                    "IS NOT NULL and map entry restrictions are only supported in SELECT (map entries) and CREATE MATERIALIZED VIEW (IS NOT NULL)",
                 ));
             }
         }
@@ -380,6 +434,18 @@ pub fn compile(
             )));
         }
         r.needs_filtering = true;
+        // Part of a composite key cannot address partitions: the scan checks it on
+        // each row, like any other filter.
+        for (pos, v) in r.pk.iter_mut().enumerate() {
+            if let (Some(values), Some(&column)) = (v.take(), t.def.partition_key.get(pos)) {
+                r.filters.push(Filter {
+                    column,
+                    op: Operator::Eq,
+                    values,
+                    map_key: None,
+                });
+            }
+        }
     }
     if some_pk && r.token.is_some() {
         return Err(RequestError::invalid(
@@ -449,6 +515,7 @@ pub fn compile(
                             column: idx,
                             op: Operator::Eq,
                             values: v,
+                            map_key: None,
                         }),
                         Some(s) => {
                             if let Some(se) = s.start {
@@ -461,6 +528,7 @@ pub fn compile(
                                     column: idx,
                                     op,
                                     values: KeyValues::Eq(first_expr(se.values)),
+                                    map_key: None,
                                 });
                             }
                             if let Some(se) = s.end {
@@ -473,6 +541,7 @@ pub fn compile(
                                     column: idx,
                                     op,
                                     values: KeyValues::Eq(first_expr(se.values)),
+                                    map_key: None,
                                 });
                             }
                         }

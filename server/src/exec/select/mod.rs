@@ -86,7 +86,11 @@ pub fn compile(t: TableRef, s: &ast::Select, m: &mut Markers) -> Result<SelectPl
     }
     let selection = selection::compile(&t, &s.selection, m)?;
     let restrictions = restrict::compile(&t, &s.where_clause, m, true, true)?;
-    if restrictions.needs_filtering && !s.allow_filtering && !served_by_index(&t, &restrictions) {
+    super::index::check_like(&t, &restrictions)?;
+    if restrictions.needs_filtering
+        && !s.allow_filtering
+        && !super::index::served_by_index(&t, &restrictions)
+    {
         return Err(RequestError::invalid(
             "Cannot execute this query as it might involve data filtering and thus may have unpredictable performance. If you want to execute this query despite the performance unpredictability, use ALLOW FILTERING",
         ));
@@ -166,35 +170,6 @@ fn group_by(t: &TableRef, exprs: &[ast::SelectorExpr]) -> Result<Vec<usize>, Req
         out.push(idx);
     }
     Ok(out)
-}
-
-/// Whether the filters all restrict columns that have a secondary index, so that
-/// Cassandra would not ask for ALLOW FILTERING. Helenus has no index structures yet:
-/// such queries are answered by a scan and a filter (same rows, more work).
-fn served_by_index(t: &TableRef, r: &Restrictions) -> bool {
-    let indexed = |col: usize| {
-        let Some(name) = t.def.columns.get(col).map(|c| c.name.as_str()) else {
-            return false;
-        };
-        t.def.indexes.iter().any(|i| {
-            let target = i.target();
-            let inner = target
-                .split_once('(')
-                .and_then(|(_, rest)| rest.strip_suffix(')'))
-                .unwrap_or(target);
-            inner.trim_matches('"') == name
-        })
-    };
-    let some_pk = r.pk.iter().any(Option::is_some);
-    !r.filters.is_empty()
-        && (r.pk_complete() || !some_pk)
-        && r.filters.iter().all(|f| {
-            indexed(f.column)
-                && matches!(
-                    f.op,
-                    ast::Operator::Eq | ast::Operator::Contains | ast::Operator::ContainsKey
-                )
-        })
 }
 
 fn check_distinct(t: &TableRef, sel: &ast::Selection) -> Result<(), RequestError> {

@@ -134,7 +134,18 @@ pub fn filter_matches(
         return Ok(false);
     };
     let wanted = restrict::eval_values(&f.values, ctx, &def.name)?;
+    if f.op == Operator::Like {
+        for w in &wanted {
+            crate::exec::index::check_like_pattern(w)?;
+        }
+    }
+    if let Some(key) = &f.map_key {
+        return map_entry_matches(&def.typ, &value, key, &wanted, ctx);
+    }
     Ok(match f.op {
+        Operator::Like => wanted
+            .iter()
+            .any(|w| crate::exec::index::like_matches(&value, w)),
         Operator::Contains | Operator::ContainsKey => {
             let items = crate::exec::modify::split_collection(&value, &def.typ)?;
             let (elem_t, step, offset) = match (def.typ.unfrozen(), f.op) {
@@ -163,4 +174,32 @@ pub fn filter_matches(
             }
         }),
     })
+}
+
+/// `m[key] = value`: the map holds `key` and its value equals one of `wanted`.
+fn map_entry_matches(
+    typ: &CqlType,
+    map: &Bytes,
+    key: &crate::exec::term::Expr,
+    wanted: &[Bytes],
+    ctx: &EvalCtx<'_>,
+) -> Result<bool, RequestError> {
+    let CqlType::Map(kt, vt) = typ.unfrozen() else {
+        return Ok(false);
+    };
+    let key = match restrict::eval_values(&restrict::KeyValues::Eq(key.clone()), ctx, "map key")?
+        .into_iter()
+        .next()
+    {
+        Some(k) => k,
+        None => return Ok(false),
+    };
+    let items = crate::exec::modify::split_collection(map, typ)?;
+    Ok(items.chunks(2).any(|kv| match kv {
+        [k, v] => {
+            values::compare(kt, k, &key).is_eq()
+                && wanted.iter().any(|w| values::compare(vt, v, w).is_eq())
+        }
+        _ => false,
+    }))
 }
