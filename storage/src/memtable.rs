@@ -112,6 +112,19 @@ impl Memtable {
             .map(|e| (e.key().clone(), e.value().lock().clone()))
     }
 
+    /// Calls `f` on every partition in order, under that partition's lock,
+    /// without copying it: how a flush reads a memtable that no longer takes
+    /// writes. Stops at the first error.
+    pub(crate) fn for_each<E>(
+        &self,
+        mut f: impl FnMut(&PartitionKey, &PartitionData) -> Result<(), E>,
+    ) -> Result<(), E> {
+        for e in self.map.iter() {
+            f(e.key(), &e.value().lock())?;
+        }
+        Ok(())
+    }
+
     /// Accounted bytes.
     pub fn size(&self) -> usize {
         self.size.load(Ordering::Relaxed)

@@ -188,9 +188,7 @@ impl Table {
         let fp = self.opts.read().bloom_filter_fp_chance;
         let desc = Descriptor::new(&self.dir, generation());
         let mut w = SstableWriter::create(desc, block_size, fp)?;
-        for (k, p) in old.range(std::ops::Bound::Unbounded) {
-            w.add(k.token, &k.key, &p)?;
-        }
+        old.for_each(|k, p| w.add(k.token, &k.key, p).map(|_| ()))?;
         w.stats.commitlog_upper = upto;
         let (desc, _) = w.finish(now_seconds)?;
         let table = Arc::new(SsTable::open(desc, Arc::clone(&self.cache))?);
