@@ -93,6 +93,23 @@ impl Memtable {
         })
     }
 
+    /// Runs `f` on the partition in place (under its lock, no copy), if
+    /// this memtable holds it.
+    pub(crate) fn with_partition<T>(
+        &self,
+        token: i64,
+        key: &Bytes,
+        f: impl FnOnce(&PartitionData) -> T,
+    ) -> Option<T> {
+        let k = PartitionKey {
+            token,
+            key: key.clone(),
+        };
+        let entry = self.map.get(&k)?;
+        let p = entry.value().lock();
+        Some(f(&p))
+    }
+
     /// True if this memtable holds the partition.
     pub fn contains(&self, token: i64, key: &Bytes) -> bool {
         self.map.contains_key(&PartitionKey {
