@@ -3,14 +3,20 @@
 //! criterion `compaction` bench uses ~2 MB tables, where it dominates).
 //!
 //! Data: partitions of 1-8 rows; each row has a bigint-sized cell and a text
-//! cell of 90-990 bytes (alphanumeric, about as compressible as lz4 finds
-//! real text columns), so rows are 100-1000 bytes. Keys of later rounds
-//! overlap earlier ones by a third, so compaction merges for real.
+//! cell of 90-990 bytes of random alphanumerics (lz4 barely compresses them:
+//! the worst case for bytes written), so rows are 100-1000 bytes. Each round
+//! of writes overlaps the previous one's keys by a third, so compaction
+//! merges for real.
+//!
+//! Besides wall time it reports the process's CPU time (utime + stime of
+//! all threads, /proc/self/stat) for each flush or compaction: on the shared
+//! build machine wall time mostly measures the other processes.
 //!
 //! Not a criterion bench: one iteration takes seconds and needs a fresh
 //! 64-256 MB data set, so it runs `RUNS` times and prints each run and the
 //! median. Sizes: `HELENUS_BENCH_MB` (default 64) per SSTable,
-//! `HELENUS_BENCH_RUNS` (default 3).
+//! `HELENUS_BENCH_RUNS` (default 3); `HELENUS_BENCH_SKIP_FLUSH=1` runs only
+//! the compaction part (for a profiler).
 //!
 //!     cargo bench --bench flush
 use std::path::Path;
@@ -57,15 +63,13 @@ fn cell(column: u32, ts: i64, value: Bytes) -> Cell {
 }
 
 /// Writes about `bytes` of row payload (keys + clusterings + values) into
-/// the memtable; returns the payload bytes written.
-fn fill(e: &Engine, t: TableId, round: u64, bytes: u64) -> u64 {
+/// the memtable, partitions `first..`; returns (payload bytes, partitions).
+fn fill(e: &Engine, t: TableId, round: u64, first: u64, bytes: u64) -> (u64, u64) {
     let mut rng = Rng(0x9E37_79B9_7F4A_7C15 ^ (round + 1));
     let mut written = 0;
-    let mut k = 0u64;
+    let mut key = first;
     while written < bytes {
-        // Round r writes keys 2r/3.., so consecutive rounds share a third.
-        let key = k + round * 2 * (bytes / 1800);
-        k += 1;
+        key += 1;
         let key_bytes = Bytes::copy_from_slice(&key.to_be_bytes());
         let rows: Vec<Row> = (0..1 + rng.below(8))
             .map(|ck| {
@@ -94,7 +98,18 @@ fn fill(e: &Engine, t: TableId, round: u64, bytes: u64) -> u64 {
         })
         .expect("apply");
     }
-    written
+    (written, key - first)
+}
+
+/// CPU seconds used by this process so far (all threads).
+fn cpu_seconds() -> f64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    // Fields after the parenthesised command name; utime and stime are the
+    // 14th and 15th fields of the whole line, in clock ticks (100/s).
+    let rest = stat.rsplit(')').next().unwrap_or_default();
+    let f: Vec<&str> = rest.split_whitespace().collect();
+    let ticks = |i: usize| f.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
+    (ticks(11) + ticks(12)) / 100.0
 }
 
 fn engine(dir: &Path) -> (Arc<Engine>, TableId) {
@@ -102,7 +117,7 @@ fn engine(dir: &Path) -> (Arc<Engine>, TableId) {
     cfg.commitlog_sync = SyncMode::Periodic {
         period: Duration::from_secs(10),
     };
-    cfg.commitlog_segment_size = 256 << 20;
+    cfg.commitlog_segment_size = 32 << 20;
     cfg.commitlog_total_space = 8 << 30;
     cfg.memtable_space = 4 << 30;
     cfg.sstable_block_size = Config::default().sstable_block_size;
@@ -159,21 +174,23 @@ fn main() {
     let bytes = mb << 20;
     println!("flush/compaction bench: {mb} MiB of row payload per SSTable, {runs} runs");
 
-    let mut flush_rates = Vec::new();
-    for run in 0..runs {
+    let (mut flush_rates, mut flush_cpu_rates) = (Vec::new(), Vec::new());
+    let skip_flush = std::env::var("HELENUS_BENCH_SKIP_FLUSH").is_ok_and(|v| v == "1");
+    for run in 0..if skip_flush { 0 } else { runs } {
         let dir = tempfile::tempdir().expect("tempdir");
         let (e, t) = engine(dir.path());
-        let payload = fill(&e, t, 0, bytes);
+        let (payload, _) = fill(&e, t, 0, 0, bytes);
         let mem = e.table_stats(t).expect("stats").memtable_size;
-        let start = Instant::now();
+        let (start, cpu) = (Instant::now(), cpu_seconds());
         e.flush(t).expect("flush");
-        let took = start.elapsed();
+        let (took, cpu) = (start.elapsed(), cpu_seconds() - cpu);
         let (data, raw) = sstable_bytes(dir.path(), t);
         let rate = mbps(raw, took);
+        let cpu_rate = raw as f64 / 1048576.0 / cpu.max(0.01);
         println!(
-            "flush run {run}: {:.2} s, payload {:.1} MiB, memtable {:.1} MiB, \
-             uncompressed {:.1} MiB -> data file {:.1} MiB: {rate:.0} MiB/s uncompressed, \
-             {:.0} MiB/s written",
+            "flush run {run}: {:.2} s wall, {cpu:.2} s CPU, payload {:.1} MiB, memtable {:.1} MiB, \
+             uncompressed {:.1} MiB -> data file {:.1} MiB: {rate:.0} MiB/s uncompressed \
+             ({cpu_rate:.0} MiB per CPU-second), {:.0} MiB/s written",
             took.as_secs_f64(),
             payload as f64 / 1048576.0,
             mem as f64 / 1048576.0,
@@ -182,27 +199,38 @@ fn main() {
             mbps(data, took),
         );
         flush_rates.push(rate);
+        flush_cpu_rates.push(cpu_rate);
         e.shutdown().expect("shutdown");
     }
 
-    let mut compact_rates = Vec::new();
+    let (mut compact_rates, mut compact_cpu_rates) = (Vec::new(), Vec::new());
     for run in 0..runs {
         let dir = tempfile::tempdir().expect("tempdir");
         let (e, t) = engine(dir.path());
+        let mut first = 0;
         for round in 0..4 {
-            fill(&e, t, round, bytes);
+            let (_, n) = fill(&e, t, round, first, bytes);
+            first += n * 2 / 3;
             e.flush(t).expect("flush");
         }
         let (data_in, raw_in) = sstable_bytes(dir.path(), t);
-        let start = Instant::now();
+        // Time to attach a profiler to just the compaction (`perf record -p`).
+        let pause = env("HELENUS_BENCH_PAUSE_SECS", 0);
+        if pause > 0 {
+            println!("compacting in {pause} s (pid {})", std::process::id());
+            std::thread::sleep(Duration::from_secs(pause));
+        }
+        let (start, cpu) = (Instant::now(), cpu_seconds());
         e.compact(t).expect("compact");
-        let took = start.elapsed();
+        let (took, cpu) = (start.elapsed(), cpu_seconds() - cpu);
         let (data_out, raw_out) = sstable_bytes(dir.path(), t);
         let rate = mbps(raw_in, took);
+        let cpu_rate = raw_in as f64 / 1048576.0 / cpu.max(0.01);
         println!(
-            "compaction run {run}: 4 SSTables, {:.2} s, in {:.1} MiB uncompressed \
-             ({:.1} MiB files), out {:.1} MiB uncompressed ({:.1} MiB files): \
-             {rate:.0} MiB/s uncompressed in, {:.0} MiB/s files in",
+            "compaction run {run}: 4 SSTables, {:.2} s wall, {cpu:.2} s CPU, in {:.1} MiB \
+             uncompressed ({:.1} MiB files), out {:.1} MiB uncompressed ({:.1} MiB files): \
+             {rate:.0} MiB/s uncompressed in ({cpu_rate:.0} MiB per CPU-second), \
+             {:.0} MiB/s files in",
             took.as_secs_f64(),
             raw_in as f64 / 1048576.0,
             data_in as f64 / 1048576.0,
@@ -211,11 +239,15 @@ fn main() {
             mbps(data_in, took),
         );
         compact_rates.push(rate);
+        compact_cpu_rates.push(cpu_rate);
         e.shutdown().expect("shutdown");
     }
     println!(
-        "median: flush {:.0} MiB/s, major compaction {:.0} MiB/s (uncompressed bytes)",
+        "median: flush {:.0} MiB/s wall, {:.0} MiB/CPU-s; major compaction {:.0} MiB/s wall, \
+         {:.0} MiB/CPU-s (uncompressed bytes)",
         median(flush_rates),
-        median(compact_rates)
+        median(flush_cpu_rates),
+        median(compact_rates),
+        median(compact_cpu_rates)
     );
 }
