@@ -62,9 +62,9 @@ pub(crate) fn read(table: &Table, cmd: &ReadCommand) -> Result<Option<Partition>
         let mut budget = limit.saturating_mul(ROW_BUDGET_FACTOR).max(MIN_ROW_BUDGET);
         loop {
             match bounded_read(&mts, &version, cmd, &filter, budget)? {
-                Bounded::Done(p) => return Ok(p),
+                Some(p) => return Ok(p),
                 // Too many rows of the budget were dead: try with more.
-                Bounded::Retry => budget = budget.saturating_mul(4),
+                None => budget = budget.saturating_mul(4),
             }
         }
     }
@@ -79,24 +79,20 @@ pub(crate) fn read(table: &Table, cmd: &ReadCommand) -> Result<Option<Partition>
     Ok(live_view(cmd.token, cmd.key.clone(), &p, &filter))
 }
 
-enum Bounded {
-    Done(Option<Partition>),
-    Retry,
-}
-
 /// One attempt at a forward, row-limited read in which every source hands
 /// over at most `budget` wanted rows (in clustering order). Rows up to the
 /// smallest "last row kept" among the sources that hit the budget are
 /// complete in the merge (every source gave all its rows up to there), so
 /// the answer is exact if the limit is reached within them or if no source
-/// hit its budget. Otherwise dead rows used up the budget: `Retry`.
+/// hit its budget: `Some(answer)`. Otherwise dead rows used up the budget:
+/// `None`, retry with a larger one.
 fn bounded_read(
     mts: &[Arc<Memtable>],
     version: &Version,
     cmd: &ReadCommand,
     filter: &Filter,
     budget: usize,
-) -> Result<Bounded> {
+) -> Result<Option<Option<Partition>>> {
     let kept = std::cell::Cell::new(0usize);
     let last = std::cell::RefCell::new(Bytes::new());
     let keep_fn = |c: &[u8]| {
@@ -136,21 +132,17 @@ fn bounded_read(
         after_source(&mut complete_to);
     }
     let Some(p) = merged else {
-        return Ok(Bounded::Done(None));
+        return Ok(Some(None));
     };
     let view = live_view(cmd.token, cmd.key.clone(), &p, filter);
     let Some(bound) = complete_to else {
-        return Ok(Bounded::Done(view));
+        return Ok(Some(view));
     };
     let limit = cmd.row_limit.unwrap_or(usize::MAX);
     let exact = view.as_ref().is_some_and(|v| {
         v.rows.len() >= limit && v.rows.last().is_some_and(|r| r.clustering <= bound)
     });
-    Ok(if exact {
-        Bounded::Done(view)
-    } else {
-        Bounded::Retry
-    })
+    Ok(exact.then_some(view))
 }
 
 type Source<'a> = Box<dyn Iterator<Item = Result<(PartitionKey, PartitionData)>> + 'a>;

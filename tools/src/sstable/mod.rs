@@ -99,7 +99,7 @@ pub fn hex(b: &[u8]) -> String {
 
 fn unhex(s: &str) -> Result<Vec<u8>, ToolError> {
     let s = s.strip_prefix("0x").unwrap_or(s);
-    if s.len() % 2 != 0 {
+    if !s.len().is_multiple_of(2) {
         return Err(ToolError::BadKey(s.to_string()));
     }
     (0..s.len())
