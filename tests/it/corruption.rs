@@ -6,6 +6,8 @@
 //! tables) and a truncated SSTable (start-up fails naming the file). Never a panic.
 
 use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::OnceLock;
 
 use scylla::client::session::Session;
 use scylla::client::session_builder::SessionBuilder;
@@ -14,6 +16,44 @@ use storage::commitlog::{next_record, Next, HEADER_LEN};
 use crate::harness::NodeProc;
 
 const ROWS: i32 = 200;
+
+/// `$HELENUS_SSTABLE_BIN`, else target/debug/helenus-sstable (built once if missing).
+fn sstable_bin() -> PathBuf {
+    static BIN: OnceLock<PathBuf> = OnceLock::new();
+    BIN.get_or_init(|| {
+        if let Ok(p) = std::env::var("HELENUS_SSTABLE_BIN") {
+            return PathBuf::from(p);
+        }
+        let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+        let target = std::env::var("CARGO_TARGET_DIR")
+            .map(PathBuf::from)
+            .unwrap_or_else(|_| root.join("target"));
+        let bin = target.join("debug").join("helenus-sstable");
+        if !bin.exists() {
+            let status = Command::new(env!("CARGO"))
+                .args(["build", "-p", "helenus-tools", "--bin", "helenus-sstable"])
+                .current_dir(&root)
+                .status()
+                .expect("run cargo build");
+            assert!(status.success(), "cargo build helenus-sstable failed");
+        }
+        bin
+    })
+    .clone()
+}
+
+/// Runs helenus-sstable: (exit code, stdout, stderr).
+fn sstable_tool(args: &[&Path]) -> (Option<i32>, String, String) {
+    let out = Command::new(sstable_bin())
+        .args(args)
+        .output()
+        .expect("run helenus-sstable");
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
 
 async fn connect(node: &NodeProc) -> Session {
     let builder = SessionBuilder::new().known_node(node.uri());
@@ -243,6 +283,24 @@ async fn corruption_sstable_bit_flip_fails_reads_of_that_table_only() {
         "no panic; log:\n{}",
         node.log()
     );
+
+    // helenus-sstable verify finds the damage offline, and only there.
+    let (code, out, _) = sstable_tool(&[Path::new("verify"), &data[0]]);
+    assert_eq!(code, Some(1), "verify exits 1 on damage: {out}");
+    assert!(
+        out.contains("CORRUPT") && out.contains(&*data[0].to_string_lossy()),
+        "{out}"
+    );
+    let others: Vec<PathBuf> = node
+        .sstable_files("-Data.db")
+        .into_iter()
+        .filter(|p| !p.to_string_lossy().contains(&table.simple().to_string()))
+        .collect();
+    assert!(!others.is_empty(), "c.other was flushed too");
+    for p in &others {
+        let (code, out, err) = sstable_tool(&[Path::new("verify"), p]);
+        assert_eq!(code, Some(0), "undamaged SSTable verifies: {out}{err}");
+    }
 }
 
 #[tokio::test]
@@ -278,4 +336,7 @@ async fn corruption_sstable_truncated_refuses_start_naming_the_file() {
         "the error names the truncated file; log:\n{log}"
     );
     assert!(!log.contains("panicked"), "no panic; log:\n{log}");
+    let (code, _, err) = sstable_tool(&[Path::new("describe"), &data[0]]);
+    assert_eq!(code, Some(1), "describe exits 1: {err}");
+    assert!(err.contains(&*data[0].to_string_lossy()), "{err}");
 }
