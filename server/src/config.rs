@@ -168,7 +168,7 @@ pub struct Config {
     /// Decompressed SSTable blocks cached for reads (Cassandra's chunk cache
     /// key). Default 256MiB; 0 disables the cache.
     pub file_cache_size: u64,
-    /// Zero-fill commit-log segments ahead of use. Default true.
+    /// Zero-fill commit-log segments ahead of use. Default false.
     pub commitlog_preallocate: bool,
     /// Bytes per second, 0 = unthrottled. Default 64MiB/s.
     pub compaction_throughput: u64,
@@ -397,7 +397,7 @@ impl Config {
             commitlog_ignore_replay_errors: f.commitlog_ignore_replay_errors.unwrap_or(false),
             memtable_heap_space,
             file_cache_size,
-            commitlog_preallocate: f.commitlog_preallocate.unwrap_or(true),
+            commitlog_preallocate: f.commitlog_preallocate.unwrap_or(false),
             compaction_throughput,
             num_tokens: f.num_tokens.unwrap_or(16),
             seeds,
