@@ -4,6 +4,7 @@
 
 mod cdrs_driver;
 mod cli;
+mod functions;
 mod harness;
 mod indexes;
 mod lwt;
