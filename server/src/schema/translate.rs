@@ -110,7 +110,7 @@ fn no_mask(c: &ast::ColumnDef) -> Result<(), SchemaError> {
 /// (docs/FUNCTIONS.md says why).
 fn udf_disabled() -> SchemaError {
     SchemaError::invalid(
-        "User-defined functions and aggregates are not supported: Helenus does not run user code (see docs/FUNCTIONS.md)",
+        "User-defined functions are disabled: Helenus does not run user code (see docs/FUNCTIONS.md)",
     )
 }
 
