@@ -16,4 +16,5 @@ mod protocol;
 mod raw;
 mod restart;
 mod scylla_driver;
+mod types;
 mod views;
