@@ -388,3 +388,72 @@ async fn cast_math_collection_masking_vector_and_conversions() {
     let m = invalid(&s, "CREATE TRIGGER tr ON fx.n USING 'org.example.Trigger'").await;
     assert!(m.contains("Helenus does not run user code"), "{m}");
 }
+
+#[tokio::test]
+async fn writetime_and_ttl_of_non_frozen_collections() {
+    let node = NodeProc::start();
+    let s = connect(&node).await;
+    schema(&s).await;
+    run(
+        &s,
+        "CREATE TABLE fx.w (k int PRIMARY KEY, l list<int>, st set<int>, m map<text, int>, v int)",
+    )
+    .await;
+    run(
+        &s,
+        "INSERT INTO fx.w (k, l, st, m, v) VALUES (1, [1, 2], {3}, {'a': 1}, 5) USING TIMESTAMP 1000 AND TTL 1000",
+    )
+    .await;
+    run(
+        &s,
+        "UPDATE fx.w USING TIMESTAMP 2000 AND TTL 500 SET l = l + [3], m['b'] = 2 WHERE k = 1",
+    )
+    .await;
+    let r = run(
+        &s,
+        "SELECT writetime(l), maxwritetime(l), writetime(st), maxwritetime(v), writetime(m), ttl(st) FROM fx.w WHERE k = 1",
+    )
+    .await;
+    assert_eq!(r.cols[0], "writetime(l)");
+    let first = &r.rows[0];
+    let bigs = |xs: &[i64]| {
+        Some(CqlValue::List(
+            xs.iter().map(|x| CqlValue::BigInt(*x)).collect(),
+        ))
+    };
+    assert_eq!(first[0], bigs(&[1000, 1000, 2000]));
+    assert_eq!(first[1], big(2000));
+    assert_eq!(first[2], bigs(&[1000]));
+    assert_eq!(first[3], big(1000));
+    assert_eq!(first[4], bigs(&[1000, 2000]));
+    let Some(CqlValue::List(ttls)) = &first[5] else {
+        panic!("ttl(st) = {:?}", first[5]);
+    };
+    assert!(
+        matches!(ttls.as_slice(), [CqlValue::Int(t)] if *t > 900 && *t <= 1000),
+        "{ttls:?}"
+    );
+    let r = row_of_ttl_map(&s).await;
+    assert!(
+        matches!(r.as_slice(), [CqlValue::Int(a), CqlValue::Int(b)] if *a > 900 && *b <= 500),
+        "{r:?}"
+    );
+    // An empty collection has no write time.
+    run(&s, "INSERT INTO fx.w (k, v) VALUES (2, 1)").await;
+    let r = row(
+        &s,
+        "SELECT writetime(l), ttl(l), maxwritetime(l) FROM fx.w WHERE k = 2",
+    )
+    .await;
+    assert_eq!(r, vec![None, None, None]);
+}
+
+async fn row_of_ttl_map(s: &Session) -> Vec<CqlValue> {
+    match row(s, "SELECT ttl(m) FROM fx.w WHERE k = 1")
+        .await
+        .remove(0)
+    {
+        Some(CqlValue::List(v)) => v,
+        other => panic!("ttl(m) = {other:?}"),
+    }
+}

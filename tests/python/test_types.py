@@ -109,3 +109,14 @@ def test_function_results_decode_in_the_python_driver(session):
     assert row[6] == "2.50"
     with pytest.raises(InvalidRequest, match="cannot be cast to int"):
         session.execute("SELECT CAST(t AS int) FROM pyty.t WHERE k = 7")
+
+
+def test_writetime_and_ttl_of_a_collection_are_lists(session):
+    # Elements without a TTL are null in Cassandra 5.0's TTL list (a -1 length element);
+    # this driver (3.30) cannot decode such a list, so every element has a TTL here.
+    session.execute("CREATE TABLE pyty.w (k int PRIMARY KEY, l list<int>)")
+    session.execute("INSERT INTO pyty.w (k, l) VALUES (1, [1]) USING TTL 1000 AND TIMESTAMP 10")
+    session.execute("UPDATE pyty.w USING TIMESTAMP 20 AND TTL 500 SET l = l + [2] WHERE k = 1")
+    ttls, times, latest = session.execute("SELECT ttl(l), writetime(l), maxwritetime(l) FROM pyty.w WHERE k = 1").one()
+    assert len(ttls) == 2 and 900 < ttls[0] <= 1000 and 400 < ttls[1] <= 500
+    assert times == [10, 20] and latest == 20
