@@ -174,6 +174,19 @@ pub fn compile(
                     r.needs_filtering = true;
                     continue;
                 }
+                if *op == Operator::Neq && for_select {
+                    // `col != value` (docs/FUNCTIONS.md): a filter on any column, so it
+                    // needs ALLOW FILTERING; a null column never matches.
+                    let e = term::compile(value, &c.typ, column, m, None)?;
+                    r.filters.push(Filter {
+                        column: idx,
+                        op: *op,
+                        values: KeyValues::Eq(e),
+                        map_key: None,
+                    });
+                    r.needs_filtering = true;
+                    continue;
+                }
                 if matches!(op, Operator::Neq | Operator::Like) {
                     return Err(RequestError::invalid(format!(
                         "Unsupported \"{}\" relation: {} {} ...",

@@ -181,6 +181,7 @@ pub fn filter_matches(
                 Operator::Lte => o.is_le(),
                 Operator::Gt => o.is_gt(),
                 Operator::Gte => o.is_ge(),
+                Operator::Neq => o.is_ne(),
                 _ => false,
             }
         }),
