@@ -330,6 +330,24 @@ pub fn compile(
                     }
                 }
             }
+            Relation::NotIn { column, values } => {
+                // `col NOT IN (...)`: a filter on any column (ALLOW FILTERING); the
+                // row matches when the column is set and equals none of the values.
+                if !for_select {
+                    return Err(RequestError::invalid(format!(
+                        "NOT IN is only supported in SELECT, with ALLOW FILTERING ({column})"
+                    )));
+                }
+                let (idx, c) = col_spec(t, column)?;
+                let v = compile_in(values, &c.typ, column, m, None)?;
+                r.filters.push(Filter {
+                    column: idx,
+                    op: Operator::Neq,
+                    values: v,
+                    map_key: None,
+                });
+                r.needs_filtering = true;
+            }
             Relation::Token { columns, op, value } => {
                 if !for_select {
                     return Err(RequestError::invalid(

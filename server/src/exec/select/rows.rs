@@ -173,6 +173,10 @@ pub fn filter_matches(
                     .any(|it| values::compare(&elem_t, it, w).is_eq())
             })
         }
+        // `!=` and `NOT IN`: different from every value.
+        Operator::Neq => wanted
+            .iter()
+            .all(|w| values::compare(&def.typ, &value, w).is_ne()),
         op => wanted.iter().any(|w| {
             let o = values::compare(&def.typ, &value, w);
             match op {
@@ -181,7 +185,6 @@ pub fn filter_matches(
                 Operator::Lte => o.is_le(),
                 Operator::Gt => o.is_gt(),
                 Operator::Gte => o.is_ge(),
-                Operator::Neq => o.is_ne(),
                 _ => false,
             }
         }),
