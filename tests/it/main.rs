@@ -2,10 +2,16 @@
 //! temporary data directory, driven by real clients (the scylla and cdrs-tokio drivers)
 //! and by raw sockets for the protocol corner cases. One binary, one module per area.
 
+mod aggregates;
 mod cdrs_driver;
 mod cli;
+mod client;
+mod collections;
+mod counters;
+mod filtering;
 mod harness;
 mod indexes;
+mod json;
 mod lwt;
 mod metrics;
 mod nodetool;
@@ -13,4 +19,6 @@ mod protocol;
 mod raw;
 mod restart;
 mod scylla_driver;
+mod ttl;
+mod udt;
 mod views;
