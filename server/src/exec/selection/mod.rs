@@ -9,7 +9,7 @@ mod aggregate;
 
 pub use aggregate::AggState;
 
-use bytes::Bytes;
+use bytes::{BufMut, Bytes, BytesMut};
 use cql::parser::ast::{QualifiedName, Selection, Selector, SelectorExpr, Term};
 use cql::response::ColumnSpec;
 use cql::types::{CqlType, CqlValue};
@@ -68,6 +68,8 @@ pub enum Sel {
     Field(Box<Sel>, usize),
     /// `col[key]`: a map value, a list element (key is an int index) or a set element.
     Element(Box<Sel>, Bytes, CqlType),
+    /// `coll[from..to]` on a set or map: both bounds inclusive, either may be open.
+    Slice(Box<Sel>, Option<Bytes>, Option<Bytes>, CqlType),
     Agg(AggKind, Box<Sel>, CqlType),
     CountAll,
     /// `toJson(x)`: the argument's JSON text (json.adoc); null gives the text `null`.
@@ -300,9 +302,37 @@ fn compile_expr<S: ColumnSource>(
             let (f, ret) = functions::resolve_negation(&t, &label)?;
             Ok((Sel::Call(f, vec![s]), ret, format!("-{label}")))
         }
-        SelectorExpr::Slice { .. } => Err(RequestError::invalid(
-            "Collection slice selectors are not supported by Helenus yet",
-        )),
+        SelectorExpr::Slice { expr, from, to } => {
+            let (inner, t, label) = compile_expr(src, expr, m)?;
+            let key_t = match t.unfrozen() {
+                CqlType::Map(k, _) | CqlType::Set(k) => (**k).clone(),
+                _ => {
+                    return Err(RequestError::invalid(format!(
+                    "Slice selection is only allowed on sets and maps, but {label} is of type {}",
+                    t.cql_name()
+                )))
+                }
+            };
+            let mut bound = |b: &Option<Term>| -> Result<Option<Bytes>, RequestError> {
+                let Some(b) = b else { return Ok(None) };
+                let k = term::compile(b, &key_t, &label, m, None)?;
+                k.eval(&EvalCtx { values: &[] })
+                    .ok()
+                    .and_then(|v| v.bytes().cloned())
+                    .map(Some)
+                    .ok_or_else(|| {
+                        RequestError::invalid(
+                            "Slice selection with a bind marker or null bound is not supported by Helenus yet",
+                        )
+                    })
+            };
+            let (lo, hi) = (bound(from)?, bound(to)?);
+            Ok((
+                Sel::Slice(Box::new(inner), lo, hi, t.clone()),
+                t,
+                format!("{label}[...]"),
+            ))
+        }
     }
 }
 
@@ -564,6 +594,10 @@ impl Sel {
                 Some(b) => element(&b, key, typ)?,
                 None => None,
             },
+            Sel::Slice(inner, lo, hi, typ) => match inner.eval(row)? {
+                Some(b) => slice(&b, lo.as_ref(), hi.as_ref(), typ)?,
+                None => None,
+            },
             Sel::ToJson(inner, typ) => {
                 let json = match inner.eval(row)? {
                     Some(b) => {
@@ -626,6 +660,40 @@ fn element(b: &Bytes, key: &Bytes, typ: &CqlType) -> Result<Option<Bytes>, Reque
             .find(|e| values::compare(et, e, key).is_eq()),
         _ => None,
     })
+}
+
+/// `coll[lo..hi]` on a serialized set or map: the elements (or entries) whose key lies
+/// within the inclusive bounds, as a collection of the same type; none left is null.
+fn slice(
+    b: &Bytes,
+    lo: Option<&Bytes>,
+    hi: Option<&Bytes>,
+    typ: &CqlType,
+) -> Result<Option<Bytes>, RequestError> {
+    let (key_t, per) = match typ.unfrozen() {
+        CqlType::Map(k, _) => (&**k, 2),
+        CqlType::Set(k) => (&**k, 1),
+        _ => return Ok(None),
+    };
+    let items = super::modify::split_collection(b, typ)?;
+    let inside = |k: &Bytes| {
+        lo.is_none_or(|lo| values::compare(key_t, k, lo).is_ge())
+            && hi.is_none_or(|hi| values::compare(key_t, k, hi).is_le())
+    };
+    let kept: Vec<&[Bytes]> = items
+        .chunks(per)
+        .filter(|e| e.first().is_some_and(inside))
+        .collect();
+    if kept.is_empty() {
+        return Ok(None);
+    }
+    let mut out = BytesMut::new();
+    out.put_i32(i32::try_from(kept.len()).unwrap_or(i32::MAX));
+    for part in kept.iter().flat_map(|e| e.iter()) {
+        out.put_i32(i32::try_from(part.len()).unwrap_or(i32::MAX));
+        out.put_slice(part);
+    }
+    Ok(Some(out.freeze()))
 }
 
 pub fn as_f64(v: &CqlValue) -> Option<f64> {
