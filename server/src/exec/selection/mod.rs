@@ -290,10 +290,12 @@ fn compile_expr<S: ColumnSource>(
             let (inner, t, label) = compile_expr(src, expr, m)?;
             let key_t = match t.unfrozen() {
                 CqlType::Map(k, _) | CqlType::Set(k) => (**k).clone(),
-                _ => return Err(RequestError::invalid(format!(
+                _ => {
+                    return Err(RequestError::invalid(format!(
                     "Slice selection is only allowed on sets and maps, but {label} is of type {}",
                     t.cql_name()
-                ))),
+                )))
+                }
             };
             let mut bound = |b: &Option<Term>| -> Result<Option<Bytes>, RequestError> {
                 let Some(b) = b else { return Ok(None) };
