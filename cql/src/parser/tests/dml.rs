@@ -529,6 +529,30 @@ fn update_counter_and_if_exists() {
             ..
         }
     ));
+    // `*` binds tighter than `+` after the first operand too: (10 / 4) + 1.
+    let u = update("UPDATE t SET a = 10 / 4 + 1, b = -(3 * 4) WHERE k = 0");
+    let Assignment::Set {
+        value: Term::Arithmetic { op, left, .. },
+        ..
+    } = &u.assignments[0]
+    else {
+        panic!("{:?}", u.assignments[0]);
+    };
+    assert_eq!(*op, ArithmeticOp::Add);
+    assert!(matches!(
+        **left,
+        Term::Arithmetic {
+            op: ArithmeticOp::Div,
+            ..
+        }
+    ));
+    assert!(matches!(
+        &u.assignments[1],
+        Assignment::Set {
+            value: Term::Negation(_),
+            ..
+        }
+    ));
 }
 
 #[test]
@@ -645,4 +669,20 @@ fn scripts_split_on_semicolons() {
     // Markers are numbered per statement.
     assert_eq!(v[2].bind_markers()[0].index, 0);
     assert_eq!(parse_statements("  -- nothing\n").expect("empty"), vec![]);
+}
+
+#[test]
+fn not_in_relation() {
+    let s = select("SELECT * FROM t WHERE a NOT IN (1, 2) AND b NOT IN ? ALLOW FILTERING");
+    assert!(matches!(
+        &s.where_clause[0],
+        Relation::NotIn { column, values: InValues::List(v) } if column == "a" && v.len() == 2
+    ));
+    assert!(matches!(
+        &s.where_clause[1],
+        Relation::NotIn {
+            values: InValues::Marker(_),
+            ..
+        }
+    ));
 }
