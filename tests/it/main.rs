@@ -13,4 +13,5 @@ mod protocol;
 mod raw;
 mod restart;
 mod scylla_driver;
+mod stress;
 mod views;
