@@ -103,6 +103,7 @@ pub struct FileConfig {
     commitlog_sync_group_window_in_ms: Option<u64>,
     commitlog_segment_size: Option<Human>,
     commitlog_segment_size_in_mb: Option<u64>,
+    commitlog_ignore_replay_errors: Option<bool>,
     memtable_heap_space: Option<Human>,
     memtable_heap_space_in_mb: Option<u64>,
     compaction_throughput: Option<Human>,
@@ -155,6 +156,10 @@ pub struct Config {
     pub commitlog_sync_group_window: Duration,
     /// Default 32MiB.
     pub commitlog_segment_size: u64,
+    /// Start even when commit-log replay finds a corrupt record in the middle of the
+    /// log (the record is skipped and logged). Cassandra's
+    /// `-Dcassandra.commitlog.ignorereplayerrors`. Default false: refuse to start.
+    pub commitlog_ignore_replay_errors: bool,
     /// Total memtable budget. Default: storage's (a quarter of RAM, at most 2GiB).
     pub memtable_heap_space: Option<u64>,
     /// Bytes per second, 0 = unthrottled. Default 64MiB/s.
@@ -376,6 +381,7 @@ impl Config {
             commitlog_sync_period,
             commitlog_sync_group_window,
             commitlog_segment_size,
+            commitlog_ignore_replay_errors: f.commitlog_ignore_replay_errors.unwrap_or(false),
             memtable_heap_space,
             compaction_throughput,
             num_tokens: f.num_tokens.unwrap_or(16),

@@ -203,6 +203,7 @@ fn storage_config(config: &Config) -> storage::Config {
         },
     };
     s.commitlog_segment_size = config.commitlog_segment_size;
+    s.commitlog_ignore_replay_errors = config.commitlog_ignore_replay_errors;
     if let Some(space) = config.memtable_heap_space {
         s.memtable_space = space;
     }

@@ -419,7 +419,9 @@ fn get_body_filtered(r: &mut Reader, keep: RowFilter) -> DResult<Body> {
     }
     let static_row = get_opt(r, get_row)?;
     let n = r.count(5)?;
-    let mut rows = Vec::with_capacity(n);
+    // With a filter most rows of a wide partition may be skipped: do not
+    // reserve room for all of them (a page of a huge partition stays small).
+    let mut rows = Vec::with_capacity(if keep.is_some() { n.min(64) } else { n });
     for _ in 0..n {
         if let Some(keep) = keep {
             let start = r.pos();

@@ -72,11 +72,29 @@ impl NodeProc {
 
     /// A fresh node with extra command-line arguments.
     pub fn start_with_args(args: &[&str]) -> NodeProc {
+        let mut n = NodeProc::unstarted(args);
+        n.spawn();
+        n
+    }
+
+    /// A fresh node reading `yaml` as its config file (`DIR/helenus.yaml`, which
+    /// `set_config` rewrites between restarts), plus extra command-line arguments.
+    pub fn start_with_config(yaml: &str, args: &[&str]) -> NodeProc {
+        let mut n = NodeProc::unstarted(args);
+        let path = n.config_path();
+        n.set_config(yaml);
+        n.extra_args
+            .extend(["--config".to_string(), path.display().to_string()]);
+        n.spawn();
+        n
+    }
+
+    fn unstarted(args: &[&str]) -> NodeProc {
         let tmp = tempfile::Builder::new()
             .prefix("helenus-it-")
             .tempdir()
             .expect("tempdir");
-        let mut n = NodeProc {
+        NodeProc {
             child: None,
             port: free_port(),
             admin_port: free_port(),
@@ -84,9 +102,97 @@ impl NodeProc {
             dir: tmp.path().to_path_buf(),
             extra_args: args.iter().map(|s| s.to_string()).collect(),
             _tmp: Some(tmp),
+        }
+    }
+
+    fn config_path(&self) -> PathBuf {
+        self.dir.join("helenus.yaml")
+    }
+
+    /// Rewrites the config file read at the next (re)start.
+    pub fn set_config(&self, yaml: &str) {
+        std::fs::write(self.config_path(), yaml).expect("write helenus.yaml");
+    }
+
+    /// Process id of the running node, if any.
+    pub fn pid(&self) -> Option<u32> {
+        self.child.as_ref().map(Child::id)
+    }
+
+    /// The commit-log directory (`--data-dir` layout: `DIR/commitlog`).
+    pub fn commitlog_dir(&self) -> PathBuf {
+        self.dir.join("commitlog")
+    }
+
+    /// Every SSTable file under the data directory whose name ends with `suffix`
+    /// (e.g. `-Data.db`), sorted.
+    pub fn sstable_files(&self, suffix: &str) -> Vec<PathBuf> {
+        fn walk(dir: &Path, suffix: &str, out: &mut Vec<PathBuf>) {
+            let Ok(entries) = std::fs::read_dir(dir) else {
+                return;
+            };
+            for e in entries.flatten() {
+                let p = e.path();
+                if p.is_dir() {
+                    walk(&p, suffix, out);
+                } else if p
+                    .file_name()
+                    .and_then(|n| n.to_str())
+                    .is_some_and(|n| n.starts_with("hl-") && n.ends_with(suffix))
+                {
+                    out.push(p);
+                }
+            }
+        }
+        let mut out = Vec::new();
+        walk(&self.dir.join("data"), suffix, &mut out);
+        out.sort();
+        out
+    }
+
+    /// Starts the process on the same data directory and expects it to exit during
+    /// start-up (it must not open its port). Returns the exit code and the log
+    /// written by this attempt.
+    pub fn restart_expect_failure(&mut self) -> (Option<i32>, String) {
+        assert!(self.child.is_none(), "node already running");
+        let before = self.log().len();
+        let log = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(self.log_path())
+            .expect("open node.log");
+        let err = log.try_clone().expect("clone log handle");
+        let mut child = self
+            .command()
+            .stdout(log)
+            .stderr(err)
+            .spawn()
+            .expect("spawn");
+        let deadline = Instant::now() + START_TIMEOUT;
+        let status = loop {
+            if let Ok(Some(status)) = child.try_wait() {
+                break status;
+            }
+            if TcpStream::connect_timeout(&self.addr(), Duration::from_millis(200)).is_ok() {
+                let _ = child.kill();
+                let _ = child.wait();
+                panic!(
+                    "helenus started but was expected to fail; log:\n{}",
+                    self.log()
+                );
+            }
+            assert!(
+                Instant::now() < deadline,
+                "helenus neither started nor exited; log:\n{}",
+                self.log()
+            );
+            std::thread::sleep(Duration::from_millis(100));
         };
-        n.spawn();
-        n
+        let log = self.log();
+        (
+            status.code(),
+            log.get(before..).unwrap_or_default().to_string(),
+        )
     }
 
     pub fn addr(&self) -> SocketAddr {
@@ -122,8 +228,19 @@ impl NodeProc {
             .open(self.log_path())
             .expect("open node.log");
         let err = log.try_clone().expect("clone log handle");
-        let child = Command::new(helenus_bin())
-            .arg("--data-dir")
+        let child = self
+            .command()
+            .stdout(Stdio::from(log))
+            .stderr(Stdio::from(err))
+            .spawn()
+            .expect("spawn helenus");
+        self.child = Some(child);
+        self.wait_for_port();
+    }
+
+    fn command(&self) -> Command {
+        let mut c = Command::new(helenus_bin());
+        c.arg("--data-dir")
             .arg(&self.dir)
             .args(["--listen-address", "127.0.0.1"])
             .args(["--native-port", &self.port.to_string()])
@@ -134,13 +251,8 @@ impl NodeProc {
                 "RUST_LOG",
                 std::env::var("HELENUS_TEST_LOG").unwrap_or_else(|_| "info".into()),
             )
-            .stdin(Stdio::null())
-            .stdout(Stdio::from(log))
-            .stderr(Stdio::from(err))
-            .spawn()
-            .expect("spawn helenus");
-        self.child = Some(child);
-        self.wait_for_port();
+            .stdin(Stdio::null());
+        c
     }
 
     fn wait_for_port(&mut self) {

@@ -4,6 +4,8 @@
 
 mod cdrs_driver;
 mod cli;
+mod corruption;
+mod crash;
 mod harness;
 mod indexes;
 mod lwt;

@@ -39,7 +39,7 @@ pub fn parse_header(buf: &[u8]) -> Result<u64, &'static str> {
     if crc32fast::hash(body) != crc {
         return Err("segment header checksum mismatch");
     }
-    if &body[..4] != MAGIC {
+    if body.get(..4) != Some(&MAGIC[..]) {
         return Err("bad segment magic");
     }
     let mut r = Reader::at(body, 4);
@@ -61,8 +61,9 @@ pub fn encode_record(out: &mut Vec<u8>, m: &Mutation) {
     hasher.update(out.get(start + RECORD_HEADER_LEN..).unwrap_or_default());
     let crc = hasher.finalize();
     if let Some(h) = out.get_mut(start..start + RECORD_HEADER_LEN) {
-        h[..4].copy_from_slice(&len.to_le_bytes());
-        h[4..].copy_from_slice(&crc.to_le_bytes());
+        let (l, c) = h.split_at_mut(4);
+        l.copy_from_slice(&len.to_le_bytes());
+        c.copy_from_slice(&crc.to_le_bytes());
     }
 }
 

@@ -2,9 +2,16 @@
 //! is expected after a crash: replay stops there and logs it. Damage anywhere
 //! else means lost acknowledged writes, so it is an error naming the file and
 //! offset (the node refuses to start) unless the operator opted to ignore it.
+//!
+//! "Tail" is checked, not assumed: a bad record of the last segment that is
+//! followed by an intact record is damage in the middle of the log (a torn
+//! write is always the last thing written), so it is treated like corruption
+//! of an older segment. The one exception is a run of zero bytes: after a
+//! power loss, unsynced pages may reach the disk out of order and leave a
+//! hole, and nothing after an unsynced hole was acknowledged as durable.
 use std::path::{Path, PathBuf};
 
-use super::record::{next_record, parse_header, Next, HEADER_LEN};
+use super::record::{next_record, parse_header, Next, HEADER_LEN, RECORD_HEADER_LEN};
 use super::{list_segments, Position};
 use crate::error::{Error, Result};
 use crate::types::Mutation;
@@ -20,6 +27,32 @@ pub struct ReplayStats {
     pub max_segment: u64,
     /// True if the last segment ended in a torn record.
     pub torn_tail: bool,
+    /// Damaged regions skipped because `ignore_errors` was set:
+    /// (file, offset of the first bad byte).
+    pub skipped: Vec<(PathBuf, u64)>,
+}
+
+/// Offset of the first intact record after `from`, if any. Used to tell a
+/// torn tail (nothing valid follows) from damage in the middle. Candidate
+/// offsets whose 8 header bytes are zero are skipped cheaply, so a long zero
+/// fill is scanned once, not once per offset.
+fn next_intact_record(buf: &[u8], from: usize) -> Option<usize> {
+    let mut at = from + 1;
+    while at + RECORD_HEADER_LEN <= buf.len() {
+        let zero_header = buf
+            .get(at..at + RECORD_HEADER_LEN)
+            .is_some_and(|h| h.iter().all(|b| *b == 0));
+        if !zero_header && matches!(next_record(buf, at), Next::Record(..)) {
+            return Some(at);
+        }
+        at += 1;
+    }
+    None
+}
+
+/// True if the bytes from `pos` up to `end` are all zero (a hole).
+fn is_zero_run(buf: &[u8], pos: usize, end: usize) -> bool {
+    buf.get(pos..end).is_some_and(|b| b.iter().all(|x| *x == 0))
 }
 
 /// Calls `apply(end_position, mutation)` for every record of every segment
@@ -38,20 +71,28 @@ pub fn replay(
         stats.segments.push(path.clone());
         let buf =
             std::fs::read(&path).map_err(|e| Error::io(format!("read {}", path.display()), e))?;
-        let problem = |offset: u64, reason: &str, stats: &mut ReplayStats| -> Result<()> {
-            if last {
+        // `tail`: nothing intact follows the damage in the last segment.
+        let problem = |offset: u64,
+                       reason: &str,
+                       tail: bool,
+                       stats: &mut ReplayStats|
+         -> Result<()> {
+            if last && tail {
                 tracing::warn!(path = %path.display(), offset, reason, "commit log ends in a torn record; replayed the prefix");
                 stats.torn_tail = true;
                 Ok(())
             } else if ignore_errors {
-                tracing::error!(path = %path.display(), offset, reason, "corrupt commit-log record; rest of segment skipped (commitlog_ignore_replay_errors)");
+                tracing::error!(path = %path.display(), offset, reason, "corrupt commit-log record skipped (commitlog_ignore_replay_errors)");
+                stats.skipped.push((path.clone(), offset));
                 Ok(())
             } else {
                 Err(Error::corrupt(
-                    &path,
-                    offset,
-                    format!("commit log: {reason}"),
-                ))
+                        &path,
+                        offset,
+                        format!(
+                            "commit log: {reason} (set commitlog_ignore_replay_errors: true to skip it and start)"
+                        ),
+                    ))
             }
         };
         match parse_header(&buf) {
@@ -60,6 +101,7 @@ pub fn replay(
                 problem(
                     0,
                     "segment id in header does not match file name",
+                    false,
                     &mut stats,
                 )?;
                 continue;
@@ -68,7 +110,7 @@ pub fn replay(
                 if buf.iter().all(|b| *b == 0) {
                     continue; // created but never written
                 }
-                problem(0, reason, &mut stats)?;
+                problem(0, reason, false, &mut stats)?;
                 continue;
             }
         }
@@ -88,8 +130,18 @@ pub fn replay(
                 }
                 Next::End => break,
                 Next::Bad(reason) => {
-                    problem(pos as u64, reason, &mut stats)?;
-                    break;
+                    let resume = next_intact_record(&buf, pos);
+                    let tail = match resume {
+                        None => true,
+                        // A zero hole: pages written out of order, not damage.
+                        Some(at) => is_zero_run(&buf, pos, at),
+                    };
+                    problem(pos as u64, reason, tail, &mut stats)?;
+                    match resume {
+                        // Only reached with ignore_errors: resync and go on.
+                        Some(at) if !(last && tail) => pos = at,
+                        _ => break,
+                    }
                 }
             }
         }
@@ -179,5 +231,76 @@ mod tests {
         assert!(err.to_string().contains("CommitLog-1-"));
         let (seen, _) = tokens(dir.path(), true).expect("ignored with the option");
         assert!(seen.len() < 3000 && !seen.is_empty());
+    }
+
+    /// Offset of record `n` (0-based) of a single-segment log.
+    fn record_offset(dir: &Path, n: usize) -> usize {
+        let buf = std::fs::read(segment_path(dir, 1)).expect("read");
+        let mut pos = HEADER_LEN as usize;
+        for _ in 0..n {
+            match next_record(&buf, pos) {
+                Next::Record(_, end) => pos = end,
+                other => panic!("record expected, got {other:?}"),
+            }
+        }
+        pos
+    }
+
+    #[test]
+    fn flip_in_middle_of_last_segment_is_corruption_not_a_torn_tail() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        write(dir.path(), 10, 1 << 20);
+        let path = segment_path(dir.path(), 1);
+        let at = record_offset(dir.path(), 4);
+        let mut bytes = std::fs::read(&path).expect("read");
+        bytes[at + 12] ^= 0x01;
+        std::fs::write(&path, &bytes).expect("write");
+        let err = tokens(dir.path(), false).expect_err("intact records follow the damage");
+        match &err {
+            Error::Corrupt {
+                path: p, offset, ..
+            } => {
+                assert_eq!(p, &path);
+                assert_eq!(*offset, at as u64);
+            }
+            other => panic!("unexpected error {other}"),
+        }
+        assert!(err.to_string().contains("commitlog_ignore_replay_errors"));
+        // With the option, only the damaged record is lost: replay resyncs.
+        let (seen, stats) = tokens(dir.path(), true).expect("ignored with the option");
+        assert_eq!(seen, vec![0, 1, 2, 3, 5, 6, 7, 8, 9]);
+        assert_eq!(stats.skipped, vec![(path, at as u64)]);
+        assert!(!stats.torn_tail);
+    }
+
+    #[test]
+    fn zero_hole_before_the_end_of_last_segment_is_a_torn_tail() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        write(dir.path(), 10, 1 << 20);
+        let path = segment_path(dir.path(), 1);
+        let from = record_offset(dir.path(), 7);
+        let to = record_offset(dir.path(), 8);
+        let mut bytes = std::fs::read(&path).expect("read");
+        bytes[from..to].fill(0);
+        std::fs::write(&path, &bytes).expect("write");
+        let (seen, stats) = tokens(dir.path(), false).expect("a hole is not corruption");
+        assert_eq!(seen, (0..7).collect::<Vec<_>>());
+        assert!(stats.torn_tail);
+    }
+
+    #[test]
+    fn garbage_tail_of_last_segment_is_a_torn_tail() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        write(dir.path(), 10, 1 << 20);
+        let path = segment_path(dir.path(), 1);
+        let at = record_offset(dir.path(), 9);
+        let mut bytes = std::fs::read(&path).expect("read");
+        for b in &mut bytes[at + 3..] {
+            *b = b.wrapping_mul(31).wrapping_add(7);
+        }
+        std::fs::write(&path, &bytes).expect("write");
+        let (seen, stats) = tokens(dir.path(), false).expect("torn tail");
+        assert_eq!(seen, (0..9).collect::<Vec<_>>());
+        assert!(stats.torn_tail);
     }
 }

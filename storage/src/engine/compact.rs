@@ -153,6 +153,9 @@ fn run(
     if inputs.is_empty() {
         return Ok(());
     }
+    // Operators (and the crash tests, which SIGKILL a node mid-compaction)
+    // see when a compaction begins, not only when it is done.
+    tracing::info!(table = %t.id.0, inputs = inputs.len(), "compaction started");
     let others = Version {
         sstables: version
             .sstables

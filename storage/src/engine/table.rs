@@ -187,6 +187,7 @@ impl Table {
         };
         let fp = self.opts.read().bloom_filter_fp_chance;
         let desc = Descriptor::new(&self.dir, generation());
+        tracing::info!(table = %self.id.0, generation = desc.generation, "flush started");
         let mut w = SstableWriter::create(desc, block_size, fp)?;
         for (k, p) in old.range(std::ops::Bound::Unbounded) {
             w.add(k.token, &k.key, &p)?;

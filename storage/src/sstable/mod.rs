@@ -20,7 +20,7 @@ mod writer;
 
 pub use cache::BlockCache;
 pub use filter::KeyFilter;
-pub use public::SstableReader;
+pub use public::{IndexEntry, SstableReader, VerifyReport};
 pub(crate) use reader::SsTable;
 pub use stats::Stats;
 pub(crate) use writer::SstableWriter;

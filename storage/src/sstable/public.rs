@@ -1,17 +1,56 @@
-//! Offline access to one SSTable for tools (helenus-sstable: dump, verify,
-//! stats): opens the files of a generation and yields its partitions in raw
-//! form (tombstones and expired cells included) as `Mutation`s.
+//! Offline access to one SSTable for tools (helenus-sstable: describe, dump,
+//! verify, index): opens the files of a generation and yields its partitions
+//! in raw form (tombstones and expired cells included) as `Mutation`s, its
+//! partition index entries, and a full block-by-block verification.
 use std::ops::Bound;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use super::{BlockCache, Descriptor, SsTable, Stats};
-use crate::error::Result;
+use bytes::Bytes;
+
+use super::{block, BlockCache, Component, Descriptor, SsTable, Stats};
+use crate::codec::{self, Reader};
+use crate::error::{Error, Result};
 use crate::types::{Mutation, TableId};
 
 /// A read-only handle on one SSTable.
 pub struct SstableReader {
     table: Arc<SsTable>,
+}
+
+/// One entry of the partition index.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IndexEntry {
+    pub token: i64,
+    pub key: Bytes,
+    /// Offset of the index block holding this entry, in the Index file.
+    pub index_block: u64,
+    /// Offset of the data block holding the partition, in the Data file.
+    pub data_block: u64,
+    /// Offset of the partition inside the uncompressed data block.
+    pub offset_in_block: u64,
+}
+
+/// What `SstableReader::verify` checked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct VerifyReport {
+    pub data_blocks: u64,
+    pub index_blocks: u64,
+    pub partitions: u64,
+    pub index_entries: u64,
+}
+
+/// Offsets of the blocks of `file`, checking each one's checksum and length.
+fn walk_blocks(path: &Path, file: &[u8]) -> Result<Vec<(u64, Vec<u8>)>> {
+    let mut out = Vec::new();
+    let mut offset = 0u64;
+    while offset < file.len() as u64 {
+        let (raw, next) =
+            block::decode(file, offset).map_err(|r| Error::corrupt(path, offset, r))?;
+        out.push((offset, raw));
+        offset = next;
+    }
+    Ok(out)
 }
 
 impl SstableReader {
@@ -32,6 +71,11 @@ impl SstableReader {
         &self.table.stats
     }
 
+    /// Path of one of this SSTable's component files.
+    pub fn path(&self, c: Component) -> PathBuf {
+        self.table.desc.path(c)
+    }
+
     /// Every partition in (token, key) order, raw (not reconciled against
     /// other SSTables, tombstones kept). `table` is set to the nil id.
     pub fn partitions(&self) -> Result<impl Iterator<Item = Result<Mutation>>> {
@@ -49,7 +93,34 @@ impl SstableReader {
         }))
     }
 
-    /// Reads every block, checking checksums; returns the partition count.
+    /// Every partition index entry, in file order.
+    pub fn index_entries(&self) -> Result<Vec<IndexEntry>> {
+        let path = self.path(Component::Index);
+        let (_, index) = self.table.raw_files();
+        let mut out = Vec::new();
+        for (offset, raw) in walk_blocks(&path, index)? {
+            let mut r = Reader::new(&raw);
+            let mut parse = |r: &mut Reader| -> codec::DResult<()> {
+                let n = r.count(11)?;
+                for _ in 0..n {
+                    out.push(IndexEntry {
+                        token: r.i64()?,
+                        key: r.bytes()?,
+                        index_block: offset,
+                        data_block: r.var()?,
+                        offset_in_block: r.var()?,
+                    });
+                }
+                Ok(())
+            };
+            parse(&mut r)
+                .map_err(|e| Error::corrupt(&path, offset, format!("index block: {}", e.reason)))?;
+        }
+        Ok(out)
+    }
+
+    /// Reads every partition (checking the checksum of each data block on
+    /// the way); returns the partition count. `verify_all` checks more.
     pub fn verify(&self) -> Result<u64> {
         let mut n = 0;
         for p in self.partitions()? {
@@ -57,5 +128,60 @@ impl SstableReader {
             n += 1;
         }
         Ok(n)
+    }
+
+    /// Checks every data and index block checksum, decodes every partition,
+    /// and cross-checks the index and the statistics against the data. The
+    /// first problem is an error naming the file and offset.
+    pub fn verify_all(&self) -> Result<VerifyReport> {
+        let data_path = self.path(Component::Data);
+        let (data, index) = self.table.raw_files();
+        let data_blocks = walk_blocks(&data_path, data)?.len() as u64;
+        let index_path = self.path(Component::Index);
+        let index_blocks = walk_blocks(&index_path, index)?.len() as u64;
+        let entries = self.index_entries()?;
+        let mut partitions = 0u64;
+        let mut entry = entries.iter();
+        for p in self.partitions()? {
+            let p = p?;
+            partitions += 1;
+            match entry.next() {
+                Some(e) if e.token == p.token && e.key == p.key => {}
+                Some(e) => {
+                    return Err(Error::corrupt(
+                        &index_path,
+                        e.index_block,
+                        format!(
+                            "index entry {} names another partition than the data file holds",
+                            partitions - 1
+                        ),
+                    ))
+                }
+                None => {
+                    return Err(Error::corrupt(
+                        &index_path,
+                        index.len() as u64,
+                        "index has fewer entries than the data file has partitions",
+                    ))
+                }
+            }
+        }
+        if partitions != entries.len() as u64 || partitions != self.stats().partition_count {
+            return Err(Error::corrupt(
+                self.path(Component::Statistics),
+                0,
+                format!(
+                    "{partitions} partitions in the data file, {} index entries, statistics say {}",
+                    entries.len(),
+                    self.stats().partition_count
+                ),
+            ));
+        }
+        Ok(VerifyReport {
+            data_blocks,
+            index_blocks,
+            partitions,
+            index_entries: entries.len() as u64,
+        })
     }
 }

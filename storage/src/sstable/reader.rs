@@ -112,6 +112,12 @@ impl SsTable {
         self.data.as_deref().unwrap_or_default()
     }
 
+    /// The mapped data and index files, for the offline checks in `public`
+    /// (helenus-sstable verify/index).
+    pub(super) fn raw_files(&self) -> (&[u8], &[u8]) {
+        (self.data(), self.index.as_deref().unwrap_or_default())
+    }
+
     /// Marks the files for deletion when the last reader lets go.
     pub fn mark_obsolete(&self) {
         self.obsolete.store(true, Ordering::SeqCst);

@@ -1,7 +1,7 @@
-//! `helenus-sstable`: not built yet (see docs/STATUS.md, issue 5). It says so and exits
-//! with status 2 rather than pretending to work.
+//! `helenus-sstable`: offline SSTable inspection (describe, dump, verify, index); see
+//! docs/SSTABLE_TOOL.md. Exit status 0 on success, 1 when an SSTable is corrupt or
+//! unreadable, 2 on a command-line error.
 
 fn main() {
-    eprintln!("helenus-sstable is not implemented yet (see docs/STATUS.md)");
-    std::process::exit(2);
+    std::process::exit(tools::sstable::main());
 }
