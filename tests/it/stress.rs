@@ -7,11 +7,10 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
 
-use scylla::client::session::Session;
-use scylla::client::session_builder::SessionBuilder;
 use scylla::value::Counter;
 use serde_json::Value;
 
+use crate::client::connect;
 use crate::harness::NodeProc;
 
 /// `$HELENUS_STRESS_BIN`, else helenus-stress next to the node binary (built once if
@@ -96,14 +95,6 @@ fn op<'a>(v: &'a Value, name: &str) -> &'a Value {
         .as_array()
         .and_then(|ops| ops.iter().find(|o| o["name"] == name))
         .unwrap_or_else(|| panic!("no operation {name} in {v}"))
-}
-
-async fn connect(node: &NodeProc) -> Session {
-    SessionBuilder::new()
-        .known_node(node.uri())
-        .build()
-        .await
-        .unwrap_or_else(|e| panic!("scylla connect: {e}\n{}", node.log()))
 }
 
 /// cassandra-stress's key for `i`: upper-case hex, zero-padded to 10 bytes.

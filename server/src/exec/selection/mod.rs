@@ -9,8 +9,8 @@ mod aggregate;
 
 pub use aggregate::AggState;
 
-use bytes::Bytes;
-use cql::parser::ast::{QualifiedName, Selection, Selector, SelectorExpr};
+use bytes::{BufMut, Bytes, BytesMut};
+use cql::parser::ast::{QualifiedName, Selection, Selector, SelectorExpr, Term};
 use cql::response::ColumnSpec;
 use cql::types::{CqlType, CqlValue};
 
@@ -53,11 +53,13 @@ pub enum Sel {
     Ttl(usize),
     Token,
     Const(Option<Bytes>),
+    /// A function or operator (`a + b`, `CAST(a AS text)`, `abs(a)`...).
     Call(ScalarFn, Vec<Sel>),
-    Cast(Box<Sel>, CqlType, CqlType),
     Field(Box<Sel>, usize),
     /// `col[key]`: a map value, a list element (key is an int index) or a set element.
     Element(Box<Sel>, Bytes, CqlType),
+    /// `coll[from..to]` on a set or map: both bounds inclusive, either may be open.
+    Slice(Box<Sel>, Option<Bytes>, Option<Bytes>, CqlType),
     Agg(AggKind, Box<Sel>, CqlType),
     CountAll,
     /// `toJson(x)`: the argument's JSON text (json.adoc); null gives the text `null`.
@@ -188,32 +190,35 @@ fn compile_expr<S: ColumnSource>(
             let to = match typ {
                 cql::parser::ast::RawType::Native(t) => t.clone(),
                 _ => {
-                    return Err(RequestError::invalid(
-                        "CAST is only supported to native types",
-                    ))
+                    return Err(RequestError::invalid(format!(
+                        "{label} cannot be cast to a non-native type"
+                    )))
                 }
             };
-            check_cast(&from, &to)?;
+            if !functions::cast::castable(&from, &to) {
+                return Err(RequestError::invalid(format!(
+                    "{label} cannot be cast to {}",
+                    to.cql_name()
+                )));
+            }
             let name = format!("cast({label} as {})", to.cql_name());
-            Ok((Sel::Cast(Box::new(s), from, to.clone()), to, name))
+            Ok((
+                Sel::Call(ScalarFn::Cast(from, to.clone()), vec![s]),
+                to,
+                name,
+            ))
         }
         SelectorExpr::Term(t) => {
             // A constant needs a type: Cassandra infers it from the literal kind.
             let typ = match t {
-                cql::parser::ast::Term::Literal(l) => literal_type(l.kind),
+                Term::Literal(l) => literal_type(l.kind),
                 _ => {
                     return Err(RequestError::invalid(
                         "Selecting a non-literal term is not supported by Helenus yet",
                     ))
                 }
             };
-            let e = term::compile(t, &typ, "selector", m, None)?;
-            let v = e.eval(&EvalCtx { values: &[] })?;
-            let label = match t {
-                cql::parser::ast::Term::Literal(l) => l.text.clone(),
-                _ => "term".into(),
-            };
-            Ok((Sel::Const(v.bytes().cloned()), typ, label))
+            compile_term_as(t, &typ, m)
         }
         SelectorExpr::Field { expr, field } => {
             let (s, t, label) = compile_expr(src, expr, m)?;
@@ -270,11 +275,120 @@ fn compile_expr<S: ColumnSource>(
                 format!("{label}[...]"),
             ))
         }
-        SelectorExpr::Slice { .. }
-        | SelectorExpr::Arithmetic { .. }
-        | SelectorExpr::Negation(_) => Err(RequestError::invalid(
-            "Element, slice and arithmetic selectors are not supported by Helenus yet",
-        )),
+        SelectorExpr::Arithmetic { op, left, right } => {
+            let (l, r) = compile_operands(src, left, right, m)?;
+            let (f, ret) = functions::resolve_operation(*op, &l.1, &r.1, (&l.2, &r.2))?;
+            let label = format!("{} {} {}", l.2, functions::number::op_symbol(*op), r.2);
+            Ok((Sel::Call(f, vec![l.0, r.0]), ret, label))
+        }
+        SelectorExpr::Negation(inner) => {
+            let (s, t, label) = compile_expr(src, inner, m)?;
+            let (f, ret) = functions::resolve_negation(&t, &label)?;
+            Ok((Sel::Call(f, vec![s]), ret, format!("-{label}")))
+        }
+        SelectorExpr::Slice { expr, from, to } => {
+            let (inner, t, label) = compile_expr(src, expr, m)?;
+            let key_t = match t.unfrozen() {
+                CqlType::Map(k, _) | CqlType::Set(k) => (**k).clone(),
+                _ => {
+                    return Err(RequestError::invalid(format!(
+                    "Slice selection is only allowed on sets and maps, but {label} is of type {}",
+                    t.cql_name()
+                )))
+                }
+            };
+            let mut bound = |b: &Option<Term>| -> Result<Option<Bytes>, RequestError> {
+                let Some(b) = b else { return Ok(None) };
+                let k = term::compile(b, &key_t, &label, m, None)?;
+                k.eval(&EvalCtx { values: &[] })
+                    .ok()
+                    .and_then(|v| v.bytes().cloned())
+                    .map(Some)
+                    .ok_or_else(|| {
+                        RequestError::invalid(
+                            "Slice selection with a bind marker or null bound is not supported by Helenus yet",
+                        )
+                    })
+            };
+            let (lo, hi) = (bound(from)?, bound(to)?);
+            Ok((
+                Sel::Slice(Box::new(inner), lo, hi, t.clone()),
+                t,
+                format!("{label}[...]"),
+            ))
+        }
+    }
+}
+
+/// A term selector as a constant of type `typ` (bind markers in selectors are not
+/// supported: the selection is evaluated without the request's values).
+fn compile_term_as(
+    t: &Term,
+    typ: &CqlType,
+    m: &mut Markers,
+) -> Result<(Sel, CqlType, String), RequestError> {
+    if matches!(t, Term::BindMarker(_)) {
+        return Err(RequestError::invalid(
+            "Bind markers in selectors are not supported by Helenus yet",
+        ));
+    }
+    let e = term::compile(t, typ, "selector", m, None)?;
+    let v = e.eval(&EvalCtx { values: &[] })?;
+    let label = match t {
+        Term::Literal(l) if l.kind == cql::types::LiteralKind::String => {
+            format!("'{}'", l.text.replace('\'', "''"))
+        }
+        Term::Literal(l) => l.text.clone(),
+        _ => "term".into(),
+    };
+    Ok((Sel::Const(v.bytes().cloned()), typ.clone(), label))
+}
+
+/// The type an untyped term takes next to an operand of type `other`: a number
+/// literal the other number's type (a float literal next to an integer is a double),
+/// a string the other side's text type, a duration a duration.
+fn term_type_near(t: &Term, other: &CqlType) -> CqlType {
+    use cql::types::LiteralKind as K;
+    let other = other.unfrozen();
+    let numeric = is_numeric(other);
+    match t {
+        Term::Literal(l) => match l.kind {
+            K::Duration => CqlType::Duration,
+            K::Integer if *other == CqlType::Counter => CqlType::Bigint,
+            K::Integer if numeric => other.clone(),
+            K::Float if matches!(other, CqlType::Float | CqlType::Double | CqlType::Decimal) => {
+                other.clone()
+            }
+            K::String if matches!(other, CqlType::Text | CqlType::Ascii) => other.clone(),
+            K::String if matches!(other, CqlType::Timestamp | CqlType::Date) => CqlType::Duration,
+            k => literal_type(k),
+        },
+        _ if matches!(other, CqlType::Timestamp | CqlType::Date) => CqlType::Duration,
+        _ => other.clone(),
+    }
+}
+
+type Compiled = (Sel, CqlType, String);
+
+/// Both operands of a binary operator; a term operand is typed by the other side.
+fn compile_operands<S: ColumnSource>(
+    src: &S,
+    left: &SelectorExpr,
+    right: &SelectorExpr,
+    m: &mut Markers,
+) -> Result<(Compiled, Compiled), RequestError> {
+    match (left, right) {
+        (_, SelectorExpr::Term(rt)) => {
+            let l = compile_expr(src, left, m)?;
+            let r = compile_term_as(rt, &term_type_near(rt, &l.1), m)?;
+            Ok((l, r))
+        }
+        (SelectorExpr::Term(lt), _) => {
+            let r = compile_expr(src, right, m)?;
+            let l = compile_term_as(lt, &term_type_near(lt, &r.1), m)?;
+            Ok((l, r))
+        }
+        _ => Ok((compile_expr(src, left, m)?, compile_expr(src, right, m)?)),
     }
 }
 
@@ -298,9 +412,23 @@ fn compile_call<S: ColumnSource>(
     m: &mut Markers,
 ) -> Result<(Sel, CqlType, String), RequestError> {
     let fname = name.name.to_lowercase();
+    // A non-literal term argument (`[1.0, 2.0]`) takes the type of the first typed
+    // argument: `similarity_cosine(v, [..])`, `mask_replace(c, ..)`.
+    let mut hint: Option<CqlType> = None;
+    for a in args {
+        if !matches!(a, SelectorExpr::Term(_)) {
+            hint = Some(compile_expr(src, a, m)?.1);
+            break;
+        }
+    }
     let mut compiled = Vec::with_capacity(args.len());
     for a in args {
-        compiled.push(compile_expr(src, a, m)?);
+        match (a, &hint) {
+            (SelectorExpr::Term(t), Some(h)) if !matches!(t, Term::Literal(_)) => {
+                compiled.push(compile_term_as(t, h, m)?)
+            }
+            _ => compiled.push(compile_expr(src, a, m)?),
+        }
     }
     let label = format!(
         "{}({})",
@@ -392,26 +520,6 @@ fn is_numeric(t: &CqlType) -> bool {
     )
 }
 
-fn check_cast(from: &CqlType, to: &CqlType) -> Result<(), RequestError> {
-    let ok = match to {
-        CqlType::Text | CqlType::Ascii => !from.is_multi_cell(),
-        t if is_numeric(t) => is_numeric(from),
-        CqlType::Timestamp => {
-            matches!(from, CqlType::Date | CqlType::Timeuuid | CqlType::Timestamp)
-        }
-        CqlType::Date => matches!(from, CqlType::Timestamp | CqlType::Timeuuid | CqlType::Date),
-        _ => from == to,
-    };
-    if !ok {
-        return Err(RequestError::invalid(format!(
-            "{} cannot be cast to {}",
-            from.cql_name(),
-            to.cql_name()
-        )));
-    }
-    Ok(())
-}
-
 impl Sel {
     pub fn eval(&self, row: &RowView) -> Result<Option<Bytes>, RequestError> {
         Ok(match self {
@@ -436,12 +544,8 @@ impl Sel {
                         None => Val::Null,
                     });
                 }
-                functions::call_scalar(*f, &vals)?.bytes().cloned()
+                functions::call_scalar(f, &vals)?.bytes().cloned()
             }
-            Sel::Cast(inner, from, to) => match inner.eval(row)? {
-                Some(b) => Some(cast(&b, from, to)?),
-                None => None,
-            },
             Sel::Field(inner, i) => match inner.eval(row)? {
                 Some(b) => super::modify::split_fields(&b)?
                     .into_iter()
@@ -451,6 +555,10 @@ impl Sel {
             },
             Sel::Element(inner, key, typ) => match inner.eval(row)? {
                 Some(b) => element(&b, key, typ)?,
+                None => None,
+            },
+            Sel::Slice(inner, lo, hi, typ) => match inner.eval(row)? {
+                Some(b) => slice(&b, lo.as_ref(), hi.as_ref(), typ)?,
                 None => None,
             },
             Sel::ToJson(inner, typ) => {
@@ -495,55 +603,38 @@ fn element(b: &Bytes, key: &Bytes, typ: &CqlType) -> Result<Option<Bytes>, Reque
     })
 }
 
-fn cast(b: &Bytes, from: &CqlType, to: &CqlType) -> Result<Bytes, RequestError> {
-    if from == to {
-        return Ok(b.clone());
-    }
-    let v = values::deserialize(b, from).map_err(|e| RequestError::invalid(e.to_string()))?;
-    let out = match to {
-        CqlType::Text | CqlType::Ascii => CqlValue::Text(text_of(&v)),
-        t if is_numeric(t) => {
-            let f =
-                as_f64(&v).ok_or_else(|| RequestError::invalid("cast of a non-numeric value"))?;
-            from_f64(f, t, &v)?
-        }
-        CqlType::Timestamp | CqlType::Date => {
-            let src = match from {
-                CqlType::Timeuuid => functions::Src::Timeuuid,
-                CqlType::Date => functions::Src::Date,
-                _ => functions::Src::Timestamp,
-            };
-            let f = if *to == CqlType::Date {
-                ScalarFn::ToDate(src)
-            } else {
-                ScalarFn::ToTimestamp(src)
-            };
-            return Ok(functions::call_scalar(f, &[Val::Bytes(b.clone())])?
-                .bytes()
-                .cloned()
-                .unwrap_or_default());
-        }
-        _ => return Ok(b.clone()),
+/// `coll[lo..hi]` on a serialized set or map: the elements (or entries) whose key lies
+/// within the inclusive bounds, as a collection of the same type; none left is null.
+fn slice(
+    b: &Bytes,
+    lo: Option<&Bytes>,
+    hi: Option<&Bytes>,
+    typ: &CqlType,
+) -> Result<Option<Bytes>, RequestError> {
+    let (key_t, per) = match typ.unfrozen() {
+        CqlType::Map(k, _) => (&**k, 2),
+        CqlType::Set(k) => (&**k, 1),
+        _ => return Ok(None),
     };
-    values::try_serialize(&out, to).map_err(|e| RequestError::invalid(e.to_string()))
-}
-
-/// The text CAST(x AS text) gives for simple values.
-fn text_of(v: &CqlValue) -> String {
-    match v {
-        CqlValue::Ascii(s) | CqlValue::Text(s) => s.clone(),
-        CqlValue::Bigint(x) | CqlValue::Counter(x) => x.to_string(),
-        CqlValue::Int(x) => x.to_string(),
-        CqlValue::Smallint(x) => x.to_string(),
-        CqlValue::Tinyint(x) => x.to_string(),
-        CqlValue::Boolean(x) => x.to_string(),
-        CqlValue::Double(x) => x.to_string(),
-        CqlValue::Float(x) => x.to_string(),
-        CqlValue::Uuid(u) | CqlValue::Timeuuid(u) => u.to_string(),
-        CqlValue::Inet(ip) => ip.to_string(),
-        CqlValue::Varint(x) => x.to_string(),
-        other => format!("{other:?}"),
+    let items = super::modify::split_collection(b, typ)?;
+    let inside = |k: &Bytes| {
+        lo.is_none_or(|lo| values::compare(key_t, k, lo).is_ge())
+            && hi.is_none_or(|hi| values::compare(key_t, k, hi).is_le())
+    };
+    let kept: Vec<&[Bytes]> = items
+        .chunks(per)
+        .filter(|e| e.first().is_some_and(inside))
+        .collect();
+    if kept.is_empty() {
+        return Ok(None);
     }
+    let mut out = BytesMut::new();
+    out.put_i32(i32::try_from(kept.len()).unwrap_or(i32::MAX));
+    for part in kept.iter().flat_map(|e| e.iter()) {
+        out.put_i32(i32::try_from(part.len()).unwrap_or(i32::MAX));
+        out.put_slice(part);
+    }
+    Ok(Some(out.freeze()))
 }
 
 pub fn as_f64(v: &CqlValue) -> Option<f64> {
