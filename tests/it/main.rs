@@ -24,5 +24,6 @@ mod restart;
 mod scylla_driver;
 mod stress;
 mod ttl;
+mod types;
 mod udt;
 mod views;

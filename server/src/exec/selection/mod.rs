@@ -27,6 +27,9 @@ pub struct CellView {
     pub writetime: Option<i64>,
     /// Remaining TTL in seconds.
     pub ttl: Option<i32>,
+    /// For a non-frozen collection: the write time and remaining TTL of each live
+    /// element, in element order (empty for other columns).
+    pub elements: Vec<(i64, Option<i32>)>,
 }
 
 /// A CQL row: one [`CellView`] per table column (by column index), plus the token.
@@ -51,6 +54,13 @@ pub enum Sel {
     Column(usize),
     WriteTime(usize),
     Ttl(usize),
+    /// `MAXWRITETIME(col)`: the latest write time of the column's cells.
+    MaxWriteTime(usize),
+    /// `WRITETIME(coll)` of a non-frozen collection (5.0): `list<bigint>`, per element.
+    ElementWriteTimes(usize),
+    /// `TTL(coll)` of a non-frozen collection (5.0): `list<int>`, null where an
+    /// element has no TTL.
+    ElementTtls(usize),
     Token,
     Const(Option<Bytes>),
     /// A function or operator (`a + b`, `CAST(a AS text)`, `abs(a)`...).
@@ -161,14 +171,9 @@ fn compile_expr<S: ColumnSource>(
                     "Cannot use selection function {fname} on PRIMARY KEY part {name}"
                 )));
             }
-            if t.is_multi_cell() {
+            if matches!(t, CqlType::Udt(_)) {
                 return Err(RequestError::invalid(format!(
-                    "Cannot use selection function {fname} on non-frozen {} {name}",
-                    if matches!(t, CqlType::Udt(_)) {
-                        "UDT"
-                    } else {
-                        "collection"
-                    }
+                    "{fname}() of a non-frozen UDT ({name}) is not supported by Helenus yet"
                 )));
             }
             if t.is_counter() {
@@ -177,10 +182,21 @@ fn compile_expr<S: ColumnSource>(
                 )));
             }
             let label = format!("{fname}({name})");
-            Ok(if fname == "ttl" {
-                (Sel::Ttl(i), CqlType::Int, label)
-            } else {
-                (Sel::WriteTime(i), CqlType::Bigint, label)
+            let multi = t.is_multi_cell();
+            Ok(match (fname, multi) {
+                ("maxwritetime", _) => (Sel::MaxWriteTime(i), CqlType::Bigint, label),
+                ("ttl", false) => (Sel::Ttl(i), CqlType::Int, label),
+                ("ttl", true) => (
+                    Sel::ElementTtls(i),
+                    CqlType::List(Box::new(CqlType::Int)),
+                    label,
+                ),
+                (_, false) => (Sel::WriteTime(i), CqlType::Bigint, label),
+                (_, true) => (
+                    Sel::ElementWriteTimes(i),
+                    CqlType::List(Box::new(CqlType::Bigint)),
+                    label,
+                ),
             })
         }
         SelectorExpr::CountAll => Ok((Sel::CountAll, CqlType::Bigint, "count".into())),
@@ -534,6 +550,27 @@ impl Sel {
                 .get(*i)
                 .and_then(|c| c.value.as_ref().and(c.ttl))
                 .map(|t| Bytes::copy_from_slice(&t.to_be_bytes())),
+            Sel::MaxWriteTime(i) => row.cells.get(*i).and_then(|c| {
+                let max = c.elements.iter().map(|(t, _)| *t).max();
+                c.value
+                    .as_ref()
+                    .and(max.or(c.writetime))
+                    .map(|t| Bytes::copy_from_slice(&t.to_be_bytes()))
+            }),
+            Sel::ElementWriteTimes(i) => row.cells.get(*i).and_then(|c| {
+                element_list(
+                    c.elements
+                        .iter()
+                        .map(|(t, _)| Some(t.to_be_bytes().to_vec())),
+                )
+            }),
+            Sel::ElementTtls(i) => row.cells.get(*i).and_then(|c| {
+                element_list(
+                    c.elements
+                        .iter()
+                        .map(|(_, ttl)| ttl.map(|t| t.to_be_bytes().to_vec())),
+                )
+            }),
             Sel::Token => Some(Bytes::copy_from_slice(&row.token.to_be_bytes())),
             Sel::Const(v) => v.clone(),
             Sel::Call(f, args) => {
@@ -575,6 +612,28 @@ impl Sel {
             Sel::Agg(..) | Sel::CountAll => None,
         })
     }
+}
+
+/// A serialized list of per-element values (`CollectionSerializer.pack`): a null
+/// element is written with length -1, as Cassandra does for TTL-less elements; no
+/// elements is null.
+fn element_list(items: impl Iterator<Item = Option<Vec<u8>>>) -> Option<Bytes> {
+    let items: Vec<Option<Vec<u8>>> = items.collect();
+    if items.is_empty() {
+        return None;
+    }
+    let mut out = Vec::with_capacity(4 + items.len() * 12);
+    out.extend_from_slice(&(items.len() as i32).to_be_bytes());
+    for it in items {
+        match it {
+            Some(b) => {
+                out.extend_from_slice(&(b.len() as i32).to_be_bytes());
+                out.extend_from_slice(&b);
+            }
+            None => out.extend_from_slice(&(-1i32).to_be_bytes()),
+        }
+    }
+    Some(Bytes::from(out))
 }
 
 /// `coll[key]` on a serialized collection.
@@ -701,4 +760,29 @@ pub(super) fn varint_bytes(i: i128) -> Bytes {
         start += 1;
     }
     Bytes::copy_from_slice(&b[start..])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ttl_list_writes_null_elements_like_cassandra() {
+        let row = RowView {
+            cells: vec![CellView {
+                value: Some(Bytes::from_static(b"x")),
+                writetime: None,
+                ttl: None,
+                elements: vec![(10, Some(7)), (20, None)],
+            }],
+            token: 0,
+        };
+        let ttls = Sel::ElementTtls(0).eval(&row).unwrap().unwrap();
+        assert_eq!(
+            &ttls[..],
+            &[0, 0, 0, 2, 0, 0, 0, 4, 0, 0, 0, 7, 0xFF, 0xFF, 0xFF, 0xFF]
+        );
+        let max = Sel::MaxWriteTime(0).eval(&row).unwrap().unwrap();
+        assert_eq!(&max[..], &20i64.to_be_bytes());
+    }
 }
