@@ -511,7 +511,7 @@ fn compile_call<S: ColumnSource>(
             .collect::<Vec<_>>()
             .join(", ")
     );
-    if name.keyspace.as_deref().map_or(true, |k| k == "system") {
+    if name.keyspace.as_deref().is_none_or(|k| k == "system") {
         let agg = match fname.as_str() {
             "count" => Some(AggKind::Count),
             "min" => Some(AggKind::Min),
