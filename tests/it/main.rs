@@ -22,6 +22,7 @@ mod protocol;
 mod raw;
 mod restart;
 mod scylla_driver;
+mod stress;
 mod ttl;
 mod types;
 mod udt;

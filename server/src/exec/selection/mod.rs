@@ -74,6 +74,9 @@ pub enum Sel {
     CountAll,
     /// `toJson(x)`: the argument's JSON text (json.adoc); null gives the text `null`.
     ToJson(Box<Sel>, CqlType),
+    /// A bind marker in a selector; [`SelectionPlan::bind`] replaces it by the
+    /// request's value before any row is evaluated.
+    Marker(term::Expr),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -91,6 +94,29 @@ pub struct SelectionPlan {
     pub sels: Vec<Sel>,
     pub columns: Vec<ColumnSpec>,
     pub aggregate: bool,
+    /// Whether some selector holds a bind marker (see [`SelectionPlan::bind`]).
+    pub has_markers: bool,
+}
+
+impl SelectionPlan {
+    /// The plan with its bind markers replaced by this request's values (validated
+    /// against their types); `None` when it has none.
+    pub fn bind(&self, ctx: &EvalCtx<'_>) -> Result<Option<SelectionPlan>, RequestError> {
+        if !self.has_markers {
+            return Ok(None);
+        }
+        let sels = self
+            .sels
+            .iter()
+            .map(|s| s.bound(ctx))
+            .collect::<Result<_, _>>()?;
+        Ok(Some(SelectionPlan {
+            sels,
+            columns: self.columns.clone(),
+            aggregate: self.aggregate,
+            has_markers: false,
+        }))
+    }
 }
 
 pub fn compile<S: ColumnSource>(
@@ -108,6 +134,7 @@ pub fn compile<S: ColumnSource>(
         sels: Vec::new(),
         columns: Vec::new(),
         aggregate: false,
+        has_markers: false,
     };
     match sel {
         Selection::Wildcard => {
@@ -125,6 +152,7 @@ pub fn compile<S: ColumnSource>(
                 }
                 plan.columns
                     .push(spec(alias.as_deref().unwrap_or(&name), typ));
+                plan.has_markers |= s.has_marker();
                 plan.sels.push(s);
             }
             if aggs > 0 && aggs != list.len() {
@@ -224,6 +252,10 @@ fn compile_expr<S: ColumnSource>(
                 name,
             ))
         }
+        SelectorExpr::Term(Term::TypeHint { typ, term }) => {
+            compile_term_as(term, &hint_type(typ)?, m)
+        }
+        SelectorExpr::Term(Term::Null) => Ok((Sel::Const(None), CqlType::Blob, "null".into())),
         SelectorExpr::Term(t) => {
             // A constant needs a type: Cassandra infers it from the literal kind.
             let typ = match t {
@@ -261,7 +293,11 @@ fn compile_expr<S: ColumnSource>(
                 format!("{label}.{field}"),
             ))
         }
-        SelectorExpr::TypeHint { expr, .. } => compile_expr(src, expr, m),
+        // `(type) literal` gives the literal its type; on a column the hint is ignored.
+        SelectorExpr::TypeHint { typ, expr } => match &**expr {
+            SelectorExpr::Term(t) => compile_term_as(t, &hint_type(typ)?, m),
+            _ => compile_expr(src, expr, m),
+        },
         SelectorExpr::Element { expr, key } => {
             let (inner, t, label) = compile_expr(src, expr, m)?;
             let (key_t, out_t) = match t.unfrozen() {
@@ -343,10 +379,10 @@ fn compile_term_as(
     typ: &CqlType,
     m: &mut Markers,
 ) -> Result<(Sel, CqlType, String), RequestError> {
-    if matches!(t, Term::BindMarker(_)) {
-        return Err(RequestError::invalid(
-            "Bind markers in selectors are not supported by Helenus yet",
-        ));
+    if let Term::BindMarker(mk) = t {
+        let name = mk.name.clone().unwrap_or_else(|| "selector".into());
+        let e = term::compile(t, typ, &name, m, None)?;
+        return Ok((Sel::Marker(e), typ.clone(), "?".into()));
     }
     let e = term::compile(t, typ, "selector", m, None)?;
     let v = e.eval(&EvalCtx { values: &[] })?;
@@ -408,6 +444,26 @@ fn compile_operands<S: ColumnSource>(
     }
 }
 
+/// The type of a `(type)` hint in a selector (user types are not looked up here).
+fn hint_type(t: &cql::parser::ast::RawType) -> Result<CqlType, RequestError> {
+    use cql::parser::ast::RawType as R;
+    let b = |t: &R| hint_type(t).map(Box::new);
+    Ok(match t {
+        R::Native(t) => t.clone(),
+        R::List(e) => CqlType::List(b(e)?),
+        R::Set(e) => CqlType::Set(b(e)?),
+        R::Map(k, v) => CqlType::Map(b(k)?, b(v)?),
+        R::Tuple(ts) => CqlType::Tuple(ts.iter().map(hint_type).collect::<Result<_, _>>()?),
+        R::Frozen(e) => CqlType::Frozen(b(e)?),
+        R::Vector(e, n) => CqlType::Vector(b(e)?, *n),
+        R::UserDefined(n) => {
+            return Err(RequestError::invalid(format!(
+                "Type hints with user types ({n}) in selectors are not supported by Helenus yet"
+            )))
+        }
+    })
+}
+
 fn literal_type(k: cql::types::LiteralKind) -> CqlType {
     use cql::types::LiteralKind as K;
     match k {
@@ -455,7 +511,7 @@ fn compile_call<S: ColumnSource>(
             .collect::<Vec<_>>()
             .join(", ")
     );
-    if name.keyspace.as_deref().map_or(true, |k| k == "system") {
+    if name.keyspace.as_deref().is_none_or(|k| k == "system") {
         let agg = match fname.as_str() {
             "count" => Some(AggKind::Count),
             "min" => Some(AggKind::Min),
@@ -515,7 +571,12 @@ fn compile_call<S: ColumnSource>(
             return Ok((Sel::Token, CqlType::Bigint, format!("system.{label}")));
         }
     }
-    let types: Vec<Option<CqlType>> = compiled.iter().map(|(_, t, _)| Some(t.clone())).collect();
+    // A `null` argument has no type of its own: the function's signature decides.
+    let types: Vec<Option<CqlType>> = compiled
+        .iter()
+        .zip(args)
+        .map(|((_, t, _), a)| (!matches!(a, SelectorExpr::Term(Term::Null))).then(|| t.clone()))
+        .collect();
     let (f, _, ret) = functions::resolve(name, &types)?;
     let sels = compiled.into_iter().map(|(s, _, _)| s).collect();
     Ok((Sel::Call(f, sels), ret, format!("system.{label}")))
@@ -537,6 +598,45 @@ fn is_numeric(t: &CqlType) -> bool {
 }
 
 impl Sel {
+    fn has_marker(&self) -> bool {
+        match self {
+            Sel::Marker(_) => true,
+            Sel::Call(_, args) => args.iter().any(Sel::has_marker),
+            Sel::Field(s, _)
+            | Sel::Element(s, ..)
+            | Sel::Slice(s, ..)
+            | Sel::Agg(_, s, _)
+            | Sel::ToJson(s, _) => s.has_marker(),
+            _ => false,
+        }
+    }
+
+    /// A copy with markers evaluated against the request's values.
+    fn bound(&self, ctx: &EvalCtx<'_>) -> Result<Sel, RequestError> {
+        let b = |s: &Sel| s.bound(ctx).map(Box::new);
+        Ok(match self {
+            Sel::Marker(e) => match e.eval(ctx)? {
+                Val::Bytes(v) => Sel::Const(Some(v)),
+                Val::Null => Sel::Const(None),
+                Val::Unset => {
+                    return Err(RequestError::invalid("Invalid unset value in a selector"))
+                }
+            },
+            Sel::Call(f, args) => Sel::Call(
+                f.clone(),
+                args.iter()
+                    .map(|a| a.bound(ctx))
+                    .collect::<Result<_, _>>()?,
+            ),
+            Sel::Field(s, i) => Sel::Field(b(s)?, *i),
+            Sel::Element(s, k, t) => Sel::Element(b(s)?, k.clone(), t.clone()),
+            Sel::Slice(s, lo, hi, t) => Sel::Slice(b(s)?, lo.clone(), hi.clone(), t.clone()),
+            Sel::Agg(k, s, t) => Sel::Agg(*k, b(s)?, t.clone()),
+            Sel::ToJson(s, t) => Sel::ToJson(b(s)?, t.clone()),
+            other => other.clone(),
+        })
+    }
+
     pub fn eval(&self, row: &RowView) -> Result<Option<Bytes>, RequestError> {
         Ok(match self {
             Sel::Column(i) => row.cells.get(*i).and_then(|c| c.value.clone()),
@@ -610,6 +710,12 @@ impl Sel {
                 Some(Bytes::from(json))
             }
             Sel::Agg(..) | Sel::CountAll => None,
+            // Replaced by `SelectionPlan::bind` before rows are evaluated.
+            Sel::Marker(_) => {
+                return Err(RequestError::Server(
+                    "a selector bind marker was not bound".into(),
+                ))
+            }
         })
     }
 }
