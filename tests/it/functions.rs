@@ -286,6 +286,29 @@ async fn cast_math_collection_masking_vector_and_conversions() {
             Some(CqlValue::Float(0.5)),
         ]
     );
+    // A vector literal is stored in the vector wire form (no count, packed floats).
+    let r = row(&s, "SELECT v FROM fx.n WHERE k = 1").await;
+    assert_eq!(
+        r[0],
+        Some(CqlValue::Vector(vec![
+            CqlValue::Float(1.0),
+            CqlValue::Float(0.0),
+            CqlValue::Float(0.0)
+        ]))
+    );
+    // Bind markers in selectors: typed by the other argument / operand.
+    let p = s
+        .prepare("SELECT similarity_cosine(v, ?), i + ?, t + ? FROM fx.n WHERE k = ?")
+        .await
+        .expect("prepare");
+    let r = s
+        .execute_unpaged(&p, (vec![0.0f32, 1.0, 0.0], 1i32, "!", 1i32))
+        .await
+        .expect("execute")
+        .into_rows_result()
+        .expect("rows");
+    let (cos, sum, cat): (f32, i32, String) = r.first_row().expect("row");
+    assert_eq!((cos, sum, cat.as_str()), (0.5, i32::MIN, "abc!"));
     let m = invalid(&s, "SELECT similarity_cosine(v, l) FROM fx.n").await;
     assert_eq!(m, "Only float vectors are supported by similarity_cosine");
 

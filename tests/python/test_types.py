@@ -120,3 +120,14 @@ def test_writetime_and_ttl_of_a_collection_are_lists(session):
     ttls, times, latest = session.execute("SELECT ttl(l), writetime(l), maxwritetime(l) FROM pyty.w WHERE k = 1").one()
     assert len(ttls) == 2 and 900 < ttls[0] <= 1000 and 400 < ttls[1] <= 500
     assert times == [10, 20] and latest == 20
+
+
+def test_exact_decimal_and_varint_aggregates(session):
+    session.execute("CREATE TABLE pyty.agg (k int, c int, de decimal, vi varint, PRIMARY KEY (k, c))")
+    insert = session.prepare("INSERT INTO pyty.agg (k, c, de, vi) VALUES (1, ?, ?, ?)")
+    for c, de, vi in [(1, Decimal("2.50"), 10**41), (2, Decimal("0.25"), 12345678901234567890),
+                      (3, Decimal("0.1"), -1)]:
+        session.execute(insert, [c, de, vi])
+    total = 10**41 + 12345678901234567889
+    row = session.execute("SELECT sum(de), avg(de), sum(vi), avg(vi) FROM pyty.agg WHERE k = 1").one()
+    assert tuple(row) == (Decimal("2.85"), Decimal("0.95"), total, total // 3)

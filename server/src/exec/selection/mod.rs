@@ -74,6 +74,9 @@ pub enum Sel {
     CountAll,
     /// `toJson(x)`: the argument's JSON text (json.adoc); null gives the text `null`.
     ToJson(Box<Sel>, CqlType),
+    /// A bind marker in a selector; [`SelectionPlan::bind`] replaces it by the
+    /// request's value before any row is evaluated.
+    Marker(term::Expr),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -91,6 +94,29 @@ pub struct SelectionPlan {
     pub sels: Vec<Sel>,
     pub columns: Vec<ColumnSpec>,
     pub aggregate: bool,
+    /// Whether some selector holds a bind marker (see [`SelectionPlan::bind`]).
+    pub has_markers: bool,
+}
+
+impl SelectionPlan {
+    /// The plan with its bind markers replaced by this request's values (validated
+    /// against their types); `None` when it has none.
+    pub fn bind(&self, ctx: &EvalCtx<'_>) -> Result<Option<SelectionPlan>, RequestError> {
+        if !self.has_markers {
+            return Ok(None);
+        }
+        let sels = self
+            .sels
+            .iter()
+            .map(|s| s.bound(ctx))
+            .collect::<Result<_, _>>()?;
+        Ok(Some(SelectionPlan {
+            sels,
+            columns: self.columns.clone(),
+            aggregate: self.aggregate,
+            has_markers: false,
+        }))
+    }
 }
 
 pub fn compile<S: ColumnSource>(
@@ -108,6 +134,7 @@ pub fn compile<S: ColumnSource>(
         sels: Vec::new(),
         columns: Vec::new(),
         aggregate: false,
+        has_markers: false,
     };
     match sel {
         Selection::Wildcard => {
@@ -125,6 +152,7 @@ pub fn compile<S: ColumnSource>(
                 }
                 plan.columns
                     .push(spec(alias.as_deref().unwrap_or(&name), typ));
+                plan.has_markers |= s.has_marker();
                 plan.sels.push(s);
             }
             if aggs > 0 && aggs != list.len() {
@@ -343,10 +371,10 @@ fn compile_term_as(
     typ: &CqlType,
     m: &mut Markers,
 ) -> Result<(Sel, CqlType, String), RequestError> {
-    if matches!(t, Term::BindMarker(_)) {
-        return Err(RequestError::invalid(
-            "Bind markers in selectors are not supported by Helenus yet",
-        ));
+    if let Term::BindMarker(mk) = t {
+        let name = mk.name.clone().unwrap_or_else(|| "selector".into());
+        let e = term::compile(t, typ, &name, m, None)?;
+        return Ok((Sel::Marker(e), typ.clone(), "?".into()));
     }
     let e = term::compile(t, typ, "selector", m, None)?;
     let v = e.eval(&EvalCtx { values: &[] })?;
@@ -537,6 +565,45 @@ fn is_numeric(t: &CqlType) -> bool {
 }
 
 impl Sel {
+    fn has_marker(&self) -> bool {
+        match self {
+            Sel::Marker(_) => true,
+            Sel::Call(_, args) => args.iter().any(Sel::has_marker),
+            Sel::Field(s, _)
+            | Sel::Element(s, ..)
+            | Sel::Slice(s, ..)
+            | Sel::Agg(_, s, _)
+            | Sel::ToJson(s, _) => s.has_marker(),
+            _ => false,
+        }
+    }
+
+    /// A copy with markers evaluated against the request's values.
+    fn bound(&self, ctx: &EvalCtx<'_>) -> Result<Sel, RequestError> {
+        let b = |s: &Sel| s.bound(ctx).map(Box::new);
+        Ok(match self {
+            Sel::Marker(e) => match e.eval(ctx)? {
+                Val::Bytes(v) => Sel::Const(Some(v)),
+                Val::Null => Sel::Const(None),
+                Val::Unset => {
+                    return Err(RequestError::invalid("Invalid unset value in a selector"))
+                }
+            },
+            Sel::Call(f, args) => Sel::Call(
+                f.clone(),
+                args.iter()
+                    .map(|a| a.bound(ctx))
+                    .collect::<Result<_, _>>()?,
+            ),
+            Sel::Field(s, i) => Sel::Field(b(s)?, *i),
+            Sel::Element(s, k, t) => Sel::Element(b(s)?, k.clone(), t.clone()),
+            Sel::Slice(s, lo, hi, t) => Sel::Slice(b(s)?, lo.clone(), hi.clone(), t.clone()),
+            Sel::Agg(k, s, t) => Sel::Agg(*k, b(s)?, t.clone()),
+            Sel::ToJson(s, t) => Sel::ToJson(b(s)?, t.clone()),
+            other => other.clone(),
+        })
+    }
+
     pub fn eval(&self, row: &RowView) -> Result<Option<Bytes>, RequestError> {
         Ok(match self {
             Sel::Column(i) => row.cells.get(*i).and_then(|c| c.value.clone()),
@@ -610,6 +677,12 @@ impl Sel {
                 Some(Bytes::from(json))
             }
             Sel::Agg(..) | Sel::CountAll => None,
+            // Replaced by `SelectionPlan::bind` before rows are evaluated.
+            Sel::Marker(_) => {
+                return Err(RequestError::Server(
+                    "a selector bind marker was not bound".into(),
+                ))
+            }
         })
     }
 }
