@@ -16,3 +16,4 @@ mod raw;
 mod restart;
 mod scylla_driver;
 mod views;
+mod wide_partition;
