@@ -134,3 +134,83 @@ async fn wide_partition_pages_exactly_across_sstables_and_deletions() {
         "forward after restart (everything in SSTables)"
     );
 }
+
+/// Peak resident memory of a process (VmHWM), in MiB.
+fn peak_rss_mib(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).expect("proc status");
+    status
+        .lines()
+        .find(|l| l.starts_with("VmHWM:"))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|kb| kb.parse::<u64>().ok())
+        .map_or(0, |kb| kb / 1024)
+}
+
+/// Measurement, not a pass/fail test (docs/PERFORMANCE.md, "Wide partition paging"):
+/// a 100 MiB partition (100k rows of 1 KiB) flushed into one SSTable, then paged with
+/// 1000-row pages; prints the node's peak RSS before and after paging and the paging
+/// time. `HELENUS_BIN` picks the node binary to compare builds.
+#[tokio::test]
+#[ignore = "measurement; run by hand (docs/PERFORMANCE.md)"]
+async fn wide_partition_paging_memory_probe() {
+    const N: i32 = 100_000;
+    let mut node = NodeProc::start_with_args(&["--commitlog-sync", "periodic"]);
+    {
+        let s = connect(&node).await;
+        s.query_unpaged(
+            "CREATE KEYSPACE w WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 1}",
+            &[],
+        )
+        .await
+        .expect("keyspace");
+        s.query_unpaged(
+            "CREATE TABLE w.t (k int, c int, v blob, PRIMARY KEY (k, c))",
+            &[],
+        )
+        .await
+        .expect("table");
+        let insert = s
+            .prepare("INSERT INTO w.t (k, c, v) VALUES (1, ?, ?)")
+            .await
+            .expect("prepare");
+        for chunk in (0..N).collect::<Vec<_>>().chunks(100) {
+            let mut batch = Batch::new(BatchType::Unlogged);
+            let mut values = Vec::new();
+            for c in chunk {
+                batch.append_statement(insert.clone());
+                values.push((*c, value(*c)));
+            }
+            s.batch(&batch, values).await.expect("batch");
+        }
+    }
+    assert_eq!(node.stop(), Some(0), "clean stop flushes");
+    node.restart();
+    let s = connect(&node).await;
+    let pid = node.pid().expect("pid");
+    let before = peak_rss_mib(pid);
+    let started = std::time::Instant::now();
+    let mut stmt = scylla::statement::Statement::new("SELECT c, v FROM w.t WHERE k = 1");
+    stmt.set_page_size(1000);
+    let mut paging = PagingState::start();
+    let mut rows = 0usize;
+    loop {
+        let (res, next) = s
+            .query_single_page(stmt.clone(), &[], paging)
+            .await
+            .expect("page");
+        rows += res.into_rows_result().expect("rows").rows_num();
+        match next.into_paging_control_flow() {
+            ControlFlow::Continue(p) => paging = p,
+            ControlFlow::Break(()) => break,
+        }
+    }
+    let elapsed = started.elapsed();
+    assert_eq!(rows, N as usize);
+    eprintln!(
+        "wide partition probe: {rows} rows in {} pages, {:.1} s; node peak RSS {before} MiB \
+         before paging, {} MiB after",
+        N / 1000,
+        elapsed.as_secs_f64(),
+        peak_rss_mib(pid)
+    );
+}
