@@ -52,6 +52,15 @@ pub enum RequestError {
         block_for: i32,
         data_present: bool,
     },
+    /// A native function failed on its input (0x1400), e.g. an integer division by
+    /// zero: Cassandra's `OperationExecutionException`.
+    #[error("{message}")]
+    FunctionFailure {
+        keyspace: String,
+        function: String,
+        arg_types: Vec<String>,
+        message: String,
+    },
     /// TRUNCATE failed (0x1003).
     #[error("{0}")]
     Truncate(String),
@@ -98,6 +107,20 @@ impl RequestError {
                 block_for,
                 data_present,
             } => ErrorBody::read_timeout(*cl, *received, *block_for, *data_present),
+            RequestError::FunctionFailure {
+                keyspace,
+                function,
+                arg_types,
+                message,
+            } => ErrorBody {
+                code: cql::error::ErrorCode::FunctionFailure,
+                message: message.clone(),
+                extra: cql::error::ErrorExtra::FunctionFailure {
+                    keyspace: keyspace.clone(),
+                    function: function.clone(),
+                    arg_types: arg_types.clone(),
+                },
+            },
             RequestError::Truncate(msg) => ErrorBody::truncate(msg.clone()),
             RequestError::Storage(e) => ErrorBody::server(format!("storage: {e}")),
             RequestError::Protocol(msg) => ErrorBody::protocol(msg.clone()),

@@ -6,6 +6,7 @@ mod cdrs_driver;
 mod cli;
 mod corruption;
 mod crash;
+mod functions;
 mod harness;
 mod indexes;
 mod lwt;

@@ -167,6 +167,8 @@ impl<'a> Parser<'a> {
             }
             self.reset(save, self.marker_count());
         }
+        // `c = 10 / 4 + 1`: the product binds first, then the sum.
+        let first = self.term_product_rest(first)?;
         let value = self.term_sum_rest(first)?;
         Ok(Assignment::Set {
             target: ColumnTarget::Column(column),

@@ -238,7 +238,12 @@ impl<'a> Parser<'a> {
     }
 
     fn term_product(&mut self) -> PResult<Term> {
-        let mut left = self.term_unary()?;
+        let left = self.term_unary()?;
+        self.term_product_rest(left)
+    }
+
+    /// Continues `left (*|/|% unary)*`.
+    pub(super) fn term_product_rest(&mut self, mut left: Term) -> PResult<Term> {
         loop {
             let op = match self.kind() {
                 K::Star => ArithmeticOp::Mul,

@@ -347,14 +347,14 @@ async fn run_other(
             Ok(Outcome::result(virtual_table_rows(&vt)))
         }
         Statement::CreateFunction(_) | Statement::CreateAggregate(_) => Err(RequestError::invalid(
-            "User-defined functions and aggregates are not supported by Helenus yet",
+            "User-defined functions are disabled: Helenus does not run user code (see docs/FUNCTIONS.md)",
         )),
         Statement::DropFunction(_) | Statement::DropAggregate(_) => Err(RequestError::invalid(
-            "User-defined functions and aggregates are not supported by Helenus yet",
+            "User-defined functions are disabled: Helenus does not run user code (see docs/FUNCTIONS.md)",
         )),
-        Statement::CreateTrigger(_) | Statement::DropTrigger(_) => {
-            Err(RequestError::invalid("Triggers are not supported by Helenus yet"))
-        }
+        Statement::CreateTrigger(_) | Statement::DropTrigger(_) => Err(RequestError::invalid(
+            "Triggers are not supported: Helenus does not run user code (see docs/FUNCTIONS.md)",
+        )),
         Statement::CreateRole(_)
         | Statement::AlterRole(_)
         | Statement::DropRole(_)

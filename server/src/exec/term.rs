@@ -1,12 +1,12 @@
 //! Terms compiled for execution: constants serialized once at prepare time, bind
-//! markers resolved to value positions, collection literals and the few functions a
-//! term may call (`now()`, `uuid()`, `currentTimestamp()`...).
+//! markers resolved to value positions, collection literals, function calls (`now()`,
+//! `fromJson(?)`...) and arithmetic (`? + 1`, `'2024-01-01' + 1d`, `-?`).
 //!
 //! A compiled [`Expr`] is evaluated per request against the bound values without
 //! touching the AST again; this is what keeps EXECUTE of a prepared INSERT cheap.
 
 use bytes::{BufMut, Bytes, BytesMut};
-use cql::parser::ast::{BindMarker, Term};
+use cql::parser::ast::{BindMarker, RawType, Term};
 use cql::types::{CqlType, CqlValue};
 
 use super::functions;
@@ -181,7 +181,7 @@ impl Expr {
                 for a in args {
                     vals.push(a.eval(ctx)?);
                 }
-                functions::call_scalar(*func, &vals)
+                functions::call_scalar(func, &vals)
             }
         }
     }
@@ -231,11 +231,7 @@ pub fn compile(
             for (a, t) in args.iter().zip(arg_types.iter()) {
                 compiled.push(compile(a, t, receiver, markers, None)?);
             }
-            let e = Expr::Call {
-                func,
-                args: compiled,
-            };
-            Ok(e)
+            call(func, compiled)
         }
         Term::List(items) | Term::Set(items) => {
             let elem = match inner {
@@ -318,9 +314,91 @@ pub fn compile(
             // Trailing missing fields may be omitted on the wire, but null is equivalent.
             composite(typ, CompositeKind::Fields, items)
         }
-        Term::Arithmetic { .. } | Term::Negation(_) => Err(RequestError::invalid(format!(
-            "Arithmetic operations in terms are not supported by Helenus yet (for {receiver})"
-        ))),
+        Term::Arithmetic { op, left, right } => {
+            // An operand without a type of its own (a literal, a marker) takes the
+            // receiver's, except the right side of `timestamp ± x`, a duration.
+            let lt = operand_type(left).unwrap_or_else(|| inner.clone());
+            let rt = operand_type(right).unwrap_or_else(|| match inner {
+                CqlType::Timestamp | CqlType::Date => CqlType::Duration,
+                other => other.clone(),
+            });
+            let (func, ret) = functions::resolve_operation(
+                *op,
+                &lt,
+                &rt,
+                (&term_label(left), &term_label(right)),
+            )?;
+            if ret != *inner && !(ret == CqlType::Bigint && *inner == CqlType::Counter) {
+                return Err(RequestError::invalid(format!(
+                    "Type error: the operation {} {} {} is of type {}, which cannot be assigned to {receiver} of type {}",
+                    term_label(left),
+                    functions::number::op_symbol(*op),
+                    term_label(right),
+                    ret.cql_name(),
+                    typ.cql_name()
+                )));
+            }
+            let l = compile(left, &lt, receiver, markers, None)?;
+            let r = compile(right, &rt, receiver, markers, None)?;
+            call(func, vec![l, r])
+        }
+        Term::Negation(t) => {
+            let (func, _) = functions::resolve_negation(inner, receiver)?;
+            let e = compile(t, typ, receiver, markers, None)?;
+            call(func, vec![e])
+        }
+    }
+}
+
+/// A call; folded into a constant now when its arguments are constants and the
+/// function is deterministic (`now()` must differ per request).
+fn call(func: functions::ScalarFn, args: Vec<Expr>) -> Result<Expr, RequestError> {
+    use functions::ScalarFn as F;
+    let volatile = matches!(
+        func,
+        F::Now
+            | F::Uuid
+            | F::CurrentTimestamp
+            | F::CurrentDate
+            | F::CurrentTime
+            | F::CurrentTimeuuid
+    );
+    let e = Expr::Call { func, args };
+    if let Expr::Call { args, .. } = &e {
+        if !volatile && args.iter().all(Expr::is_const) {
+            return Ok(Expr::Const(
+                e.eval(&EvalCtx { values: &[] })?.bytes().cloned(),
+            ));
+        }
+    }
+    Ok(e)
+}
+
+/// The type an arithmetic operand has on its own, if any: a duration literal, a type
+/// hint, a function's return type.
+fn operand_type(t: &Term) -> Option<CqlType> {
+    match t {
+        Term::Literal(l) if l.kind == cql::types::LiteralKind::Duration => Some(CqlType::Duration),
+        Term::TypeHint {
+            typ: RawType::Native(t),
+            ..
+        } => Some(t.clone()),
+        Term::FunctionCall { name, args } => functions::resolve(name, &vec![None; args.len()])
+            .ok()
+            .map(|(_, _, ret)| ret),
+        _ => None,
+    }
+}
+
+/// How an operand is named in errors.
+fn term_label(t: &Term) -> String {
+    match t {
+        Term::Literal(l) => l.text.clone(),
+        Term::BindMarker(m) => m.name.as_ref().map_or("?".into(), |n| format!(":{n}")),
+        Term::Null => "null".into(),
+        Term::FunctionCall { name, .. } => format!("{name}(...)"),
+        Term::TypeHint { term, .. } => term_label(term),
+        _ => "(expression)".into(),
     }
 }
 

@@ -106,9 +106,11 @@ fn no_mask(c: &ast::ColumnDef) -> Result<(), SchemaError> {
     Ok(())
 }
 
+/// Helenus never runs user code: no UDF/UDA sandbox, no trigger classes
+/// (docs/FUNCTIONS.md says why).
 fn udf_disabled() -> SchemaError {
     SchemaError::invalid(
-        "User-defined functions are disabled in cassandra.yaml - set user_defined_functions_enabled=true to enable",
+        "User-defined functions are disabled: Helenus does not run user code (see docs/FUNCTIONS.md)",
     )
 }
 
@@ -273,14 +275,12 @@ pub fn to_ddl(stmt: &ast::Statement) -> Result<DdlStatement, SchemaError> {
             name: qn(&d.name),
             if_exists: d.if_exists,
         },
-        S::CreateFunction(_) | S::DropFunction(_) | S::CreateAggregate(_) => {
+        S::CreateFunction(_) | S::DropFunction(_) | S::CreateAggregate(_) | S::DropAggregate(_) => {
             return Err(udf_disabled())
         }
-        S::CreateTrigger(_) | S::DropTrigger(_) => {
-            return Err(SchemaError::invalid(
-                "Triggers are not supported by this server",
-            ))
-        }
+        S::CreateTrigger(_) | S::DropTrigger(_) => return Err(SchemaError::invalid(
+            "Triggers are not supported: Helenus does not run user code (see docs/FUNCTIONS.md)",
+        )),
         _ => return Err(SchemaError::invalid("Not a schema statement")),
     })
 }

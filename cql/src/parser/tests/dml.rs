@@ -529,6 +529,30 @@ fn update_counter_and_if_exists() {
             ..
         }
     ));
+    // `*` binds tighter than `+` after the first operand too: (10 / 4) + 1.
+    let u = update("UPDATE t SET a = 10 / 4 + 1, b = -(3 * 4) WHERE k = 0");
+    let Assignment::Set {
+        value: Term::Arithmetic { op, left, .. },
+        ..
+    } = &u.assignments[0]
+    else {
+        panic!("{:?}", u.assignments[0]);
+    };
+    assert_eq!(*op, ArithmeticOp::Add);
+    assert!(matches!(
+        **left,
+        Term::Arithmetic {
+            op: ArithmeticOp::Div,
+            ..
+        }
+    ));
+    assert!(matches!(
+        &u.assignments[1],
+        Assignment::Set {
+            value: Term::Negation(_),
+            ..
+        }
+    ));
 }
 
 #[test]

@@ -10,7 +10,7 @@ mod aggregate;
 pub use aggregate::AggState;
 
 use bytes::Bytes;
-use cql::parser::ast::{QualifiedName, Selection, Selector, SelectorExpr};
+use cql::parser::ast::{QualifiedName, Selection, Selector, SelectorExpr, Term};
 use cql::response::ColumnSpec;
 use cql::types::{CqlType, CqlValue};
 
@@ -53,8 +53,8 @@ pub enum Sel {
     Ttl(usize),
     Token,
     Const(Option<Bytes>),
+    /// A function or operator (`a + b`, `CAST(a AS text)`, `abs(a)`...).
     Call(ScalarFn, Vec<Sel>),
-    Cast(Box<Sel>, CqlType, CqlType),
     Field(Box<Sel>, usize),
     /// `col[key]`: a map value, a list element (key is an int index) or a set element.
     Element(Box<Sel>, Bytes, CqlType),
@@ -188,32 +188,35 @@ fn compile_expr<S: ColumnSource>(
             let to = match typ {
                 cql::parser::ast::RawType::Native(t) => t.clone(),
                 _ => {
-                    return Err(RequestError::invalid(
-                        "CAST is only supported to native types",
-                    ))
+                    return Err(RequestError::invalid(format!(
+                        "{label} cannot be cast to a non-native type"
+                    )))
                 }
             };
-            check_cast(&from, &to)?;
+            if !functions::cast::castable(&from, &to) {
+                return Err(RequestError::invalid(format!(
+                    "{label} cannot be cast to {}",
+                    to.cql_name()
+                )));
+            }
             let name = format!("cast({label} as {})", to.cql_name());
-            Ok((Sel::Cast(Box::new(s), from, to.clone()), to, name))
+            Ok((
+                Sel::Call(ScalarFn::Cast(from, to.clone()), vec![s]),
+                to,
+                name,
+            ))
         }
         SelectorExpr::Term(t) => {
             // A constant needs a type: Cassandra infers it from the literal kind.
             let typ = match t {
-                cql::parser::ast::Term::Literal(l) => literal_type(l.kind),
+                Term::Literal(l) => literal_type(l.kind),
                 _ => {
                     return Err(RequestError::invalid(
                         "Selecting a non-literal term is not supported by Helenus yet",
                     ))
                 }
             };
-            let e = term::compile(t, &typ, "selector", m, None)?;
-            let v = e.eval(&EvalCtx { values: &[] })?;
-            let label = match t {
-                cql::parser::ast::Term::Literal(l) => l.text.clone(),
-                _ => "term".into(),
-            };
-            Ok((Sel::Const(v.bytes().cloned()), typ, label))
+            compile_term_as(t, &typ, m)
         }
         SelectorExpr::Field { expr, field } => {
             let (s, t, label) = compile_expr(src, expr, m)?;
@@ -270,11 +273,92 @@ fn compile_expr<S: ColumnSource>(
                 format!("{label}[...]"),
             ))
         }
-        SelectorExpr::Slice { .. }
-        | SelectorExpr::Arithmetic { .. }
-        | SelectorExpr::Negation(_) => Err(RequestError::invalid(
-            "Element, slice and arithmetic selectors are not supported by Helenus yet",
+        SelectorExpr::Arithmetic { op, left, right } => {
+            let (l, r) = compile_operands(src, left, right, m)?;
+            let (f, ret) = functions::resolve_operation(*op, &l.1, &r.1, (&l.2, &r.2))?;
+            let label = format!("{} {} {}", l.2, functions::number::op_symbol(*op), r.2);
+            Ok((Sel::Call(f, vec![l.0, r.0]), ret, label))
+        }
+        SelectorExpr::Negation(inner) => {
+            let (s, t, label) = compile_expr(src, inner, m)?;
+            let (f, ret) = functions::resolve_negation(&t, &label)?;
+            Ok((Sel::Call(f, vec![s]), ret, format!("-{label}")))
+        }
+        SelectorExpr::Slice { .. } => Err(RequestError::invalid(
+            "Collection slice selectors are not supported by Helenus yet",
         )),
+    }
+}
+
+/// A term selector as a constant of type `typ` (bind markers in selectors are not
+/// supported: the selection is evaluated without the request's values).
+fn compile_term_as(
+    t: &Term,
+    typ: &CqlType,
+    m: &mut Markers,
+) -> Result<(Sel, CqlType, String), RequestError> {
+    if matches!(t, Term::BindMarker(_)) {
+        return Err(RequestError::invalid(
+            "Bind markers in selectors are not supported by Helenus yet",
+        ));
+    }
+    let e = term::compile(t, typ, "selector", m, None)?;
+    let v = e.eval(&EvalCtx { values: &[] })?;
+    let label = match t {
+        Term::Literal(l) if l.kind == cql::types::LiteralKind::String => {
+            format!("'{}'", l.text.replace('\'', "''"))
+        }
+        Term::Literal(l) => l.text.clone(),
+        _ => "term".into(),
+    };
+    Ok((Sel::Const(v.bytes().cloned()), typ.clone(), label))
+}
+
+/// The type an untyped term takes next to an operand of type `other`: a number
+/// literal the other number's type (a float literal next to an integer is a double),
+/// a string the other side's text type, a duration a duration.
+fn term_type_near(t: &Term, other: &CqlType) -> CqlType {
+    use cql::types::LiteralKind as K;
+    let other = other.unfrozen();
+    let numeric = is_numeric(other);
+    match t {
+        Term::Literal(l) => match l.kind {
+            K::Duration => CqlType::Duration,
+            K::Integer if *other == CqlType::Counter => CqlType::Bigint,
+            K::Integer if numeric => other.clone(),
+            K::Float if matches!(other, CqlType::Float | CqlType::Double | CqlType::Decimal) => {
+                other.clone()
+            }
+            K::String if matches!(other, CqlType::Text | CqlType::Ascii) => other.clone(),
+            K::String if matches!(other, CqlType::Timestamp | CqlType::Date) => CqlType::Duration,
+            k => literal_type(k),
+        },
+        _ if matches!(other, CqlType::Timestamp | CqlType::Date) => CqlType::Duration,
+        _ => other.clone(),
+    }
+}
+
+type Compiled = (Sel, CqlType, String);
+
+/// Both operands of a binary operator; a term operand is typed by the other side.
+fn compile_operands<S: ColumnSource>(
+    src: &S,
+    left: &SelectorExpr,
+    right: &SelectorExpr,
+    m: &mut Markers,
+) -> Result<(Compiled, Compiled), RequestError> {
+    match (left, right) {
+        (_, SelectorExpr::Term(rt)) => {
+            let l = compile_expr(src, left, m)?;
+            let r = compile_term_as(rt, &term_type_near(rt, &l.1), m)?;
+            Ok((l, r))
+        }
+        (SelectorExpr::Term(lt), _) => {
+            let r = compile_expr(src, right, m)?;
+            let l = compile_term_as(lt, &term_type_near(lt, &r.1), m)?;
+            Ok((l, r))
+        }
+        _ => Ok((compile_expr(src, left, m)?, compile_expr(src, right, m)?)),
     }
 }
 
@@ -298,9 +382,23 @@ fn compile_call<S: ColumnSource>(
     m: &mut Markers,
 ) -> Result<(Sel, CqlType, String), RequestError> {
     let fname = name.name.to_lowercase();
+    // A non-literal term argument (`[1.0, 2.0]`) takes the type of the first typed
+    // argument: `similarity_cosine(v, [..])`, `mask_replace(c, ..)`.
+    let mut hint: Option<CqlType> = None;
+    for a in args {
+        if !matches!(a, SelectorExpr::Term(_)) {
+            hint = Some(compile_expr(src, a, m)?.1);
+            break;
+        }
+    }
     let mut compiled = Vec::with_capacity(args.len());
     for a in args {
-        compiled.push(compile_expr(src, a, m)?);
+        match (a, &hint) {
+            (SelectorExpr::Term(t), Some(h)) if !matches!(t, Term::Literal(_)) => {
+                compiled.push(compile_term_as(t, h, m)?)
+            }
+            _ => compiled.push(compile_expr(src, a, m)?),
+        }
     }
     let label = format!(
         "{}({})",
@@ -392,26 +490,6 @@ fn is_numeric(t: &CqlType) -> bool {
     )
 }
 
-fn check_cast(from: &CqlType, to: &CqlType) -> Result<(), RequestError> {
-    let ok = match to {
-        CqlType::Text | CqlType::Ascii => !from.is_multi_cell(),
-        t if is_numeric(t) => is_numeric(from),
-        CqlType::Timestamp => {
-            matches!(from, CqlType::Date | CqlType::Timeuuid | CqlType::Timestamp)
-        }
-        CqlType::Date => matches!(from, CqlType::Timestamp | CqlType::Timeuuid | CqlType::Date),
-        _ => from == to,
-    };
-    if !ok {
-        return Err(RequestError::invalid(format!(
-            "{} cannot be cast to {}",
-            from.cql_name(),
-            to.cql_name()
-        )));
-    }
-    Ok(())
-}
-
 impl Sel {
     pub fn eval(&self, row: &RowView) -> Result<Option<Bytes>, RequestError> {
         Ok(match self {
@@ -436,12 +514,8 @@ impl Sel {
                         None => Val::Null,
                     });
                 }
-                functions::call_scalar(*f, &vals)?.bytes().cloned()
+                functions::call_scalar(f, &vals)?.bytes().cloned()
             }
-            Sel::Cast(inner, from, to) => match inner.eval(row)? {
-                Some(b) => Some(cast(&b, from, to)?),
-                None => None,
-            },
             Sel::Field(inner, i) => match inner.eval(row)? {
                 Some(b) => super::modify::split_fields(&b)?
                     .into_iter()
@@ -493,57 +567,6 @@ fn element(b: &Bytes, key: &Bytes, typ: &CqlType) -> Result<Option<Bytes>, Reque
             .find(|e| values::compare(et, e, key).is_eq()),
         _ => None,
     })
-}
-
-fn cast(b: &Bytes, from: &CqlType, to: &CqlType) -> Result<Bytes, RequestError> {
-    if from == to {
-        return Ok(b.clone());
-    }
-    let v = values::deserialize(b, from).map_err(|e| RequestError::invalid(e.to_string()))?;
-    let out = match to {
-        CqlType::Text | CqlType::Ascii => CqlValue::Text(text_of(&v)),
-        t if is_numeric(t) => {
-            let f =
-                as_f64(&v).ok_or_else(|| RequestError::invalid("cast of a non-numeric value"))?;
-            from_f64(f, t, &v)?
-        }
-        CqlType::Timestamp | CqlType::Date => {
-            let src = match from {
-                CqlType::Timeuuid => functions::Src::Timeuuid,
-                CqlType::Date => functions::Src::Date,
-                _ => functions::Src::Timestamp,
-            };
-            let f = if *to == CqlType::Date {
-                ScalarFn::ToDate(src)
-            } else {
-                ScalarFn::ToTimestamp(src)
-            };
-            return Ok(functions::call_scalar(f, &[Val::Bytes(b.clone())])?
-                .bytes()
-                .cloned()
-                .unwrap_or_default());
-        }
-        _ => return Ok(b.clone()),
-    };
-    values::try_serialize(&out, to).map_err(|e| RequestError::invalid(e.to_string()))
-}
-
-/// The text CAST(x AS text) gives for simple values.
-fn text_of(v: &CqlValue) -> String {
-    match v {
-        CqlValue::Ascii(s) | CqlValue::Text(s) => s.clone(),
-        CqlValue::Bigint(x) | CqlValue::Counter(x) => x.to_string(),
-        CqlValue::Int(x) => x.to_string(),
-        CqlValue::Smallint(x) => x.to_string(),
-        CqlValue::Tinyint(x) => x.to_string(),
-        CqlValue::Boolean(x) => x.to_string(),
-        CqlValue::Double(x) => x.to_string(),
-        CqlValue::Float(x) => x.to_string(),
-        CqlValue::Uuid(u) | CqlValue::Timeuuid(u) => u.to_string(),
-        CqlValue::Inet(ip) => ip.to_string(),
-        CqlValue::Varint(x) => x.to_string(),
-        other => format!("{other:?}"),
-    }
 }
 
 pub fn as_f64(v: &CqlValue) -> Option<f64> {

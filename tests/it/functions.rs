@@ -1,0 +1,390 @@
+//! CQL functions and operators through a real node and the scylla driver: arithmetic
+//! with Cassandra's result types (wrapping, division by zero, decimals), timestamp ±
+//! duration, text concatenation, arithmetic in WHERE / INSERT / UPDATE terms and bind
+//! markers, CAST, the 5.0 math, collection, masking and vector functions, blob and
+//! JSON conversions, and the errors Cassandra gives for each family.
+
+use scylla::client::session::Session;
+use scylla::client::session_builder::SessionBuilder;
+use scylla::errors::{DbError, ExecutionError, RequestAttemptError};
+use scylla::value::{CqlValue, Row};
+
+use crate::harness::NodeProc;
+
+async fn connect(node: &NodeProc) -> Session {
+    let builder = SessionBuilder::new().known_node(node.uri());
+    let fut = builder.build();
+    match tokio::time::timeout(std::time::Duration::from_secs(60), fut).await {
+        Ok(Ok(s)) => s,
+        Ok(Err(e)) => panic!("scylla connect failed: {e}; log:\n{}", node.log()),
+        Err(_) => panic!("scylla connect timed out; log:\n{}", node.log()),
+    }
+}
+
+#[derive(Debug)]
+struct Rs {
+    cols: Vec<String>,
+    rows: Vec<Vec<Option<CqlValue>>>,
+}
+
+async fn try_run(s: &Session, cql: &str) -> Result<Rs, ExecutionError> {
+    let r = s.query_unpaged(cql, &[]).await?;
+    let Ok(rows) = r.into_rows_result() else {
+        return Ok(Rs {
+            cols: vec![],
+            rows: vec![],
+        });
+    };
+    let cols = rows
+        .column_specs()
+        .iter()
+        .map(|c| c.name().to_string())
+        .collect();
+    let rows = rows
+        .rows::<Row>()
+        .expect("untyped rows")
+        .map(|r| r.expect("row").columns)
+        .collect();
+    Ok(Rs { cols, rows })
+}
+
+async fn run(s: &Session, cql: &str) -> Rs {
+    match try_run(s, cql).await {
+        Ok(r) => r,
+        Err(e) => panic!("{cql}: {e}"),
+    }
+}
+
+/// The single row of a query.
+async fn row(s: &Session, cql: &str) -> Vec<Option<CqlValue>> {
+    let mut r = run(s, cql).await;
+    assert_eq!(r.rows.len(), 1, "{cql}");
+    r.rows.remove(0)
+}
+
+/// The message of an Invalid error (panics on success or another error).
+async fn invalid(s: &Session, cql: &str) -> String {
+    match try_run(s, cql).await {
+        Err(ExecutionError::LastAttemptError(RequestAttemptError::DbError(
+            DbError::Invalid,
+            m,
+        ))) => m,
+        Err(e) => panic!("{cql}: expected Invalid, got {e:?}"),
+        Ok(_) => panic!("{cql}: expected Invalid, got a result"),
+    }
+}
+
+fn text(s: &str) -> Option<CqlValue> {
+    Some(CqlValue::Text(s.into()))
+}
+
+fn int(i: i32) -> Option<CqlValue> {
+    Some(CqlValue::Int(i))
+}
+
+fn big(i: i64) -> Option<CqlValue> {
+    Some(CqlValue::BigInt(i))
+}
+
+async fn schema(s: &Session) {
+    for q in [
+        "CREATE KEYSPACE fx WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 1}",
+        "CREATE TABLE fx.n (k int PRIMARY KEY, ti tinyint, si smallint, i int, bi bigint, f float, d double, vi varint, de decimal, t text, a ascii, ts timestamp, dt date, u uuid, b boolean, ip inet, m map<text, int>, l list<int>, st set<int>, v vector<float, 3>)",
+        "INSERT INTO fx.n (k, ti, si, i, bi, f, d, vi, de, t, a, ts, dt, b, ip, m, l, st, v) VALUES (1, 100, -1000, 2147483647, 10, 1.5, 2.5, 12345678901234567890, 2.50, 'abc', 'xy', '2024-01-31 10:00:00+0000', '2024-01-31', true, '127.0.0.1', {'a': 1, 'b': 2}, [3, 1, 2], {5, 7}, [1.0, 0.0, 0.0])",
+    ] {
+        run(s, q).await;
+    }
+}
+
+#[tokio::test]
+async fn arithmetic_in_selectors_and_terms() {
+    let node = NodeProc::start();
+    let s = connect(&node).await;
+    schema(&s).await;
+
+    let r = run(
+        &s,
+        "SELECT i + 1, ti + ti, i * 2, bi / 3, bi % 3, f * 2, d / 0, -i, i - bi, si * ti FROM fx.n WHERE k = 1",
+    )
+    .await;
+    assert_eq!(r.cols[0], "i + 1");
+    assert_eq!(r.cols[7], "-i");
+    assert_eq!(
+        r.rows[0],
+        vec![
+            int(i32::MIN),                // int wraps like Java
+            Some(CqlValue::TinyInt(-56)), // 100 + 100 as a byte
+            int(-2),
+            big(3),
+            big(1),
+            Some(CqlValue::Float(3.0)),
+            Some(CqlValue::Double(f64::INFINITY)), // IEEE, not an error
+            int(-2147483647),
+            big(2147483637),                              // int - bigint is a bigint
+            Some(CqlValue::SmallInt(-100_000i32 as i16)), // smallint * tinyint wraps as a short
+        ]
+    );
+
+    // Precedence and parentheses.
+    let r = row(
+        &s,
+        "SELECT k + 2 * 3, (k + 2) * 3, k - 1 - 1 FROM fx.n WHERE k = 1",
+    )
+    .await;
+    assert_eq!(r, vec![int(7), int(9), int(-1)]);
+
+    // Decimal and varint are exact; decimal division keeps 32 significant digits.
+    let r = row(
+        &s,
+        "SELECT CAST(de + 1 AS text), CAST(de / 3 AS text), CAST(vi * 2 AS text), CAST(de * 2.5 AS text) FROM fx.n WHERE k = 1",
+    )
+    .await;
+    assert_eq!(
+        r,
+        vec![
+            text("3.50"),
+            text("0.83333333333333333333333333333333"),
+            text("24691357802469135780"),
+            text("6.250"),
+        ]
+    );
+
+    // Timestamp and date ± duration on the calendar; text concatenation.
+    let r = row(
+        &s,
+        "SELECT CAST(ts + 1mo AS text), CAST(ts - 2h AS text), CAST(dt - 1d AS text), t + 'def', a + a FROM fx.n WHERE k = 1",
+    )
+    .await;
+    assert_eq!(
+        r,
+        vec![
+            text("2024-02-29T10:00:00.000Z"),
+            text("2024-01-31T08:00:00.000Z"),
+            text("2024-01-30"),
+            text("abcdef"),
+            Some(CqlValue::Ascii("xyxy".into())),
+        ]
+    );
+
+    // Integer division by zero is a FUNCTION_FAILURE with Java's message.
+    match try_run(&s, "SELECT i / 0 FROM fx.n WHERE k = 1").await {
+        Err(ExecutionError::LastAttemptError(RequestAttemptError::DbError(
+            DbError::FunctionFailure {
+                keyspace,
+                function,
+                arg_types,
+            },
+            m,
+        ))) => {
+            assert_eq!(m, "the operation 'int / int' failed: / by zero");
+            assert_eq!(
+                (keyspace.as_str(), function.as_str()),
+                ("system", "_divide")
+            );
+            assert_eq!(arg_types, ["int", "int"]);
+        }
+        other => panic!("expected a function failure, got {other:?}"),
+    }
+    let m = invalid(&s, "SELECT t * 2 FROM fx.n WHERE k = 1").await;
+    assert_eq!(m, "the '*' operation is not supported between t and 2");
+    let m = invalid(&s, "SELECT -t FROM fx.n WHERE k = 1").await;
+    assert!(m.contains("only supported on numbers"), "{m}");
+
+    // Arithmetic in terms: WHERE, INSERT, UPDATE, with literals and bind markers.
+    let r = run(&s, "SELECT k FROM fx.n WHERE k = 3 - 2").await;
+    assert_eq!(r.rows, vec![vec![int(1)]]);
+    run(
+        &s,
+        "INSERT INTO fx.n (k, i, ts, t) VALUES (2, 40 + 2, '2024-01-01 00:00:00+0000' + 1d, 'a' + 'b')",
+    )
+    .await;
+    run(&s, "UPDATE fx.n SET d = 10 / 4, bi = -(3 * 4) WHERE k = 2").await;
+    let r = row(
+        &s,
+        "SELECT i, CAST(ts AS text), t, d, bi FROM fx.n WHERE k = 2",
+    )
+    .await;
+    assert_eq!(
+        r,
+        vec![
+            int(42),
+            text("2024-01-02T00:00:00.000Z"),
+            text("ab"),
+            Some(CqlValue::Double(2.5)),
+            big(-12)
+        ]
+    );
+    let p = s
+        .prepare("INSERT INTO fx.n (k, i) VALUES (?, ? * 2 + 1)")
+        .await
+        .expect("prepare");
+    s.execute_unpaged(&p, (3i32, 20i32)).await.expect("execute");
+    let r = row(&s, "SELECT i FROM fx.n WHERE k = 3").await;
+    assert_eq!(r, vec![int(41)]);
+    // A constant term is computed at prepare time: the same failure, nothing written.
+    match try_run(&s, "INSERT INTO fx.n (k, i) VALUES (4, 1 / 0)").await {
+        Err(ExecutionError::LastAttemptError(RequestAttemptError::DbError(
+            DbError::FunctionFailure { .. },
+            m,
+        ))) => assert_eq!(m, "the operation 'int / int' failed: / by zero"),
+        other => panic!("expected a function failure, got {other:?}"),
+    }
+    assert!(run(&s, "SELECT k FROM fx.n WHERE k = 4")
+        .await
+        .rows
+        .is_empty());
+}
+
+#[tokio::test]
+async fn cast_math_collection_masking_vector_and_conversions() {
+    let node = NodeProc::start();
+    let s = connect(&node).await;
+    schema(&s).await;
+
+    // CAST: numbers to every number and to text, time conversions.
+    let r = row(
+        &s,
+        "SELECT CAST(i AS bigint), CAST(f AS int), CAST(i AS tinyint), CAST(CAST(d AS decimal) AS text), CAST(bi AS varint), CAST(ti AS text), CAST(ts AS date), CAST(dt AS timestamp), CAST(b AS text), CAST(ip AS text), CAST(d AS ascii), CAST(i AS double) FROM fx.n WHERE k = 1",
+    )
+    .await;
+    assert_eq!(r[0], big(2147483647));
+    assert_eq!(r[1], int(1));
+    assert_eq!(r[2], Some(CqlValue::TinyInt(-1))); // (byte) 0x7fffffff
+    assert_eq!(r[3], text("2.5"));
+    assert!(matches!(r[4], Some(CqlValue::Varint(_))));
+    assert_eq!(r[5], text("100"));
+    assert!(matches!(r[6], Some(CqlValue::Date(_))));
+    assert!(matches!(r[7], Some(CqlValue::Timestamp(_))));
+    assert_eq!(r[8], text("true"));
+    assert_eq!(r[9], text("127.0.0.1"));
+    assert_eq!(r[10], Some(CqlValue::Ascii("2.5".into())));
+    assert_eq!(r[11], Some(CqlValue::Double(2147483647.0)));
+    let cols = run(&s, "SELECT CAST(i AS text) FROM fx.n WHERE k = 1")
+        .await
+        .cols;
+    assert_eq!(cols, ["cast(i as text)"]);
+    assert_eq!(
+        invalid(&s, "SELECT CAST(t AS int) FROM fx.n").await,
+        "t cannot be cast to int"
+    );
+    assert_eq!(
+        invalid(&s, "SELECT CAST(b AS int) FROM fx.n").await,
+        "b cannot be cast to int"
+    );
+    assert_eq!(
+        invalid(&s, "SELECT CAST(ts AS timeuuid) FROM fx.n").await,
+        "ts cannot be cast to timeuuid"
+    );
+
+    // Math: the argument's type; exp of a tinyint narrows like Java's (byte) cast.
+    let r = row(
+        &s,
+        "SELECT abs(si), exp(ti), round(f), round(d), log10(bi), CAST(round(de) AS text), abs(-5), log(d) FROM fx.n WHERE k = 1",
+    )
+    .await;
+    assert_eq!(r[0], Some(CqlValue::SmallInt(1000)));
+    assert_eq!(r[1], Some(CqlValue::TinyInt(-1)));
+    assert_eq!(r[2], Some(CqlValue::Float(2.0)));
+    assert_eq!(r[3], Some(CqlValue::Double(3.0)));
+    assert_eq!(r[4], big(1));
+    assert_eq!(r[5], text("3"));
+    assert_eq!(r[6], int(5));
+    assert_eq!(r[7], Some(CqlValue::Double(2.5f64.ln())));
+    let m = invalid(&s, "SELECT abs(t) FROM fx.n").await;
+    assert!(m.contains("none of its type signatures match"), "{m}");
+    let m = invalid(&s, "SELECT exp(de) FROM fx.n WHERE k = 1").await;
+    assert_eq!(m, "exp(decimal) is not supported by Helenus yet");
+
+    // Collections (non-frozen columns).
+    let r = row(
+        &s,
+        "SELECT map_keys(m), map_values(m), collection_count(l), collection_min(l), collection_max(st), collection_sum(l), collection_avg(l), collection_count(m) FROM fx.n WHERE k = 1",
+    )
+    .await;
+    assert_eq!(
+        r[0],
+        Some(CqlValue::Set(vec![text("a").unwrap(), text("b").unwrap()]))
+    );
+    assert_eq!(
+        r[1],
+        Some(CqlValue::List(vec![CqlValue::Int(1), CqlValue::Int(2)]))
+    );
+    assert_eq!(&r[2..], &[int(3), int(1), int(7), int(6), int(2), int(2)]);
+    let m = invalid(&s, "SELECT collection_sum(m) FROM fx.n").await;
+    assert!(m.contains("numeric set or list"), "{m}");
+
+    // Masking.
+    let r = row(
+        &s,
+        "SELECT mask_null(t), mask_default(t), mask_default(i), mask_replace(t, 'zz'), mask_inner(t, 1, 0), mask_outer(t, 1, 1), mask_hash(t) FROM fx.n WHERE k = 1",
+    )
+    .await;
+    assert_eq!(r[0], None);
+    assert_eq!(r[1], text("****"));
+    assert_eq!(r[2], int(0));
+    assert_eq!(r[3], text("zz"));
+    assert_eq!(r[4], text("a**"));
+    assert_eq!(r[5], text("*b*"));
+    let Some(CqlValue::Blob(h)) = &r[6] else {
+        panic!("mask_hash gave {:?}", r[6]);
+    };
+    let hex: String = h.iter().map(|b| format!("{b:02x}")).collect();
+    assert_eq!(
+        hex,
+        "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+    );
+
+    // Vector similarity (Lucene's scores).
+    let r = row(
+        &s,
+        "SELECT similarity_cosine(v, [1.0, 0.0, 0.0]), similarity_euclidean(v, [1.0, 2.0, 0.0]), similarity_dot_product(v, v), similarity_cosine(v, [0.0, 1.0, 0.0]) FROM fx.n WHERE k = 1",
+    )
+    .await;
+    assert_eq!(
+        r,
+        vec![
+            Some(CqlValue::Float(1.0)),
+            Some(CqlValue::Float(0.2)),
+            Some(CqlValue::Float(1.0)),
+            Some(CqlValue::Float(0.5)),
+        ]
+    );
+    let m = invalid(&s, "SELECT similarity_cosine(v, l) FROM fx.n").await;
+    assert_eq!(m, "Only float vectors are supported by similarity_cosine");
+
+    // Time, blob and JSON conversions.
+    let r = row(
+        &s,
+        "SELECT to_unix_timestamp(ts), toUnixTimestamp(dt), intAsBlob(i), blob_as_int(int_as_blob(i)), toJson(l), CAST(to_timestamp(dt) AS text) FROM fx.n WHERE k = 1",
+    )
+    .await;
+    assert_eq!(r[0], big(1_706_695_200_000));
+    assert_eq!(r[1], big(1_706_659_200_000));
+    assert_eq!(r[2], Some(CqlValue::Blob(vec![0x7f, 0xff, 0xff, 0xff])));
+    assert_eq!(r[3], int(i32::MAX));
+    assert_eq!(r[4], text("[3, 1, 2]"));
+    assert_eq!(r[5], text("2024-01-31T00:00:00.000Z"));
+    run(
+        &s,
+        r#"INSERT INTO fx.n (k, m, i) VALUES (5, fromJson('{"x": 9}'), fromJson('7'))"#,
+    )
+    .await;
+    let r = row(&s, "SELECT m, i FROM fx.n WHERE k = 5").await;
+    assert_eq!(
+        r,
+        vec![
+            Some(CqlValue::Map(vec![(text("x").unwrap(), CqlValue::Int(9))])),
+            int(7)
+        ]
+    );
+
+    // No user code.
+    let m = invalid(
+        &s,
+        "CREATE FUNCTION fx.f (x int) RETURNS NULL ON NULL INPUT RETURNS int LANGUAGE java AS 'return x;'",
+    )
+    .await;
+    assert!(m.contains("Helenus does not run user code"), "{m}");
+    let m = invalid(&s, "CREATE TRIGGER tr ON fx.n USING 'org.example.Trigger'").await;
+    assert!(m.contains("Helenus does not run user code"), "{m}");
+}
