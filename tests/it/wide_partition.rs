@@ -29,7 +29,12 @@ async fn connect(node: &NodeProc) -> Session {
 }
 
 fn value(c: i32) -> Vec<u8> {
-    c.to_le_bytes().iter().copied().cycle().take(VALUE_LEN).collect()
+    c.to_le_bytes()
+        .iter()
+        .copied()
+        .cycle()
+        .take(VALUE_LEN)
+        .collect()
 }
 
 /// The rows of partition 1 over all pages of `page` rows: (c, value ok).
@@ -92,9 +97,12 @@ async fn wide_partition_pages_exactly_across_sstables_and_deletions() {
             s.batch(&batch, values).await.expect("batch");
         }
         // Newer deletions in later sources: a range and every 7th row of another.
-        s.query_unpaged("DELETE FROM w.t WHERE k = 1 AND c >= 1000 AND c < 3500", &[])
-            .await
-            .expect("range delete");
+        s.query_unpaged(
+            "DELETE FROM w.t WHERE k = 1 AND c >= 1000 AND c < 3500",
+            &[],
+        )
+        .await
+        .expect("range delete");
         let delete = s
             .prepare("DELETE FROM w.t WHERE k = 1 AND c = ?")
             .await
@@ -109,7 +117,10 @@ async fn wide_partition_pages_exactly_across_sstables_and_deletions() {
         .collect();
     let reversed: Vec<i32> = live.iter().rev().copied().collect();
     let flushes = node.log().matches("flush started").count();
-    assert!(flushes >= 3, "the partition spans several SSTables ({flushes} flushes)");
+    assert!(
+        flushes >= 3,
+        "the partition spans several SSTables ({flushes} flushes)"
+    );
 
     let s = connect(&node).await;
     for page in [1000, 97] {
