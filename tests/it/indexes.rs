@@ -4,26 +4,10 @@
 //! many matches, a restart, SAI (`USING 'sai'`) ranges, LIKE, and Cassandra's errors.
 
 use scylla::client::session::Session;
-use scylla::client::session_builder::SessionBuilder;
 use scylla::response::PagingState;
 
+use crate::client::{connect, error, keyspace, run};
 use crate::harness::NodeProc;
-
-async fn connect(node: &NodeProc) -> Session {
-    let builder = SessionBuilder::new().known_node(node.uri());
-    let fut = builder.build();
-    match tokio::time::timeout(std::time::Duration::from_secs(60), fut).await {
-        Ok(Ok(s)) => s,
-        Ok(Err(e)) => panic!("scylla connect failed: {e}; log:\n{}", node.log()),
-        Err(_) => panic!("scylla connect timed out; log:\n{}", node.log()),
-    }
-}
-
-async fn run(s: &Session, q: &str) {
-    s.query_unpaged(q, &[])
-        .await
-        .unwrap_or_else(|e| panic!("{q}: {e}"));
-}
 
 /// The first (int) column of every row, sorted.
 async fn ids(s: &Session, q: &str) -> Vec<i32> {
@@ -40,22 +24,6 @@ async fn ids(s: &Session, q: &str) -> Vec<i32> {
         .collect();
     v.sort_unstable();
     v
-}
-
-/// The error message of a statement that must fail.
-async fn error(s: &Session, q: &str) -> String {
-    match s.query_unpaged(q, &[]).await {
-        Ok(_) => panic!("{q} succeeded; expected an error"),
-        Err(e) => e.to_string(),
-    }
-}
-
-async fn keyspace(s: &Session) {
-    run(
-        s,
-        "CREATE KEYSPACE ix WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 1}",
-    )
-    .await;
 }
 
 /// Every row's first (int) column over all pages of `page` rows, and the page count.
@@ -93,7 +61,7 @@ const FILTERING: &str = "use ALLOW FILTERING";
 async fn every_index_target_follows_updates_deletes_and_ttl() {
     let node = NodeProc::start();
     let s = connect(&node).await;
-    keyspace(&s).await;
+    keyspace(&s, "ix").await;
     run(
         &s,
         "CREATE TABLE ix.t (k int, c int, id int, v text, st text STATIC, \
@@ -256,7 +224,7 @@ async fn every_index_target_follows_updates_deletes_and_ttl() {
 async fn index_paging_restart_sai_like_and_errors() {
     let mut node = NodeProc::start();
     let s = connect(&node).await;
-    keyspace(&s).await;
+    keyspace(&s, "ix").await;
     run(
         &s,
         "CREATE TABLE ix.p (k int PRIMARY KEY, g int, n int, name text)",

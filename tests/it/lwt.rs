@@ -5,78 +5,23 @@
 //! connections serialized by Paxos.
 
 use scylla::client::session::Session;
-use scylla::client::session_builder::SessionBuilder;
 use scylla::errors::{DbError, ExecutionError, RequestAttemptError};
 use scylla::statement::batch::{Batch, BatchType};
 use scylla::statement::{Consistency, Statement};
-use scylla::value::{CqlValue, Row};
+use scylla::value::CqlValue;
 
+use crate::client::{connect, invalid, query, Rs};
 use crate::harness::NodeProc;
 
-async fn connect(node: &NodeProc) -> Session {
-    let builder = SessionBuilder::new().known_node(node.uri());
-    let fut = builder.build();
-    match tokio::time::timeout(std::time::Duration::from_secs(60), fut).await {
-        Ok(Ok(s)) => s,
-        Ok(Err(e)) => panic!("scylla connect failed: {e}; log:\n{}", node.log()),
-        Err(_) => panic!("scylla connect timed out; log:\n{}", node.log()),
-    }
+/// `[applied]` of a conditional statement's result (the first column, by Cassandra's rule).
+trait Applied {
+    fn applied(&self) -> bool;
 }
 
-/// A result set as (column names, rows).
-struct Rs {
-    cols: Vec<String>,
-    rows: Vec<Vec<Option<CqlValue>>>,
-}
-
-impl Rs {
+impl Applied for Rs {
     fn applied(&self) -> bool {
         assert_eq!(self.cols.first().map(String::as_str), Some("[applied]"));
         self.rows[0][0] == Some(CqlValue::Boolean(true))
-    }
-}
-
-async fn run(s: &Session, cql: &str) -> Rs {
-    match try_run(s, cql).await {
-        Ok(r) => r,
-        Err(e) => panic!("{cql}: {e}"),
-    }
-}
-
-async fn try_run(s: &Session, cql: &str) -> Result<Rs, ExecutionError> {
-    let r = s.query_unpaged(cql, &[]).await?;
-    rs(r)
-}
-
-fn rs(r: scylla::response::query_result::QueryResult) -> Result<Rs, ExecutionError> {
-    let Ok(rows) = r.into_rows_result() else {
-        return Ok(Rs {
-            cols: Vec::new(),
-            rows: Vec::new(),
-        });
-    };
-    let cols = rows
-        .column_specs()
-        .iter()
-        .map(|c| c.name().to_string())
-        .collect();
-    let rows = rows
-        .rows::<Row>()
-        .expect("untyped rows")
-        .map(|r| r.expect("row").columns)
-        .collect();
-    Ok(Rs { cols, rows })
-}
-
-/// The message of an Invalid error (panics on success or another error).
-async fn invalid(s: &Session, cql: &str) -> String {
-    match try_run(s, cql).await {
-        Err(ExecutionError::LastAttemptError(RequestAttemptError::DbError(
-            DbError::Invalid,
-            m,
-        ))) => m,
-        Err(e) => panic!("{cql}: expected Invalid, got {e:?}"),
-        Ok(_) => panic!("{cql}: expected Invalid, got a result"),
     }
 }
 
@@ -98,7 +43,7 @@ async fn schema(s: &Session) {
         "CREATE TABLE lw.c (k int, c int, s int static, v text, PRIMARY KEY (k, c))",
         "CREATE TABLE lw.cnt (k int PRIMARY KEY, n counter)",
     ] {
-        run(s, q).await;
+        query(s, q).await;
     }
 }
 
@@ -109,14 +54,14 @@ async fn lwt_conditions_and_applied_result_sets() {
     schema(&s).await;
 
     // IF NOT EXISTS: applied once; then [applied] false plus every column of the row.
-    let r = run(
+    let r = query(
         &s,
         "INSERT INTO lw.t (k, v, n) VALUES (1, 'a', 10) IF NOT EXISTS",
     )
     .await;
     assert_eq!(r.cols, ["[applied]"]);
     assert!(r.applied());
-    let r = run(
+    let r = query(
         &s,
         "INSERT INTO lw.t (k, v, n) VALUES (1, 'b', 20) IF NOT EXISTS",
     )
@@ -132,132 +77,134 @@ async fn lwt_conditions_and_applied_result_sets() {
     assert_eq!(r.rows[0][8], text("a"));
 
     // A failed column condition shows the condition columns, in IF order.
-    let r = run(
+    let r = query(
         &s,
         "UPDATE lw.t SET v = 'x' WHERE k = 1 IF n = 11 AND v = 'a'",
     )
     .await;
     assert_eq!(r.cols, ["[applied]", "n", "v"]);
     assert_eq!(r.rows, vec![vec![FALSE, int(10), text("a")]]);
-    assert!(run(
+    assert!(query(
         &s,
         "UPDATE lw.t SET v = 'x' WHERE k = 1 IF n = 10 AND v = 'a'"
     )
     .await
     .applied());
     // Orderings, !=, IN and null.
-    assert!(run(
+    assert!(query(
         &s,
         "UPDATE lw.t SET n = 12 WHERE k = 1 IF n > 9 AND n <= 10"
     )
     .await
     .applied());
-    assert!(!run(&s, "UPDATE lw.t SET n = 13 WHERE k = 1 IF n < 12")
+    assert!(!query(&s, "UPDATE lw.t SET n = 13 WHERE k = 1 IF n < 12")
         .await
         .applied());
-    assert!(run(
+    assert!(query(
         &s,
         "UPDATE lw.t SET n = 13 WHERE k = 1 IF n != 99 AND v IN ('q', 'x')"
     )
     .await
     .applied());
-    assert!(run(&s, "UPDATE lw.t SET n = 14 WHERE k = 1 IF l = null")
+    assert!(query(&s, "UPDATE lw.t SET n = 14 WHERE k = 1 IF l = null")
         .await
         .applied());
-    let r = run(&s, "SELECT n, v FROM lw.t WHERE k = 1").await;
+    let r = query(&s, "SELECT n, v FROM lw.t WHERE k = 1").await;
     assert_eq!(r.rows, vec![vec![int(14), text("x")]]);
 
     // A missing row: [applied] false alone.
-    let r = run(&s, "UPDATE lw.t SET v = 'z' WHERE k = 2 IF v = 'a'").await;
+    let r = query(&s, "UPDATE lw.t SET v = 'z' WHERE k = 2 IF v = 'a'").await;
     assert_eq!(r.cols, ["[applied]"]);
     assert_eq!(r.rows, vec![vec![FALSE]]);
-    assert!(!run(&s, "UPDATE lw.t SET v = 'z' WHERE k = 2 IF EXISTS")
+    assert!(!query(&s, "UPDATE lw.t SET v = 'z' WHERE k = 2 IF EXISTS")
         .await
         .applied());
-    assert!(run(&s, "SELECT * FROM lw.t WHERE k = 2")
+    assert!(query(&s, "SELECT * FROM lw.t WHERE k = 2")
         .await
         .rows
         .is_empty());
 
     // Collection elements, UDT fields, CONTAINS / CONTAINS KEY.
-    run(
+    query(
         &s,
         "UPDATE lw.t SET l = ['p', 'q'], m = {'a': 1, 'b': 2}, st = {5}, a = {street: 'main', zip: 7}, fa = {street: 'elm', zip: 8} WHERE k = 1",
     )
     .await;
-    assert!(run(&s, "UPDATE lw.t SET v = 'l' WHERE k = 1 IF l[1] = 'q'")
-        .await
-        .applied());
     assert!(
-        !run(&s, "UPDATE lw.t SET v = 'l' WHERE k = 1 IF l[5] = 'q'")
+        query(&s, "UPDATE lw.t SET v = 'l' WHERE k = 1 IF l[1] = 'q'")
             .await
             .applied()
     );
-    assert!(run(
+    assert!(
+        !query(&s, "UPDATE lw.t SET v = 'l' WHERE k = 1 IF l[5] = 'q'")
+            .await
+            .applied()
+    );
+    assert!(query(
         &s,
         "UPDATE lw.t SET v = 'm' WHERE k = 1 IF m['b'] = 2 AND m['zz'] = null"
     )
     .await
     .applied());
-    let r = run(&s, "UPDATE lw.t SET v = 'm' WHERE k = 1 IF m['a'] > 5").await;
+    let r = query(&s, "UPDATE lw.t SET v = 'm' WHERE k = 1 IF m['a'] > 5").await;
     assert_eq!(r.cols, ["[applied]", "m"]);
     assert!(!r.applied());
-    assert!(run(
+    assert!(query(
         &s,
         "UPDATE lw.t SET v = 'u' WHERE k = 1 IF a.zip = 7 AND fa.street = 'elm'"
     )
     .await
     .applied());
-    assert!(!run(
+    assert!(!query(
         &s,
         "UPDATE lw.t SET v = 'u' WHERE k = 1 IF a.street = 'elm'"
     )
     .await
     .applied());
-    assert!(run(&s, "UPDATE lw.t SET v = 'c' WHERE k = 1 IF l CONTAINS 'p' AND m CONTAINS KEY 'a' AND m CONTAINS 2 AND st CONTAINS 5").await.applied());
+    assert!(query(&s, "UPDATE lw.t SET v = 'c' WHERE k = 1 IF l CONTAINS 'p' AND m CONTAINS KEY 'a' AND m CONTAINS 2 AND st CONTAINS 5").await.applied());
     assert!(
-        !run(&s, "UPDATE lw.t SET v = 'c2' WHERE k = 1 IF st CONTAINS 6")
+        !query(&s, "UPDATE lw.t SET v = 'c2' WHERE k = 1 IF st CONTAINS 6")
             .await
             .applied()
     );
-    assert!(run(
+    assert!(query(
         &s,
         "UPDATE lw.t SET v = 'w' WHERE k = 1 IF m = {'b': 2, 'a': 1} AND st = {5}"
     )
     .await
     .applied());
     assert_eq!(
-        run(&s, "SELECT v FROM lw.t WHERE k = 1").await.rows,
+        query(&s, "SELECT v FROM lw.t WHERE k = 1").await.rows,
         vec![vec![text("w")]]
     );
 
     // DELETE IF EXISTS / IF condition.
-    assert!(!run(&s, "DELETE FROM lw.t WHERE k = 1 IF v = 'nope'")
+    assert!(!query(&s, "DELETE FROM lw.t WHERE k = 1 IF v = 'nope'")
         .await
         .applied());
-    assert!(run(&s, "DELETE FROM lw.t WHERE k = 1 IF EXISTS")
+    assert!(query(&s, "DELETE FROM lw.t WHERE k = 1 IF EXISTS")
         .await
         .applied());
-    let r = run(&s, "DELETE FROM lw.t WHERE k = 1 IF EXISTS").await;
+    let r = query(&s, "DELETE FROM lw.t WHERE k = 1 IF EXISTS").await;
     assert_eq!((r.cols.len(), r.applied()), (1, false));
 
     // Static columns and clustering rows.
-    assert!(run(
+    assert!(query(
         &s,
         "INSERT INTO lw.c (k, c, s, v) VALUES (1, 1, 100, 'r1') IF NOT EXISTS"
     )
     .await
     .applied());
-    assert!(run(&s, "UPDATE lw.c SET s = 101 WHERE k = 1 IF s = 100")
+    assert!(query(&s, "UPDATE lw.c SET s = 101 WHERE k = 1 IF s = 100")
         .await
         .applied());
-    assert!(run(
+    assert!(query(
         &s,
         "INSERT INTO lw.c (k, c, v) VALUES (1, 2, 'r2') IF NOT EXISTS"
     )
     .await
     .applied());
-    assert!(!run(
+    assert!(!query(
         &s,
         "UPDATE lw.c SET v = 'x' WHERE k = 1 AND c = 2 IF v = 'r1'"
     )
@@ -273,9 +220,9 @@ async fn lwt_conditions_and_applied_result_sets() {
         .execute_unpaged(&p, ("r2b", 1, 2, vec!["zz", "r2"]))
         .await
         .expect("execute");
-    assert!(rs(r).unwrap().applied());
+    assert!(Rs::try_from(r).unwrap().applied());
     assert_eq!(
-        run(&s, "SELECT v FROM lw.c WHERE k = 1 AND c = 2")
+        query(&s, "SELECT v FROM lw.c WHERE k = 1 AND c = 2")
             .await
             .rows,
         vec![vec![text("r2b")]]
@@ -339,17 +286,17 @@ async fn lwt_conditions_and_applied_result_sets() {
         "{e}"
     );
     // The node keeps serving.
-    assert!(run(&s, "INSERT INTO lw.t (k) VALUES (9) IF NOT EXISTS")
+    assert!(query(&s, "INSERT INTO lw.t (k) VALUES (9) IF NOT EXISTS")
         .await
         .applied());
     // A partition deletion conditioned on a static column.
-    assert!(!run(&s, "DELETE FROM lw.c WHERE k = 1 IF s = 5")
+    assert!(!query(&s, "DELETE FROM lw.c WHERE k = 1 IF s = 5")
         .await
         .applied());
-    assert!(run(&s, "DELETE FROM lw.c WHERE k = 1 IF s = 101")
+    assert!(query(&s, "DELETE FROM lw.c WHERE k = 1 IF s = 101")
         .await
         .applied());
-    assert!(run(&s, "SELECT * FROM lw.c WHERE k = 1")
+    assert!(query(&s, "SELECT * FROM lw.c WHERE k = 1")
         .await
         .rows
         .is_empty());
@@ -360,11 +307,11 @@ async fn lwt_conditional_batches() {
     let node = NodeProc::start();
     let s = connect(&node).await;
     schema(&s).await;
-    run(&s, "INSERT INTO lw.c (k, c, s, v) VALUES (1, 1, 7, 'a')").await;
-    run(&s, "INSERT INTO lw.c (k, c, v) VALUES (1, 2, 'b')").await;
+    query(&s, "INSERT INTO lw.c (k, c, s, v) VALUES (1, 1, 7, 'a')").await;
+    query(&s, "INSERT INTO lw.c (k, c, v) VALUES (1, 2, 'b')").await;
 
     // Conditions on two rows of the partition, all applied together.
-    let r = run(
+    let r = query(
         &s,
         "BEGIN BATCH UPDATE lw.c SET v = 'a2' WHERE k = 1 AND c = 1 IF v = 'a'; \
          UPDATE lw.c SET v = 'b2' WHERE k = 1 AND c = 2 IF v = 'b'; \
@@ -373,7 +320,7 @@ async fn lwt_conditional_batches() {
     .await;
     assert_eq!(r.cols, ["[applied]"]);
     assert!(r.applied());
-    let r = run(&s, "SELECT c, v FROM lw.c WHERE k = 1").await;
+    let r = query(&s, "SELECT c, v FROM lw.c WHERE k = 1").await;
     assert_eq!(
         r.rows,
         vec![
@@ -384,7 +331,7 @@ async fn lwt_conditional_batches() {
     );
 
     // One failing condition: nothing applies; the rows come back with their keys.
-    let r = run(
+    let r = query(
         &s,
         "BEGIN BATCH UPDATE lw.c SET v = 'a3' WHERE k = 1 AND c = 1 IF v = 'a2'; \
          UPDATE lw.c SET v = 'b3' WHERE k = 1 AND c = 2 IF v = 'wrong' APPLY BATCH",
@@ -399,7 +346,7 @@ async fn lwt_conditional_batches() {
             vec![FALSE, int(1), int(2), text("b2")]
         ]
     );
-    let r = run(&s, "SELECT v FROM lw.c WHERE k = 1 AND c = 1").await;
+    let r = query(&s, "SELECT v FROM lw.c WHERE k = 1 AND c = 1").await;
     assert_eq!(r.rows, vec![vec![text("a2")]]);
 
     // IF NOT EXISTS in a batch, through the BATCH message with bound values.
@@ -407,9 +354,9 @@ async fn lwt_conditional_batches() {
     b.append_statement("INSERT INTO lw.c (k, c, v) VALUES (?, ?, ?) IF NOT EXISTS");
     b.append_statement("UPDATE lw.c SET s = ? WHERE k = ?");
     let r = s.batch(&b, ((1, 9, "n"), (8, 1))).await.expect("batch");
-    assert!(rs(r).unwrap().applied());
+    assert!(Rs::try_from(r).unwrap().applied());
     let r = s.batch(&b, ((1, 9, "m"), (9, 1))).await.expect("batch");
-    let r = rs(r).unwrap();
+    let r = Rs::try_from(r).unwrap();
     assert!(!r.applied());
     assert_eq!(r.cols, ["[applied]", "k", "c", "s", "v"]);
     assert_eq!(r.rows, vec![vec![FALSE, int(1), int(9), int(8), text("n")]]);
@@ -448,7 +395,7 @@ async fn lwt_concurrent_compare_and_set_loses_no_update() {
     let node = NodeProc::start();
     let s = connect(&node).await;
     schema(&s).await;
-    run(&s, "INSERT INTO lw.t (k, n) VALUES (5, 0)").await;
+    query(&s, "INSERT INTO lw.t (k, n) VALUES (5, 0)").await;
 
     const CLIENTS: usize = 4;
     const ATTEMPTS: usize = 15;
@@ -473,7 +420,7 @@ async fn lwt_concurrent_compare_and_set_loses_no_update() {
                     .single_row::<(i32,)>()
                     .expect("one row");
                 match s.execute_unpaged(&cas, (n + 1, n)).await {
-                    Ok(r) => applied += usize::from(rs(r).unwrap().applied()),
+                    Ok(r) => applied += usize::from(Rs::try_from(r).unwrap().applied()),
                     // On one node a CAS timeout means no quorum accepted: not applied.
                     Err(ExecutionError::LastAttemptError(RequestAttemptError::DbError(
                         DbError::WriteTimeout { .. },
@@ -489,7 +436,7 @@ async fn lwt_concurrent_compare_and_set_loses_no_update() {
     for t in tasks {
         total += t.await.expect("task");
     }
-    let r = run(&s, "SELECT n FROM lw.t WHERE k = 5").await;
+    let r = query(&s, "SELECT n FROM lw.t WHERE k = 5").await;
     assert_eq!(r.rows, vec![vec![int(total as i32)]]);
     assert!(total > 0, "no compare-and-set ever applied");
 }
@@ -500,17 +447,17 @@ async fn lwt_serial_reads_and_state_after_restart() {
     let s = connect(&node).await;
     schema(&s).await;
     assert!(
-        run(&s, "INSERT INTO lw.t (k, v) VALUES (3, 'a') IF NOT EXISTS")
+        query(&s, "INSERT INTO lw.t (k, v) VALUES (3, 'a') IF NOT EXISTS")
             .await
             .applied()
     );
 
     let mut st = Statement::new("SELECT v FROM lw.t WHERE k = 3");
     st.set_consistency(Consistency::Serial);
-    let r = rs(s.query_unpaged(st.clone(), &[]).await.expect("serial read")).unwrap();
+    let r = Rs::try_from(s.query_unpaged(st.clone(), &[]).await.expect("serial read")).unwrap();
     assert_eq!(r.rows, vec![vec![text("a")]]);
     st.set_consistency(Consistency::LocalSerial);
-    let r = rs(s.query_unpaged(st, &[]).await.expect("local serial read")).unwrap();
+    let r = Rs::try_from(s.query_unpaged(st, &[]).await.expect("local serial read")).unwrap();
     assert_eq!(r.rows, vec![vec![text("a")]]);
 
     let mut many = Statement::new("SELECT v FROM lw.t WHERE k IN (3, 4)");
@@ -533,15 +480,15 @@ async fn lwt_serial_reads_and_state_after_restart() {
     node.restart();
     let s = connect(&node).await;
     assert!(
-        !run(&s, "INSERT INTO lw.t (k, v) VALUES (3, 'b') IF NOT EXISTS")
+        !query(&s, "INSERT INTO lw.t (k, v) VALUES (3, 'b') IF NOT EXISTS")
             .await
             .applied()
     );
-    assert!(run(&s, "UPDATE lw.t SET v = 'c' WHERE k = 3 IF v = 'a'")
+    assert!(query(&s, "UPDATE lw.t SET v = 'c' WHERE k = 3 IF v = 'a'")
         .await
         .applied());
     assert_eq!(
-        run(&s, "SELECT v FROM lw.t WHERE k = 3").await.rows,
+        query(&s, "SELECT v FROM lw.t WHERE k = 3").await.rows,
         vec![vec![text("c")]]
     );
 }

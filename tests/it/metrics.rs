@@ -3,9 +3,7 @@
 
 use std::collections::HashMap;
 
-use scylla::client::session::Session;
-use scylla::client::session_builder::SessionBuilder;
-
+use crate::client::connect;
 use crate::harness::NodeProc;
 
 /// Scrapes /metrics: HELP/TYPE per family checked, samples as `name{labels}` -> value.
@@ -51,15 +49,6 @@ fn scrape(node: &NodeProc) -> HashMap<String, f64> {
 fn get(m: &HashMap<String, f64>, key: &str) -> f64 {
     *m.get(key)
         .unwrap_or_else(|| panic!("no sample {key}; have {:?}", m.keys().collect::<Vec<_>>()))
-}
-
-async fn connect(node: &NodeProc) -> Session {
-    let builder = SessionBuilder::new().known_node(node.uri());
-    let fut = builder.build();
-    tokio::time::timeout(std::time::Duration::from_secs(60), fut)
-        .await
-        .expect("connect timed out")
-        .expect("connect")
 }
 
 #[tokio::test]

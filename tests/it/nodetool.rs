@@ -6,9 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
 
-use scylla::client::session::Session;
-use scylla::client::session_builder::SessionBuilder;
-
+use crate::client::{connect, run};
 use crate::harness::{free_port, NodeProc};
 
 /// `$HELENUS_NODETOOL_BIN`, else target/debug/helenus-nodetool (built once if missing).
@@ -60,22 +58,6 @@ fn ok(node: &NodeProc, args: &[&str]) -> String {
         node.log()
     );
     out
-}
-
-async fn connect(node: &NodeProc) -> Session {
-    let builder = SessionBuilder::new().known_node(node.uri());
-    let fut = builder.build();
-    match tokio::time::timeout(std::time::Duration::from_secs(60), fut).await {
-        Ok(Ok(s)) => s,
-        Ok(Err(e)) => panic!("connect failed: {e}; log:\n{}", node.log()),
-        Err(_) => panic!("connect timed out; log:\n{}", node.log()),
-    }
-}
-
-async fn run(s: &Session, cql: &str) {
-    s.query_unpaged(cql, &[])
-        .await
-        .unwrap_or_else(|e| panic!("{cql}: {e}"));
 }
 
 /// The value of `Key: value` in nodetool's output.

@@ -4,19 +4,9 @@
 //! tokens) survives restarts.
 
 use scylla::client::session::Session;
-use scylla::client::session_builder::SessionBuilder;
 
+use crate::client::connect;
 use crate::harness::NodeProc;
-
-async fn connect(node: &NodeProc) -> Session {
-    let builder = SessionBuilder::new().known_node(node.uri());
-    let fut = builder.build();
-    match tokio::time::timeout(std::time::Duration::from_secs(60), fut).await {
-        Ok(Ok(s)) => s,
-        Ok(Err(e)) => panic!("connect failed: {e}; log:\n{}", node.log()),
-        Err(_) => panic!("connect timed out; log:\n{}", node.log()),
-    }
-}
 
 async fn write_rows(session: &Session, from: i32, to: i32) {
     let insert = session

@@ -5,23 +5,13 @@
 use std::ops::ControlFlow;
 
 use scylla::client::session::Session;
-use scylla::client::session_builder::SessionBuilder;
 use scylla::errors::{DbError, ExecutionError, RequestAttemptError};
 use scylla::response::PagingState;
 use scylla::statement::batch::{Batch, BatchType};
 use scylla::statement::Statement;
 
+use crate::client::connect;
 use crate::harness::NodeProc;
-
-async fn connect(node: &NodeProc) -> Session {
-    let builder = SessionBuilder::new().known_node(node.uri());
-    let fut = builder.build();
-    match tokio::time::timeout(std::time::Duration::from_secs(60), fut).await {
-        Ok(Ok(s)) => s,
-        Ok(Err(e)) => panic!("scylla connect failed: {e}; log:\n{}", node.log()),
-        Err(_) => panic!("scylla connect timed out; log:\n{}", node.log()),
-    }
-}
 
 async fn setup(session: &Session) {
     session

@@ -4,25 +4,9 @@
 //! listed in system_schema.views, and Cassandra's errors for what views refuse.
 
 use scylla::client::session::Session;
-use scylla::client::session_builder::SessionBuilder;
 
+use crate::client::{connect, error, run};
 use crate::harness::NodeProc;
-
-async fn connect(node: &NodeProc) -> Session {
-    let builder = SessionBuilder::new().known_node(node.uri());
-    let fut = builder.build();
-    match tokio::time::timeout(std::time::Duration::from_secs(60), fut).await {
-        Ok(Ok(s)) => s,
-        Ok(Err(e)) => panic!("scylla connect failed: {e}; log:\n{}", node.log()),
-        Err(_) => panic!("scylla connect timed out; log:\n{}", node.log()),
-    }
-}
-
-async fn run(s: &Session, q: &str) {
-    s.query_unpaged(q, &[])
-        .await
-        .unwrap_or_else(|e| panic!("{q}: {e}"));
-}
 
 /// Rows as (text, int) pairs, in the order the node returns them.
 async fn pairs(s: &Session, q: &str) -> Vec<(String, i32)> {
@@ -36,13 +20,6 @@ async fn pairs(s: &Session, q: &str) -> Vec<(String, i32)> {
         .expect("typed rows")
         .map(|r| r.expect("row"))
         .collect()
-}
-
-async fn error(s: &Session, q: &str) -> String {
-    match s.query_unpaged(q, &[]).await {
-        Ok(_) => panic!("{q} succeeded; expected an error"),
-        Err(e) => e.to_string(),
-    }
 }
 
 const KEYSPACE: &str =

@@ -33,6 +33,8 @@ class Node:
         self.dir = Path(data_dir)
         self.port = free_port()
         self.storage_port = free_port()
+        # Each node its own admin port: several nodes run at once and 7199 fits only one.
+        self.admin_port = free_port()
         self.proc = None
 
     @property
@@ -51,7 +53,7 @@ class Node:
         self.proc = subprocess.Popen(
             [helenus_bin(), "--data-dir", str(self.dir), "--listen-address", "127.0.0.1",
              "--native-port", str(self.port), "--storage-port", str(self.storage_port),
-             "--commitlog-sync", "batch"],
+             "--admin-port", str(self.admin_port), "--commitlog-sync", "batch"],
             stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
             env=dict(os.environ, RUST_LOG=os.environ.get("HELENUS_TEST_LOG", "info")),
         )

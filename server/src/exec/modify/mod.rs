@@ -314,7 +314,8 @@ pub fn compile_update(
                 ),
                 _ => {
                     return Err(RequestError::invalid(format!(
-                        "Invalid operation ({name}[?] = ?) for non collection column {name}"
+                        "Invalid operation ({name}[?] = ?) for {} {name}",
+                        misfit(&c.typ, Shape::IndexedCollection)
                     )))
                 }
             },
@@ -340,7 +341,8 @@ pub fn compile_update(
                 }
                 _ => {
                     return Err(RequestError::invalid(format!(
-                        "Invalid operation ({name}.{f} = ?) for non-UDT column {name}"
+                        "Invalid operation ({name}.{f} = ?) for {} {name}",
+                        misfit(&c.typ, Shape::Udt)
                     )))
                 }
             },
@@ -358,7 +360,8 @@ pub fn compile_update(
             Assignment::Prepend { value, .. } => {
                 if !matches!(c.typ, CqlType::List(_)) {
                     return Err(RequestError::invalid(format!(
-                        "Invalid operation ({name} = ? + {name}) for non list column {name}"
+                        "Invalid operation ({name} = ? + {name}) for {} {name}",
+                        misfit(&c.typ, Shape::List)
                     )));
                 }
                 Op::Prepend(term::compile(value, &c.typ, name, m, None)?)
@@ -378,12 +381,13 @@ pub fn compile_update(
             && !c.typ.is_multi_cell()
         {
             return Err(RequestError::invalid(format!(
-                "Invalid operation ({name} = {name} {} ?) for non counter column {name}",
+                "Invalid operation ({name} = {name} {} ?) for {} {name}",
                 if matches!(a, Assignment::Add { .. }) {
                     "+"
                 } else {
                     "-"
-                }
+                },
+                misfit(&c.typ, Shape::Counter)
             )));
         }
         ops.push(ColumnOp {
@@ -426,11 +430,49 @@ pub fn compile_update(
 fn check_collection(c: &ColumnDef, op: &str) -> Result<(), RequestError> {
     if !c.typ.is_multi_cell() || matches!(c.typ, CqlType::Udt(_)) {
         return Err(RequestError::invalid(format!(
-            "Invalid operation ({0} = {0} {op} ?) for non counter column {0}",
-            c.name
+            "Invalid operation ({0} = {0} {op} ?) for {1} {0}",
+            c.name,
+            misfit(&c.typ, Shape::Counter)
         )));
     }
     Ok(())
+}
+
+/// What an operation needs of its column, for Cassandra's "Invalid operation ... for
+/// <what the column is> <name>" messages (Operation.java).
+#[derive(Clone, Copy)]
+enum Shape {
+    /// `c[k] = v`: a non-frozen list or map.
+    IndexedCollection,
+    /// `c.f = v`: a non-frozen UDT.
+    Udt,
+    /// `c = ? + c`: a non-frozen list.
+    List,
+    /// `c = c + ?` / `c = c - ?`: a counter or a non-frozen collection.
+    Counter,
+}
+
+/// How Cassandra names a column that does not fit `shape`: frozen ones are called out
+/// as such, other types by what they are not.
+fn misfit(typ: &CqlType, shape: Shape) -> &'static str {
+    let frozen = matches!(typ, CqlType::Frozen(_));
+    let inner = typ.unfrozen();
+    let collection = matches!(
+        inner,
+        CqlType::List(_) | CqlType::Set(_) | CqlType::Map(_, _)
+    );
+    match shape {
+        Shape::IndexedCollection if frozen && collection => "frozen collection column",
+        Shape::IndexedCollection if matches!(inner, CqlType::Set(_)) => "set column",
+        Shape::IndexedCollection => "non collection column",
+        Shape::Udt if frozen && matches!(inner, CqlType::Udt(_)) => "frozen UDT column",
+        Shape::Udt => "non-UDT column",
+        Shape::List if frozen && matches!(inner, CqlType::List(_)) => "frozen list column",
+        Shape::List => "non list column",
+        Shape::Counter if frozen && collection => "frozen collection column",
+        Shape::Counter if matches!(inner, CqlType::Tuple(_)) => "tuple column",
+        Shape::Counter => "non counter column",
+    }
 }
 
 pub fn compile_delete(
@@ -463,9 +505,14 @@ pub fn compile_delete(
                     m,
                     None,
                 )?),
+                CqlType::Frozen(_) if c.typ.unfrozen().is_multi_cell() => {
+                    return Err(RequestError::invalid(format!(
+                        "Invalid deletion operation for frozen collection column {name}"
+                    )))
+                }
                 _ => {
                     return Err(RequestError::invalid(format!(
-                        "Invalid operation (DELETE {name}[?]) for non collection column {name}"
+                        "Invalid deletion operation for non collection column {name}"
                     )))
                 }
             },
@@ -478,9 +525,14 @@ pub fn compile_delete(
                     })?;
                     Op::DeleteField(i)
                 }
+                CqlType::Frozen(inner) if matches!(**inner, CqlType::Udt(_)) => {
+                    return Err(RequestError::invalid(format!(
+                        "Frozen UDT column {name} does not support field deletions"
+                    )))
+                }
                 _ => {
                     return Err(RequestError::invalid(format!(
-                        "Invalid operation (DELETE {name}.{f}) for non-UDT column {name}"
+                        "Invalid field deletion operation for non-UDT column {name}"
                     )))
                 }
             },

@@ -314,27 +314,33 @@ struct Cursor {
     in_partition: u32,
 }
 
-/// Turns result rows into one JSON object per row (SELECT JSON).
+/// Turns result rows into one JSON object per row (SELECT JSON), written as Cassandra
+/// writes it: keys in selection order, `", "` and `": "` separators, exact numbers.
 pub fn to_json_rows(
     columns: &[cql::response::ColumnSpec],
     rows: Vec<Vec<Option<Bytes>>>,
 ) -> Result<Vec<Vec<Option<Bytes>>>, RequestError> {
     let mut out = Vec::with_capacity(rows.len());
     for row in rows {
-        let mut obj = serde_json::Map::with_capacity(columns.len());
-        for (spec, v) in columns.iter().zip(row) {
-            let json = match v {
-                None => serde_json::Value::Null,
+        let mut text = String::from("{");
+        for (i, (spec, v)) in columns.iter().zip(row).enumerate() {
+            if i > 0 {
+                text.push_str(", ");
+            }
+            let key = cql::types::quote_identifier(&spec.name);
+            text.push_str(&serde_json::Value::String(key).to_string());
+            text.push_str(": ");
+            match v {
+                None => text.push_str("null"),
                 Some(b) => {
                     let cv = super::values::deserialize(&b, &spec.typ).map_err(|e| {
                         RequestError::Server(format!("stored value does not decode: {e}"))
                     })?;
-                    cql::types::to_json(&cv, &spec.typ)
+                    text.push_str(&cql::types::to_json_string(&cv, &spec.typ));
                 }
-            };
-            obj.insert(cql::types::quote_identifier(&spec.name), json);
+            }
         }
-        let text = serde_json::Value::Object(obj).to_string();
+        text.push('}');
         out.push(vec![Some(Bytes::from(text))]);
     }
     Ok(out)

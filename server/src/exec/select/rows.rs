@@ -38,6 +38,17 @@ pub fn fill_cells(
         let view = &mut row.cells[idx];
         if def.typ.is_multi_cell() {
             view.value = assemble(&def.typ, group)?;
+            // Per-element write time and TTL, in the order `assemble` emits elements,
+            // for WRITETIME / TTL / MAXWRITETIME of a non-frozen collection.
+            view.elements = group
+                .iter()
+                .filter_map(|c| match (&c.path, &c.value) {
+                    (Some(_), CellValue::Live { ttl, .. }) => {
+                        Some((c.timestamp, ttl.map(|(_, exp)| (exp - now).max(0))))
+                    }
+                    _ => None,
+                })
+                .collect();
         } else if let Some(c) = group.last() {
             match &c.value {
                 CellValue::Live { value, ttl } => {
@@ -162,6 +173,10 @@ pub fn filter_matches(
                     .any(|it| values::compare(&elem_t, it, w).is_eq())
             })
         }
+        // `!=` and `NOT IN`: different from every value.
+        Operator::Neq => wanted
+            .iter()
+            .all(|w| values::compare(&def.typ, &value, w).is_ne()),
         op => wanted.iter().any(|w| {
             let o = values::compare(&def.typ, &value, w);
             match op {

@@ -9,7 +9,7 @@ mod aggregate;
 
 pub use aggregate::AggState;
 
-use bytes::Bytes;
+use bytes::{BufMut, Bytes, BytesMut};
 use cql::parser::ast::{QualifiedName, Selection, Selector, SelectorExpr, Term};
 use cql::response::ColumnSpec;
 use cql::types::{CqlType, CqlValue};
@@ -27,6 +27,9 @@ pub struct CellView {
     pub writetime: Option<i64>,
     /// Remaining TTL in seconds.
     pub ttl: Option<i32>,
+    /// For a non-frozen collection: the write time and remaining TTL of each live
+    /// element, in element order (empty for other columns).
+    pub elements: Vec<(i64, Option<i32>)>,
 }
 
 /// A CQL row: one [`CellView`] per table column (by column index), plus the token.
@@ -51,6 +54,13 @@ pub enum Sel {
     Column(usize),
     WriteTime(usize),
     Ttl(usize),
+    /// `MAXWRITETIME(col)`: the latest write time of the column's cells.
+    MaxWriteTime(usize),
+    /// `WRITETIME(coll)` of a non-frozen collection (5.0): `list<bigint>`, per element.
+    ElementWriteTimes(usize),
+    /// `TTL(coll)` of a non-frozen collection (5.0): `list<int>`, null where an
+    /// element has no TTL.
+    ElementTtls(usize),
     Token,
     Const(Option<Bytes>),
     /// A function or operator (`a + b`, `CAST(a AS text)`, `abs(a)`...).
@@ -58,10 +68,15 @@ pub enum Sel {
     Field(Box<Sel>, usize),
     /// `col[key]`: a map value, a list element (key is an int index) or a set element.
     Element(Box<Sel>, Bytes, CqlType),
+    /// `coll[from..to]` on a set or map: both bounds inclusive, either may be open.
+    Slice(Box<Sel>, Option<Bytes>, Option<Bytes>, CqlType),
     Agg(AggKind, Box<Sel>, CqlType),
     CountAll,
     /// `toJson(x)`: the argument's JSON text (json.adoc); null gives the text `null`.
     ToJson(Box<Sel>, CqlType),
+    /// A bind marker in a selector; [`SelectionPlan::bind`] replaces it by the
+    /// request's value before any row is evaluated.
+    Marker(term::Expr),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -79,6 +94,29 @@ pub struct SelectionPlan {
     pub sels: Vec<Sel>,
     pub columns: Vec<ColumnSpec>,
     pub aggregate: bool,
+    /// Whether some selector holds a bind marker (see [`SelectionPlan::bind`]).
+    pub has_markers: bool,
+}
+
+impl SelectionPlan {
+    /// The plan with its bind markers replaced by this request's values (validated
+    /// against their types); `None` when it has none.
+    pub fn bind(&self, ctx: &EvalCtx<'_>) -> Result<Option<SelectionPlan>, RequestError> {
+        if !self.has_markers {
+            return Ok(None);
+        }
+        let sels = self
+            .sels
+            .iter()
+            .map(|s| s.bound(ctx))
+            .collect::<Result<_, _>>()?;
+        Ok(Some(SelectionPlan {
+            sels,
+            columns: self.columns.clone(),
+            aggregate: self.aggregate,
+            has_markers: false,
+        }))
+    }
 }
 
 pub fn compile<S: ColumnSource>(
@@ -96,6 +134,7 @@ pub fn compile<S: ColumnSource>(
         sels: Vec::new(),
         columns: Vec::new(),
         aggregate: false,
+        has_markers: false,
     };
     match sel {
         Selection::Wildcard => {
@@ -113,6 +152,7 @@ pub fn compile<S: ColumnSource>(
                 }
                 plan.columns
                     .push(spec(alias.as_deref().unwrap_or(&name), typ));
+                plan.has_markers |= s.has_marker();
                 plan.sels.push(s);
             }
             if aggs > 0 && aggs != list.len() {
@@ -159,14 +199,9 @@ fn compile_expr<S: ColumnSource>(
                     "Cannot use selection function {fname} on PRIMARY KEY part {name}"
                 )));
             }
-            if t.is_multi_cell() {
+            if matches!(t, CqlType::Udt(_)) {
                 return Err(RequestError::invalid(format!(
-                    "Cannot use selection function {fname} on non-frozen {} {name}",
-                    if matches!(t, CqlType::Udt(_)) {
-                        "UDT"
-                    } else {
-                        "collection"
-                    }
+                    "{fname}() of a non-frozen UDT ({name}) is not supported by Helenus yet"
                 )));
             }
             if t.is_counter() {
@@ -175,10 +210,21 @@ fn compile_expr<S: ColumnSource>(
                 )));
             }
             let label = format!("{fname}({name})");
-            Ok(if fname == "ttl" {
-                (Sel::Ttl(i), CqlType::Int, label)
-            } else {
-                (Sel::WriteTime(i), CqlType::Bigint, label)
+            let multi = t.is_multi_cell();
+            Ok(match (fname, multi) {
+                ("maxwritetime", _) => (Sel::MaxWriteTime(i), CqlType::Bigint, label),
+                ("ttl", false) => (Sel::Ttl(i), CqlType::Int, label),
+                ("ttl", true) => (
+                    Sel::ElementTtls(i),
+                    CqlType::List(Box::new(CqlType::Int)),
+                    label,
+                ),
+                (_, false) => (Sel::WriteTime(i), CqlType::Bigint, label),
+                (_, true) => (
+                    Sel::ElementWriteTimes(i),
+                    CqlType::List(Box::new(CqlType::Bigint)),
+                    label,
+                ),
             })
         }
         SelectorExpr::CountAll => Ok((Sel::CountAll, CqlType::Bigint, "count".into())),
@@ -284,9 +330,37 @@ fn compile_expr<S: ColumnSource>(
             let (f, ret) = functions::resolve_negation(&t, &label)?;
             Ok((Sel::Call(f, vec![s]), ret, format!("-{label}")))
         }
-        SelectorExpr::Slice { .. } => Err(RequestError::invalid(
-            "Collection slice selectors are not supported by Helenus yet",
-        )),
+        SelectorExpr::Slice { expr, from, to } => {
+            let (inner, t, label) = compile_expr(src, expr, m)?;
+            let key_t = match t.unfrozen() {
+                CqlType::Map(k, _) | CqlType::Set(k) => (**k).clone(),
+                _ => {
+                    return Err(RequestError::invalid(format!(
+                    "Slice selection is only allowed on sets and maps, but {label} is of type {}",
+                    t.cql_name()
+                )))
+                }
+            };
+            let mut bound = |b: &Option<Term>| -> Result<Option<Bytes>, RequestError> {
+                let Some(b) = b else { return Ok(None) };
+                let k = term::compile(b, &key_t, &label, m, None)?;
+                k.eval(&EvalCtx { values: &[] })
+                    .ok()
+                    .and_then(|v| v.bytes().cloned())
+                    .map(Some)
+                    .ok_or_else(|| {
+                        RequestError::invalid(
+                            "Slice selection with a bind marker or null bound is not supported by Helenus yet",
+                        )
+                    })
+            };
+            let (lo, hi) = (bound(from)?, bound(to)?);
+            Ok((
+                Sel::Slice(Box::new(inner), lo, hi, t.clone()),
+                t,
+                format!("{label}[...]"),
+            ))
+        }
     }
 }
 
@@ -297,10 +371,10 @@ fn compile_term_as(
     typ: &CqlType,
     m: &mut Markers,
 ) -> Result<(Sel, CqlType, String), RequestError> {
-    if matches!(t, Term::BindMarker(_)) {
-        return Err(RequestError::invalid(
-            "Bind markers in selectors are not supported by Helenus yet",
-        ));
+    if let Term::BindMarker(mk) = t {
+        let name = mk.name.clone().unwrap_or_else(|| "selector".into());
+        let e = term::compile(t, typ, &name, m, None)?;
+        return Ok((Sel::Marker(e), typ.clone(), "?".into()));
     }
     let e = term::compile(t, typ, "selector", m, None)?;
     let v = e.eval(&EvalCtx { values: &[] })?;
@@ -491,6 +565,45 @@ fn is_numeric(t: &CqlType) -> bool {
 }
 
 impl Sel {
+    fn has_marker(&self) -> bool {
+        match self {
+            Sel::Marker(_) => true,
+            Sel::Call(_, args) => args.iter().any(Sel::has_marker),
+            Sel::Field(s, _)
+            | Sel::Element(s, ..)
+            | Sel::Slice(s, ..)
+            | Sel::Agg(_, s, _)
+            | Sel::ToJson(s, _) => s.has_marker(),
+            _ => false,
+        }
+    }
+
+    /// A copy with markers evaluated against the request's values.
+    fn bound(&self, ctx: &EvalCtx<'_>) -> Result<Sel, RequestError> {
+        let b = |s: &Sel| s.bound(ctx).map(Box::new);
+        Ok(match self {
+            Sel::Marker(e) => match e.eval(ctx)? {
+                Val::Bytes(v) => Sel::Const(Some(v)),
+                Val::Null => Sel::Const(None),
+                Val::Unset => {
+                    return Err(RequestError::invalid("Invalid unset value in a selector"))
+                }
+            },
+            Sel::Call(f, args) => Sel::Call(
+                f.clone(),
+                args.iter()
+                    .map(|a| a.bound(ctx))
+                    .collect::<Result<_, _>>()?,
+            ),
+            Sel::Field(s, i) => Sel::Field(b(s)?, *i),
+            Sel::Element(s, k, t) => Sel::Element(b(s)?, k.clone(), t.clone()),
+            Sel::Slice(s, lo, hi, t) => Sel::Slice(b(s)?, lo.clone(), hi.clone(), t.clone()),
+            Sel::Agg(k, s, t) => Sel::Agg(*k, b(s)?, t.clone()),
+            Sel::ToJson(s, t) => Sel::ToJson(b(s)?, t.clone()),
+            other => other.clone(),
+        })
+    }
+
     pub fn eval(&self, row: &RowView) -> Result<Option<Bytes>, RequestError> {
         Ok(match self {
             Sel::Column(i) => row.cells.get(*i).and_then(|c| c.value.clone()),
@@ -504,6 +617,27 @@ impl Sel {
                 .get(*i)
                 .and_then(|c| c.value.as_ref().and(c.ttl))
                 .map(|t| Bytes::copy_from_slice(&t.to_be_bytes())),
+            Sel::MaxWriteTime(i) => row.cells.get(*i).and_then(|c| {
+                let max = c.elements.iter().map(|(t, _)| *t).max();
+                c.value
+                    .as_ref()
+                    .and(max.or(c.writetime))
+                    .map(|t| Bytes::copy_from_slice(&t.to_be_bytes()))
+            }),
+            Sel::ElementWriteTimes(i) => row.cells.get(*i).and_then(|c| {
+                element_list(
+                    c.elements
+                        .iter()
+                        .map(|(t, _)| Some(t.to_be_bytes().to_vec())),
+                )
+            }),
+            Sel::ElementTtls(i) => row.cells.get(*i).and_then(|c| {
+                element_list(
+                    c.elements
+                        .iter()
+                        .map(|(_, ttl)| ttl.map(|t| t.to_be_bytes().to_vec())),
+                )
+            }),
             Sel::Token => Some(Bytes::copy_from_slice(&row.token.to_be_bytes())),
             Sel::Const(v) => v.clone(),
             Sel::Call(f, args) => {
@@ -527,6 +661,10 @@ impl Sel {
                 Some(b) => element(&b, key, typ)?,
                 None => None,
             },
+            Sel::Slice(inner, lo, hi, typ) => match inner.eval(row)? {
+                Some(b) => slice(&b, lo.as_ref(), hi.as_ref(), typ)?,
+                None => None,
+            },
             Sel::ToJson(inner, typ) => {
                 let json = match inner.eval(row)? {
                     Some(b) => {
@@ -539,8 +677,36 @@ impl Sel {
                 Some(Bytes::from(json))
             }
             Sel::Agg(..) | Sel::CountAll => None,
+            // Replaced by `SelectionPlan::bind` before rows are evaluated.
+            Sel::Marker(_) => {
+                return Err(RequestError::Server(
+                    "a selector bind marker was not bound".into(),
+                ))
+            }
         })
     }
+}
+
+/// A serialized list of per-element values (`CollectionSerializer.pack`): a null
+/// element is written with length -1, as Cassandra does for TTL-less elements; no
+/// elements is null.
+fn element_list(items: impl Iterator<Item = Option<Vec<u8>>>) -> Option<Bytes> {
+    let items: Vec<Option<Vec<u8>>> = items.collect();
+    if items.is_empty() {
+        return None;
+    }
+    let mut out = Vec::with_capacity(4 + items.len() * 12);
+    out.extend_from_slice(&(items.len() as i32).to_be_bytes());
+    for it in items {
+        match it {
+            Some(b) => {
+                out.extend_from_slice(&(b.len() as i32).to_be_bytes());
+                out.extend_from_slice(&b);
+            }
+            None => out.extend_from_slice(&(-1i32).to_be_bytes()),
+        }
+    }
+    Some(Bytes::from(out))
 }
 
 /// `coll[key]` on a serialized collection.
@@ -567,6 +733,40 @@ fn element(b: &Bytes, key: &Bytes, typ: &CqlType) -> Result<Option<Bytes>, Reque
             .find(|e| values::compare(et, e, key).is_eq()),
         _ => None,
     })
+}
+
+/// `coll[lo..hi]` on a serialized set or map: the elements (or entries) whose key lies
+/// within the inclusive bounds, as a collection of the same type; none left is null.
+fn slice(
+    b: &Bytes,
+    lo: Option<&Bytes>,
+    hi: Option<&Bytes>,
+    typ: &CqlType,
+) -> Result<Option<Bytes>, RequestError> {
+    let (key_t, per) = match typ.unfrozen() {
+        CqlType::Map(k, _) => (&**k, 2),
+        CqlType::Set(k) => (&**k, 1),
+        _ => return Ok(None),
+    };
+    let items = super::modify::split_collection(b, typ)?;
+    let inside = |k: &Bytes| {
+        lo.is_none_or(|lo| values::compare(key_t, k, lo).is_ge())
+            && hi.is_none_or(|hi| values::compare(key_t, k, hi).is_le())
+    };
+    let kept: Vec<&[Bytes]> = items
+        .chunks(per)
+        .filter(|e| e.first().is_some_and(inside))
+        .collect();
+    if kept.is_empty() {
+        return Ok(None);
+    }
+    let mut out = BytesMut::new();
+    out.put_i32(i32::try_from(kept.len()).unwrap_or(i32::MAX));
+    for part in kept.iter().flat_map(|e| e.iter()) {
+        out.put_i32(i32::try_from(part.len()).unwrap_or(i32::MAX));
+        out.put_slice(part);
+    }
+    Ok(Some(out.freeze()))
 }
 
 pub fn as_f64(v: &CqlValue) -> Option<f64> {
@@ -633,4 +833,29 @@ pub(super) fn varint_bytes(i: i128) -> Bytes {
         start += 1;
     }
     Bytes::copy_from_slice(&b[start..])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ttl_list_writes_null_elements_like_cassandra() {
+        let row = RowView {
+            cells: vec![CellView {
+                value: Some(Bytes::from_static(b"x")),
+                writetime: None,
+                ttl: None,
+                elements: vec![(10, Some(7)), (20, None)],
+            }],
+            token: 0,
+        };
+        let ttls = Sel::ElementTtls(0).eval(&row).unwrap().unwrap();
+        assert_eq!(
+            &ttls[..],
+            &[0, 0, 0, 2, 0, 0, 0, 4, 0, 0, 0, 7, 0xFF, 0xFF, 0xFF, 0xFF]
+        );
+        let max = Sel::MaxWriteTime(0).eval(&row).unwrap().unwrap();
+        assert_eq!(&max[..], &20i64.to_be_bytes());
+    }
 }
