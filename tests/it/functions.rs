@@ -262,6 +262,17 @@ async fn cast_math_collection_masking_vector_and_conversions() {
     assert_eq!(r[3], text("zz"));
     assert_eq!(r[4], text("a**"));
     assert_eq!(r[5], text("*b*"));
+    // Type hints give literals a type (functions.adoc's masking examples).
+    let r2 = row(
+        &s,
+        "SELECT mask_default((list<int>) [1, 2, 3]), mask_default((vector<int, 3>) [1, 2, 3]), mask_inner('Alice', 1, null), mask_outer('Alice', 2, 1, '#'), (bigint) 5 + 1 FROM fx.n WHERE k = 1",
+    )
+    .await;
+    assert_eq!(r2[0], Some(CqlValue::List(vec![])));
+    assert_eq!(r2[1], Some(CqlValue::Vector(vec![CqlValue::Int(0); 3])));
+    assert_eq!(r2[2], text("A****"));
+    assert_eq!(r2[3], text("##ic#"));
+    assert_eq!(r2[4], big(6));
     let Some(CqlValue::Blob(h)) = &r[6] else {
         panic!("mask_hash gave {:?}", r[6]);
     };

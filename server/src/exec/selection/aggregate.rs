@@ -29,9 +29,7 @@ impl SelectionPlan {
             .iter()
             .map(|s| match s {
                 Sel::CountAll | Sel::Agg(AggKind::Count, ..) => AggState::Count(0),
-                Sel::Agg(AggKind::Sum | AggKind::Avg, _, t)
-                    if matches!(t, CqlType::Float | CqlType::Double) =>
-                {
+                Sel::Agg(AggKind::Sum | AggKind::Avg, _, CqlType::Float | CqlType::Double) => {
                     AggState::SumFloat(0.0, 0)
                 }
                 Sel::Agg(AggKind::Sum | AggKind::Avg, _, CqlType::Decimal) => {

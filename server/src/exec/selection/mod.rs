@@ -252,6 +252,10 @@ fn compile_expr<S: ColumnSource>(
                 name,
             ))
         }
+        SelectorExpr::Term(Term::TypeHint { typ, term }) => {
+            compile_term_as(term, &hint_type(typ)?, m)
+        }
+        SelectorExpr::Term(Term::Null) => Ok((Sel::Const(None), CqlType::Blob, "null".into())),
         SelectorExpr::Term(t) => {
             // A constant needs a type: Cassandra infers it from the literal kind.
             let typ = match t {
@@ -289,7 +293,11 @@ fn compile_expr<S: ColumnSource>(
                 format!("{label}.{field}"),
             ))
         }
-        SelectorExpr::TypeHint { expr, .. } => compile_expr(src, expr, m),
+        // `(type) literal` gives the literal its type; on a column the hint is ignored.
+        SelectorExpr::TypeHint { typ, expr } => match &**expr {
+            SelectorExpr::Term(t) => compile_term_as(t, &hint_type(typ)?, m),
+            _ => compile_expr(src, expr, m),
+        },
         SelectorExpr::Element { expr, key } => {
             let (inner, t, label) = compile_expr(src, expr, m)?;
             let (key_t, out_t) = match t.unfrozen() {
@@ -436,6 +444,26 @@ fn compile_operands<S: ColumnSource>(
     }
 }
 
+/// The type of a `(type)` hint in a selector (user types are not looked up here).
+fn hint_type(t: &cql::parser::ast::RawType) -> Result<CqlType, RequestError> {
+    use cql::parser::ast::RawType as R;
+    let b = |t: &R| hint_type(t).map(Box::new);
+    Ok(match t {
+        R::Native(t) => t.clone(),
+        R::List(e) => CqlType::List(b(e)?),
+        R::Set(e) => CqlType::Set(b(e)?),
+        R::Map(k, v) => CqlType::Map(b(k)?, b(v)?),
+        R::Tuple(ts) => CqlType::Tuple(ts.iter().map(hint_type).collect::<Result<_, _>>()?),
+        R::Frozen(e) => CqlType::Frozen(b(e)?),
+        R::Vector(e, n) => CqlType::Vector(b(e)?, *n),
+        R::UserDefined(n) => {
+            return Err(RequestError::invalid(format!(
+                "Type hints with user types ({n}) in selectors are not supported by Helenus yet"
+            )))
+        }
+    })
+}
+
 fn literal_type(k: cql::types::LiteralKind) -> CqlType {
     use cql::types::LiteralKind as K;
     match k {
@@ -483,7 +511,7 @@ fn compile_call<S: ColumnSource>(
             .collect::<Vec<_>>()
             .join(", ")
     );
-    if name.keyspace.as_deref().map_or(true, |k| k == "system") {
+    if name.keyspace.as_deref().is_none_or(|k| k == "system") {
         let agg = match fname.as_str() {
             "count" => Some(AggKind::Count),
             "min" => Some(AggKind::Min),
@@ -543,7 +571,12 @@ fn compile_call<S: ColumnSource>(
             return Ok((Sel::Token, CqlType::Bigint, format!("system.{label}")));
         }
     }
-    let types: Vec<Option<CqlType>> = compiled.iter().map(|(_, t, _)| Some(t.clone())).collect();
+    // A `null` argument has no type of its own: the function's signature decides.
+    let types: Vec<Option<CqlType>> = compiled
+        .iter()
+        .zip(args)
+        .map(|((_, t, _), a)| (!matches!(a, SelectorExpr::Term(Term::Null))).then(|| t.clone()))
+        .collect();
     let (f, _, ret) = functions::resolve(name, &types)?;
     let sels = compiled.into_iter().map(|(s, _, _)| s).collect();
     Ok((Sel::Call(f, sels), ret, format!("system.{label}")))
