@@ -27,3 +27,4 @@ mod ttl;
 mod types;
 mod udt;
 mod views;
+mod wide_partition;

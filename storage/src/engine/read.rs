@@ -169,9 +169,11 @@ fn bounded_read(
         return Ok(Some(view));
     };
     let limit = cmd.row_limit.unwrap_or(usize::MAX);
-    let exact = view.as_ref().is_some_and(|v| {
-        v.rows.len() >= limit && v.rows.last().is_some_and(|r| r.clustering <= bound)
-    });
+    // A limit of 0 asks for no rows (only the static row): no row can change it.
+    let exact = limit == 0
+        || view.as_ref().is_some_and(|v| {
+            v.rows.len() >= limit && v.rows.last().is_some_and(|r| r.clustering <= bound)
+        });
     Ok(exact.then_some(view))
 }
 
@@ -442,6 +444,10 @@ mod tests {
         for page in [1, 7, 100, 1000, 5000] {
             assert_eq!(page_through(&e, page), expect, "page size {page}");
         }
+        // A limit of 0 asks for the static row only (there is none here).
+        let mut cmd = ReadCommand::whole(table(), 5, Bytes::from_static(b"wide"), 1000);
+        cmd.row_limit = Some(0);
+        assert_eq!(e.read(&cmd).expect("read"), None);
         e.flush(table()).expect("flush");
         assert_eq!(page_through(&e, 33), expect, "all in SSTables");
         e.shutdown().expect("shutdown");

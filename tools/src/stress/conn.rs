@@ -324,3 +324,113 @@ fn rows_count(mut b: &[u8]) -> Result<u32, String> {
     }
     Ok(b.get_i32().max(0) as u32)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use cql::error::{ErrorCode, ErrorExtra};
+    use cql::frame::{encode_frame, FrameExtras};
+    use cql::request::Values;
+    use cql::response::{ColumnSpec, Rows};
+    use cql::types::CqlType;
+    use cql::wire::Value;
+
+    /// The hand-written EXECUTE is what the reference decoder reads.
+    #[test]
+    fn execute_frames_decode_with_the_cql_codec() {
+        let mut out = BytesMut::new();
+        encode_execute(&mut out, 7, b"abc", Consistency::Quorum, |o| {
+            wire::write_bytes(o, Some(b"k1"));
+            wire::write_bytes(o, Some(b"v"));
+            2
+        });
+        encode_execute(&mut out, 8, b"abc", Consistency::One, |_| 0);
+        for (stream, values) in [(7, 2), (8, 0)] {
+            let f = decode_frame(&mut out, MAX_FRAME, Compression::None)
+                .unwrap()
+                .unwrap();
+            assert_eq!(f.header.stream, stream);
+            let Request::Execute(e) = Request::decode(VERSION, f.header.opcode, f.body).unwrap()
+            else {
+                panic!("not an EXECUTE");
+            };
+            assert_eq!(&e.id[..], b"abc");
+            assert!(e.params.skip_metadata);
+            assert_eq!(e.params.values.len(), values);
+            if values == 2 {
+                assert_eq!(e.params.consistency, Consistency::Quorum);
+                let Values::Positional(v) = e.params.values else {
+                    panic!("positional")
+                };
+                assert_eq!(v[0], Value::Bytes(Bytes::from_static(b"k1")));
+            }
+        }
+        assert!(out.is_empty());
+    }
+
+    /// (flags, opcode, body) of a response encoded by the reference encoder.
+    fn response(r: Response, extras: &FrameExtras) -> (u8, u8, Bytes) {
+        let mut raw = BytesMut::new();
+        encode_frame(&mut raw, VERSION, 1, &r, extras, Compression::None);
+        let len = u32::from_be_bytes([raw[5], raw[6], raw[7], raw[8]]) as usize;
+        assert_eq!(raw.len(), HEADER_LEN + len);
+        (raw[1], raw[4], raw.freeze().slice(HEADER_LEN..))
+    }
+
+    #[test]
+    fn responses_are_classified_in_place() {
+        let spec = ColumnSpec {
+            keyspace: "ks".into(),
+            table: "t".into(),
+            name: "k".into(),
+            typ: CqlType::Blob,
+        };
+        let rows = |no_metadata: bool| {
+            let mut metadata = RowsMetadata::new(vec![spec.clone()]);
+            if no_metadata {
+                metadata.no_metadata = true;
+                metadata.columns.clear();
+            }
+            Response::Result(ResultBody::Rows(Rows {
+                metadata,
+                rows: vec![vec![Some(Bytes::from_static(b"x"))]; 3],
+            }))
+        };
+        let warn = FrameExtras {
+            warnings: vec!["careful".into()],
+            ..FrameExtras::default()
+        };
+        for (r, extras) in [
+            (rows(true), FrameExtras::default()),
+            (rows(false), FrameExtras::default()),
+            (rows(false), warn),
+        ] {
+            let (flags, op, body) = response(r, &extras);
+            assert!(matches!(
+                classify(flags, op, &body),
+                Ok(Outcome::Ok { rows: 3 })
+            ));
+        }
+        let (flags, op, body) =
+            response(Response::Result(ResultBody::Void), &FrameExtras::default());
+        assert!(matches!(
+            classify(flags, op, &body),
+            Ok(Outcome::Ok { rows: 0 })
+        ));
+        let err = ErrorBody {
+            code: ErrorCode::Overloaded,
+            message: "busy".into(),
+            extra: ErrorExtra::None,
+        };
+        let (flags, op, body) = response(Response::Error(err.clone()), &FrameExtras::default());
+        match classify(flags, op, &body) {
+            Ok(Outcome::Failed(e)) => assert_eq!(e, err),
+            other => panic!("{other:?}"),
+        }
+        assert!(
+            classify(0, 0x02, &[]).is_err(),
+            "READY is not an answer to EXECUTE"
+        );
+        assert!(classify(0, OP_RESULT, &[0, 0]).is_err(), "truncated");
+    }
+}

@@ -27,9 +27,10 @@ pub struct CellView {
     pub writetime: Option<i64>,
     /// Remaining TTL in seconds.
     pub ttl: Option<i32>,
-    /// For a non-frozen collection: the write time and remaining TTL of each live
-    /// element, in element order (empty for other columns).
-    pub elements: Vec<(i64, Option<i32>)>,
+    /// For a non-frozen collection or UDT: the write time and remaining TTL of each
+    /// live element in element order (a UDT: of each field, `None` where a field has
+    /// no cell); empty for other columns.
+    pub elements: Vec<(Option<i64>, Option<i32>)>,
 }
 
 /// A CQL row: one [`CellView`] per table column (by column index), plus the token.
@@ -197,11 +198,6 @@ fn compile_expr<S: ColumnSource>(
             if is_key {
                 return Err(RequestError::invalid(format!(
                     "Cannot use selection function {fname} on PRIMARY KEY part {name}"
-                )));
-            }
-            if matches!(t, CqlType::Udt(_)) {
-                return Err(RequestError::invalid(format!(
-                    "{fname}() of a non-frozen UDT ({name}) is not supported by Helenus yet"
                 )));
             }
             if t.is_counter() {
@@ -651,7 +647,7 @@ impl Sel {
                 .and_then(|c| c.value.as_ref().and(c.ttl))
                 .map(|t| Bytes::copy_from_slice(&t.to_be_bytes())),
             Sel::MaxWriteTime(i) => row.cells.get(*i).and_then(|c| {
-                let max = c.elements.iter().map(|(t, _)| *t).max();
+                let max = c.elements.iter().filter_map(|(t, _)| *t).max();
                 c.value
                     .as_ref()
                     .and(max.or(c.writetime))
@@ -661,7 +657,7 @@ impl Sel {
                 element_list(
                     c.elements
                         .iter()
-                        .map(|(t, _)| Some(t.to_be_bytes().to_vec())),
+                        .map(|(t, _)| t.map(|t| t.to_be_bytes().to_vec())),
                 )
             }),
             Sel::ElementTtls(i) => row.cells.get(*i).and_then(|c| {
@@ -879,7 +875,7 @@ mod tests {
                 value: Some(Bytes::from_static(b"x")),
                 writetime: None,
                 ttl: None,
-                elements: vec![(10, Some(7)), (20, None)],
+                elements: vec![(Some(10), Some(7)), (Some(20), None)],
             }],
             token: 0,
         };
