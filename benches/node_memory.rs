@@ -10,7 +10,8 @@
 //! Node binary: `$HELENUS_BIN`, else target/release/helenus. Settings:
 //! `HELENUS_BENCH_SECS` (default 240), `HELENUS_BENCH_MEMTABLE_MB` (the
 //! node's memtable_heap_space, default 256), `HELENUS_BENCH_CONCURRENCY`
-//! (requests in flight, default 64). Not a pass/fail test: it prints the
+//! (requests in flight, default 64), `HELENUS_BENCH_VALUE` (value bytes,
+//! default 1000). Not a pass/fail test: it prints the
 //! series and a summary for docs/PERFORMANCE.md.
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
@@ -35,10 +36,16 @@ fn free_port() -> u16 {
         .expect("free port")
 }
 
-fn rss_kib(pid: u32) -> Option<u64> {
+/// (VmRSS, RssAnon) in KiB. VmRSS also counts resident pages of the mmap'd
+/// SSTables (RssFile): page cache the kernel reclaims at will, so the
+/// anonymous part is the one that must stay flat.
+fn rss_kib(pid: u32) -> Option<(u64, u64)> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmRSS:"))?;
-    line.split_whitespace().nth(1)?.parse().ok()
+    let field = |name: &str| -> Option<u64> {
+        let line = status.lines().find(|l| l.starts_with(name))?;
+        line.split_whitespace().nth(1)?.parse().ok()
+    };
+    Some((field("VmRSS:")?, field("RssAnon:")?))
 }
 
 async fn connect(port: u16) -> Session {
@@ -69,6 +76,7 @@ fn main() {
     let secs = env("HELENUS_BENCH_SECS", 240);
     let memtable_mb = env("HELENUS_BENCH_MEMTABLE_MB", 256);
     let concurrency = env("HELENUS_BENCH_CONCURRENCY", 64);
+    let value_len = env("HELENUS_BENCH_VALUE", 1000) as usize;
     let bin = std::env::var_os("HELENUS_BIN")
         .map(PathBuf::from)
         .unwrap_or_else(|| {
@@ -140,7 +148,7 @@ fn main() {
             let (done, stop) = (Arc::clone(&done), Arc::clone(&stop));
             tasks.push(tokio::spawn(async move {
                 let mut x = 0x9E37_79B9_7F4A_7C15u64 ^ (w + 1);
-                let value = vec![0x5Au8; 1000];
+                let value = vec![0x5Au8; value_len];
                 while !stop.load(Ordering::Relaxed) {
                     x ^= x << 13;
                     x ^= x >> 7;
@@ -157,14 +165,15 @@ fn main() {
         let mut samples = Vec::new();
         while start.elapsed() < Duration::from_secs(secs) {
             tokio::time::sleep(Duration::from_secs(5)).await;
-            let rss = rss_kib(pid).expect("node alive");
+            let (rss, anon) = rss_kib(pid).expect("node alive");
             let ops = done.load(Ordering::Relaxed);
             println!(
-                "t={:>4} s  ops={ops:>9}  rss={:>6} MiB",
+                "t={:>4} s  ops={ops:>9}  rss={:>6} MiB  anon={:>6} MiB",
                 start.elapsed().as_secs(),
-                rss / 1024
+                rss / 1024,
+                anon / 1024
             );
-            samples.push((start.elapsed().as_secs(), ops, rss));
+            samples.push((start.elapsed().as_secs(), ops, anon));
         }
         stop.store(true, Ordering::Relaxed);
         for t in tasks {
@@ -195,10 +204,10 @@ fn main() {
             .collect(),
     );
     println!(
-        "summary: {ops} writes ({:.0}/s, {:.0} MiB of values); RSS second half: min {} / \
+        "summary: {ops} writes ({:.0}/s, {:.0} MiB of values); RssAnon second half: min {} / \
          median {} / max {} MiB; median of 2nd quarter {early} MiB vs last quarter {late} MiB",
         ops as f64 / secs as f64,
-        ops as f64 * 1000.0 / 1048576.0,
+        ops as f64 * value_len as f64 / 1048576.0,
         second.iter().min().copied().unwrap_or(0),
         median(second.clone()),
         second.iter().max().copied().unwrap_or(0),
