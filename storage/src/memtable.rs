@@ -142,6 +142,23 @@ impl Memtable {
         shard.get(&k).map(f)
     }
 
+    /// Runs `f` on the partition in place (under its lock, no copy), if
+    /// this memtable holds it.
+    pub(crate) fn with_partition<T>(
+        &self,
+        token: i64,
+        key: &Bytes,
+        f: impl FnOnce(&PartitionData) -> T,
+    ) -> Option<T> {
+        let k = PartitionKey {
+            token,
+            key: key.clone(),
+        };
+        let entry = self.map.get(&k)?;
+        let p = entry.value().lock();
+        Some(f(&p))
+    }
+
     /// True if this memtable holds the partition.
     pub fn contains(&self, token: i64, key: &Bytes) -> bool {
         self.shard(token).lock().contains_key(&PartitionKey {
@@ -179,6 +196,19 @@ impl Memtable {
             for (k, p) in shard.lock().iter() {
                 f(k, p)?;
             }
+        }
+        Ok(())
+    }
+
+    /// Calls `f` on every partition in order, under that partition's lock,
+    /// without copying it: how a flush reads a memtable that no longer takes
+    /// writes. Stops at the first error.
+    pub(crate) fn for_each<E>(
+        &self,
+        mut f: impl FnMut(&PartitionKey, &PartitionData) -> Result<(), E>,
+    ) -> Result<(), E> {
+        for e in self.map.iter() {
+            f(e.key(), &e.value().lock())?;
         }
         Ok(())
     }

@@ -5,73 +5,17 @@
 //! JSON conversions, and the errors Cassandra gives for each family.
 
 use scylla::client::session::Session;
-use scylla::client::session_builder::SessionBuilder;
-use scylla::errors::{DbError, ExecutionError, RequestAttemptError};
-use scylla::value::{CqlValue, Row};
+use scylla::errors::DbError;
+use scylla::value::CqlValue;
 
+use crate::client::{connect, db_error, invalid, query};
 use crate::harness::NodeProc;
-
-async fn connect(node: &NodeProc) -> Session {
-    let builder = SessionBuilder::new().known_node(node.uri());
-    let fut = builder.build();
-    match tokio::time::timeout(std::time::Duration::from_secs(60), fut).await {
-        Ok(Ok(s)) => s,
-        Ok(Err(e)) => panic!("scylla connect failed: {e}; log:\n{}", node.log()),
-        Err(_) => panic!("scylla connect timed out; log:\n{}", node.log()),
-    }
-}
-
-#[derive(Debug)]
-struct Rs {
-    cols: Vec<String>,
-    rows: Vec<Vec<Option<CqlValue>>>,
-}
-
-async fn try_run(s: &Session, cql: &str) -> Result<Rs, ExecutionError> {
-    let r = s.query_unpaged(cql, &[]).await?;
-    let Ok(rows) = r.into_rows_result() else {
-        return Ok(Rs {
-            cols: vec![],
-            rows: vec![],
-        });
-    };
-    let cols = rows
-        .column_specs()
-        .iter()
-        .map(|c| c.name().to_string())
-        .collect();
-    let rows = rows
-        .rows::<Row>()
-        .expect("untyped rows")
-        .map(|r| r.expect("row").columns)
-        .collect();
-    Ok(Rs { cols, rows })
-}
-
-async fn run(s: &Session, cql: &str) -> Rs {
-    match try_run(s, cql).await {
-        Ok(r) => r,
-        Err(e) => panic!("{cql}: {e}"),
-    }
-}
 
 /// The single row of a query.
 async fn row(s: &Session, cql: &str) -> Vec<Option<CqlValue>> {
-    let mut r = run(s, cql).await;
+    let mut r = query(s, cql).await;
     assert_eq!(r.rows.len(), 1, "{cql}");
     r.rows.remove(0)
-}
-
-/// The message of an Invalid error (panics on success or another error).
-async fn invalid(s: &Session, cql: &str) -> String {
-    match try_run(s, cql).await {
-        Err(ExecutionError::LastAttemptError(RequestAttemptError::DbError(
-            DbError::Invalid,
-            m,
-        ))) => m,
-        Err(e) => panic!("{cql}: expected Invalid, got {e:?}"),
-        Ok(_) => panic!("{cql}: expected Invalid, got a result"),
-    }
 }
 
 fn text(s: &str) -> Option<CqlValue> {
@@ -92,7 +36,7 @@ async fn schema(s: &Session) {
         "CREATE TABLE fx.n (k int PRIMARY KEY, ti tinyint, si smallint, i int, bi bigint, f float, d double, vi varint, de decimal, t text, a ascii, ts timestamp, dt date, u uuid, b boolean, ip inet, m map<text, int>, l list<int>, st set<int>, v vector<float, 3>)",
         "INSERT INTO fx.n (k, ti, si, i, bi, f, d, vi, de, t, a, ts, dt, b, ip, m, l, st, v) VALUES (1, 100, -1000, 2147483647, 10, 1.5, 2.5, 12345678901234567890, 2.50, 'abc', 'xy', '2024-01-31 10:00:00+0000', '2024-01-31', true, '127.0.0.1', {'a': 1, 'b': 2}, [3, 1, 2], {5, 7}, [1.0, 0.0, 0.0])",
     ] {
-        run(s, q).await;
+        query(s, q).await;
     }
 }
 
@@ -102,7 +46,7 @@ async fn arithmetic_in_selectors_and_terms() {
     let s = connect(&node).await;
     schema(&s).await;
 
-    let r = run(
+    let r = query(
         &s,
         "SELECT i + 1, ti + ti, i * 2, bi / 3, bi % 3, f * 2, d / 0, -i, i - bi, si * ti FROM fx.n WHERE k = 1",
     )
@@ -167,38 +111,35 @@ async fn arithmetic_in_selectors_and_terms() {
     );
 
     // Integer division by zero is a FUNCTION_FAILURE with Java's message.
-    match try_run(&s, "SELECT i / 0 FROM fx.n WHERE k = 1").await {
-        Err(ExecutionError::LastAttemptError(RequestAttemptError::DbError(
-            DbError::FunctionFailure {
-                keyspace,
-                function,
-                arg_types,
-            },
-            m,
-        ))) => {
-            assert_eq!(m, "the operation 'int / int' failed: / by zero");
-            assert_eq!(
-                (keyspace.as_str(), function.as_str()),
-                ("system", "_divide")
-            );
-            assert_eq!(arg_types, ["int", "int"]);
-        }
-        other => panic!("expected a function failure, got {other:?}"),
-    }
+    let (e, m) = db_error(&s, "SELECT i / 0 FROM fx.n WHERE k = 1").await;
+    assert_eq!(m, "the operation 'int / int' failed: / by zero");
+    let DbError::FunctionFailure {
+        keyspace,
+        function,
+        arg_types,
+    } = e
+    else {
+        panic!("expected a function failure, got {e:?}");
+    };
+    assert_eq!(
+        (keyspace.as_str(), function.as_str()),
+        ("system", "_divide")
+    );
+    assert_eq!(arg_types, ["int", "int"]);
     let m = invalid(&s, "SELECT t * 2 FROM fx.n WHERE k = 1").await;
     assert_eq!(m, "the '*' operation is not supported between t and 2");
     let m = invalid(&s, "SELECT -t FROM fx.n WHERE k = 1").await;
     assert!(m.contains("only supported on numbers"), "{m}");
 
     // Arithmetic in terms: WHERE, INSERT, UPDATE, with literals and bind markers.
-    let r = run(&s, "SELECT k FROM fx.n WHERE k = 3 - 2").await;
+    let r = query(&s, "SELECT k FROM fx.n WHERE k = 3 - 2").await;
     assert_eq!(r.rows, vec![vec![int(1)]]);
-    run(
+    query(
         &s,
         "INSERT INTO fx.n (k, i, ts, t) VALUES (2, 40 + 2, '2024-01-01 00:00:00+0000' + 1d, 'a' + 'b')",
     )
     .await;
-    run(&s, "UPDATE fx.n SET d = 10 / 4, bi = -(3 * 4) WHERE k = 2").await;
+    query(&s, "UPDATE fx.n SET d = 10 / 4, bi = -(3 * 4) WHERE k = 2").await;
     let r = row(
         &s,
         "SELECT i, CAST(ts AS text), t, d, bi FROM fx.n WHERE k = 2",
@@ -222,14 +163,10 @@ async fn arithmetic_in_selectors_and_terms() {
     let r = row(&s, "SELECT i FROM fx.n WHERE k = 3").await;
     assert_eq!(r, vec![int(41)]);
     // A constant term is computed at prepare time: the same failure, nothing written.
-    match try_run(&s, "INSERT INTO fx.n (k, i) VALUES (4, 1 / 0)").await {
-        Err(ExecutionError::LastAttemptError(RequestAttemptError::DbError(
-            DbError::FunctionFailure { .. },
-            m,
-        ))) => assert_eq!(m, "the operation 'int / int' failed: / by zero"),
-        other => panic!("expected a function failure, got {other:?}"),
-    }
-    assert!(run(&s, "SELECT k FROM fx.n WHERE k = 4")
+    let (e, m) = db_error(&s, "INSERT INTO fx.n (k, i) VALUES (4, 1 / 0)").await;
+    assert!(matches!(e, DbError::FunctionFailure { .. }), "{e:?}");
+    assert_eq!(m, "the operation 'int / int' failed: / by zero");
+    assert!(query(&s, "SELECT k FROM fx.n WHERE k = 4")
         .await
         .rows
         .is_empty());
@@ -259,7 +196,7 @@ async fn cast_math_collection_masking_vector_and_conversions() {
     assert_eq!(r[9], text("127.0.0.1"));
     assert_eq!(r[10], Some(CqlValue::Ascii("2.5".into())));
     assert_eq!(r[11], Some(CqlValue::Double(2147483647.0)));
-    let cols = run(&s, "SELECT CAST(i AS text) FROM fx.n WHERE k = 1")
+    let cols = query(&s, "SELECT CAST(i AS text) FROM fx.n WHERE k = 1")
         .await
         .cols;
     assert_eq!(cols, ["cast(i as text)"]);
@@ -325,6 +262,17 @@ async fn cast_math_collection_masking_vector_and_conversions() {
     assert_eq!(r[3], text("zz"));
     assert_eq!(r[4], text("a**"));
     assert_eq!(r[5], text("*b*"));
+    // Type hints give literals a type (functions.adoc's masking examples).
+    let r2 = row(
+        &s,
+        "SELECT mask_default((list<int>) [1, 2, 3]), mask_default((vector<int, 3>) [1, 2, 3]), mask_inner('Alice', 1, null), mask_outer('Alice', 2, 1, '#'), (bigint) 5 + 1 FROM fx.n WHERE k = 1",
+    )
+    .await;
+    assert_eq!(r2[0], Some(CqlValue::List(vec![])));
+    assert_eq!(r2[1], Some(CqlValue::Vector(vec![CqlValue::Int(0); 3])));
+    assert_eq!(r2[2], text("A****"));
+    assert_eq!(r2[3], text("##ic#"));
+    assert_eq!(r2[4], big(6));
     let Some(CqlValue::Blob(h)) = &r[6] else {
         panic!("mask_hash gave {:?}", r[6]);
     };
@@ -349,6 +297,29 @@ async fn cast_math_collection_masking_vector_and_conversions() {
             Some(CqlValue::Float(0.5)),
         ]
     );
+    // A vector literal is stored in the vector wire form (no count, packed floats).
+    let r = row(&s, "SELECT v FROM fx.n WHERE k = 1").await;
+    assert_eq!(
+        r[0],
+        Some(CqlValue::Vector(vec![
+            CqlValue::Float(1.0),
+            CqlValue::Float(0.0),
+            CqlValue::Float(0.0)
+        ]))
+    );
+    // Bind markers in selectors: typed by the other argument / operand.
+    let p = s
+        .prepare("SELECT similarity_cosine(v, ?), i + ?, t + ? FROM fx.n WHERE k = ?")
+        .await
+        .expect("prepare");
+    let r = s
+        .execute_unpaged(&p, (vec![0.0f32, 1.0, 0.0], 1i32, "!", 1i32))
+        .await
+        .expect("execute")
+        .into_rows_result()
+        .expect("rows");
+    let (cos, sum, cat): (f32, i32, String) = r.first_row().expect("row");
+    assert_eq!((cos, sum, cat.as_str()), (0.5, i32::MIN, "abc!"));
     let m = invalid(&s, "SELECT similarity_cosine(v, l) FROM fx.n").await;
     assert_eq!(m, "Only float vectors are supported by similarity_cosine");
 
@@ -364,7 +335,7 @@ async fn cast_math_collection_masking_vector_and_conversions() {
     assert_eq!(r[3], int(i32::MAX));
     assert_eq!(r[4], text("[3, 1, 2]"));
     assert_eq!(r[5], text("2024-01-31T00:00:00.000Z"));
-    run(
+    query(
         &s,
         r#"INSERT INTO fx.n (k, m, i) VALUES (5, fromJson('{"x": 9}'), fromJson('7'))"#,
     )
@@ -387,4 +358,92 @@ async fn cast_math_collection_masking_vector_and_conversions() {
     assert!(m.contains("Helenus does not run user code"), "{m}");
     let m = invalid(&s, "CREATE TRIGGER tr ON fx.n USING 'org.example.Trigger'").await;
     assert!(m.contains("Helenus does not run user code"), "{m}");
+}
+
+#[tokio::test]
+async fn writetime_and_ttl_of_non_frozen_collections() {
+    let node = NodeProc::start();
+    let s = connect(&node).await;
+    schema(&s).await;
+    query(
+        &s,
+        "CREATE TABLE fx.w (k int PRIMARY KEY, l list<int>, st set<int>, m map<text, int>, v int)",
+    )
+    .await;
+    query(
+        &s,
+        "INSERT INTO fx.w (k, l, st, m, v) VALUES (1, [1, 2], {3}, {'a': 1}, 5) USING TIMESTAMP 1000 AND TTL 1000",
+    )
+    .await;
+    query(
+        &s,
+        "UPDATE fx.w USING TIMESTAMP 2000 AND TTL 500 SET l = l + [3], m['b'] = 2 WHERE k = 1",
+    )
+    .await;
+    let r = query(
+        &s,
+        "SELECT writetime(l), maxwritetime(l), writetime(st), maxwritetime(v), writetime(m), ttl(st) FROM fx.w WHERE k = 1",
+    )
+    .await;
+    assert_eq!(r.cols[0], "writetime(l)");
+    let first = &r.rows[0];
+    let bigs = |xs: &[i64]| {
+        Some(CqlValue::List(
+            xs.iter().map(|x| CqlValue::BigInt(*x)).collect(),
+        ))
+    };
+    assert_eq!(first[0], bigs(&[1000, 1000, 2000]));
+    assert_eq!(first[1], big(2000));
+    assert_eq!(first[2], bigs(&[1000]));
+    assert_eq!(first[3], big(1000));
+    assert_eq!(first[4], bigs(&[1000, 2000]));
+    let Some(CqlValue::List(ttls)) = &first[5] else {
+        panic!("ttl(st) = {:?}", first[5]);
+    };
+    assert!(
+        matches!(ttls.as_slice(), [CqlValue::Int(t)] if *t > 900 && *t <= 1000),
+        "{ttls:?}"
+    );
+    let r = row_of_ttl_map(&s).await;
+    assert!(
+        matches!(r.as_slice(), [CqlValue::Int(a), CqlValue::Int(b)] if *a > 900 && *b <= 500),
+        "{r:?}"
+    );
+    // A non-frozen UDT: one write time per field.
+    query(&s, "CREATE TYPE fx.pt (x int, y int)").await;
+    query(&s, "CREATE TABLE fx.u (k int PRIMARY KEY, p pt)").await;
+    query(
+        &s,
+        "INSERT INTO fx.u (k, p) VALUES (1, {x: 1, y: 2}) USING TIMESTAMP 100",
+    )
+    .await;
+    query(
+        &s,
+        "UPDATE fx.u USING TIMESTAMP 200 SET p.y = 3 WHERE k = 1",
+    )
+    .await;
+    let r = row(
+        &s,
+        "SELECT writetime(p), maxwritetime(p) FROM fx.u WHERE k = 1",
+    )
+    .await;
+    assert_eq!(r, vec![bigs(&[100, 200]), big(200)]);
+    // An empty collection has no write time.
+    query(&s, "INSERT INTO fx.w (k, v) VALUES (2, 1)").await;
+    let r = row(
+        &s,
+        "SELECT writetime(l), ttl(l), maxwritetime(l) FROM fx.w WHERE k = 2",
+    )
+    .await;
+    assert_eq!(r, vec![None, None, None]);
+}
+
+async fn row_of_ttl_map(s: &Session) -> Vec<CqlValue> {
+    match row(s, "SELECT ttl(m) FROM fx.w WHERE k = 1")
+        .await
+        .remove(0)
+    {
+        Some(CqlValue::List(v)) => v,
+        other => panic!("ttl(m) = {other:?}"),
+    }
 }

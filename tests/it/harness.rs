@@ -173,7 +173,13 @@ impl NodeProc {
             if let Ok(Some(status)) = child.try_wait() {
                 break status;
             }
-            if TcpStream::connect_timeout(&self.addr(), Duration::from_millis(200)).is_ok() {
+            // The node's own "listening" line, not the port: another process on the
+            // machine may have been given the port since this node was killed.
+            let started = self
+                .log()
+                .get(before..)
+                .is_some_and(|l| l.contains("listening for CQL clients"));
+            if started {
                 let _ = child.kill();
                 let _ = child.wait();
                 panic!(

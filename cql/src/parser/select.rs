@@ -376,6 +376,12 @@ impl<'a> Parser<'a> {
             let values = self.in_values()?;
             return Ok(Relation::In { column, values });
         }
+        if self.at_kw("not") && self.is_kw_at(1, "in") {
+            self.bump();
+            self.bump();
+            let values = self.in_values()?;
+            return Ok(Relation::NotIn { column, values });
+        }
         if self.eat_kw("is") {
             self.expect_kw("not")?;
             self.expect_kw("null")?;

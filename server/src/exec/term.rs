@@ -134,11 +134,7 @@ impl Expr {
                 }
                 Ok(v.clone())
             }
-            Expr::Composite {
-                kind,
-                items,
-                typ: _,
-            } => {
+            Expr::Composite { kind, items, typ } => {
                 let mut out = BytesMut::new();
                 let mut parts = Vec::with_capacity(items.len());
                 for it in items {
@@ -156,6 +152,18 @@ impl Expr {
                             ))
                         }
                     }
+                }
+                if let CqlType::Vector(elem, _) = typ.unfrozen() {
+                    // vector<T, n> has no count; fixed-size elements are packed, the
+                    // others carry an unsigned vint length (protocol spec, "vector").
+                    let fixed = cql::types::fixed_len(elem).is_some();
+                    for b in parts.into_iter().flatten() {
+                        if !fixed {
+                            cql::types::vint::put_unsigned(&mut out, b.len() as u64);
+                        }
+                        out.put_slice(&b);
+                    }
+                    return Ok(Val::Bytes(out.freeze()));
                 }
                 if *kind != CompositeKind::Fields {
                     let n = if *kind == CompositeKind::Map {

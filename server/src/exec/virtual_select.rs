@@ -207,6 +207,7 @@ impl VirtualPlan {
                         value: v.as_ref().map(|v| values::serialize(v, t)),
                         writetime: None,
                         ttl: None,
+                        elements: Vec::new(),
                     })
                     .collect(),
                 token: 0,

@@ -1,7 +1,6 @@
-//! `helenus-stress`: not built yet (see docs/STATUS.md, issue 5). It says so and exits
-//! with status 2 rather than pretending to work.
+//! `helenus-stress`: see tools/src/stress and docs/STRESS.md.
 
 fn main() {
-    eprintln!("helenus-stress is not implemented yet (see docs/STATUS.md)");
-    std::process::exit(2);
+    let argv: Vec<String> = std::env::args().skip(1).collect();
+    std::process::exit(tools::stress::main(&argv));
 }

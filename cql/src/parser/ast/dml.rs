@@ -127,6 +127,8 @@ pub enum Relation {
     },
     /// `col IN (...)` / `col IN ?`.
     In { column: String, values: InValues },
+    /// `col NOT IN (...)` / `col NOT IN ?`: a filter (ALLOW FILTERING).
+    NotIn { column: String, values: InValues },
     /// `col IS NOT NULL` (materialized views).
     IsNotNull { column: String },
     /// `col[key] op term` (map element relation, used with secondary indexes).

@@ -99,9 +99,9 @@ fn relations<'a>(rs: &'a [Relation], out: &mut Vec<&'a BindMarker>) {
             Relation::Simple { value, .. }
             | Relation::MultiColumn { value, .. }
             | Relation::Token { value, .. } => term(value, out),
-            Relation::In { values, .. } | Relation::MultiColumnIn { values, .. } => {
-                in_values(values, out)
-            }
+            Relation::In { values, .. }
+            | Relation::NotIn { values, .. }
+            | Relation::MultiColumnIn { values, .. } => in_values(values, out),
             Relation::IsNotNull { .. } => {}
             Relation::MapElement { key, value, .. } => {
                 term(key, out);

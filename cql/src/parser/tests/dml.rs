@@ -670,3 +670,19 @@ fn scripts_split_on_semicolons() {
     assert_eq!(v[2].bind_markers()[0].index, 0);
     assert_eq!(parse_statements("  -- nothing\n").expect("empty"), vec![]);
 }
+
+#[test]
+fn not_in_relation() {
+    let s = select("SELECT * FROM t WHERE a NOT IN (1, 2) AND b NOT IN ? ALLOW FILTERING");
+    assert!(matches!(
+        &s.where_clause[0],
+        Relation::NotIn { column, values: InValues::List(v) } if column == "a" && v.len() == 2
+    ));
+    assert!(matches!(
+        &s.where_clause[1],
+        Relation::NotIn {
+            values: InValues::Marker(_),
+            ..
+        }
+    ));
+}

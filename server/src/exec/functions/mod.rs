@@ -19,7 +19,7 @@
 
 pub mod cast;
 mod collection;
-mod decimal;
+pub mod decimal;
 mod masking;
 pub mod number;
 pub mod time;

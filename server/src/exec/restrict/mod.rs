@@ -174,6 +174,19 @@ pub fn compile(
                     r.needs_filtering = true;
                     continue;
                 }
+                if *op == Operator::Neq && for_select {
+                    // `col != value` (docs/FUNCTIONS.md): a filter on any column, so it
+                    // needs ALLOW FILTERING; a null column never matches.
+                    let e = term::compile(value, &c.typ, column, m, None)?;
+                    r.filters.push(Filter {
+                        column: idx,
+                        op: *op,
+                        values: KeyValues::Eq(e),
+                        map_key: None,
+                    });
+                    r.needs_filtering = true;
+                    continue;
+                }
                 if matches!(op, Operator::Neq | Operator::Like) {
                     return Err(RequestError::invalid(format!(
                         "Unsupported \"{}\" relation: {} {} ...",
@@ -316,6 +329,24 @@ pub fn compile(
                         r.needs_filtering = true;
                     }
                 }
+            }
+            Relation::NotIn { column, values } => {
+                // `col NOT IN (...)`: a filter on any column (ALLOW FILTERING); the
+                // row matches when the column is set and equals none of the values.
+                if !for_select {
+                    return Err(RequestError::invalid(format!(
+                        "NOT IN is only supported in SELECT, with ALLOW FILTERING ({column})"
+                    )));
+                }
+                let (idx, c) = col_spec(t, column)?;
+                let v = compile_in(values, &c.typ, column, m, None)?;
+                r.filters.push(Filter {
+                    column: idx,
+                    op: Operator::Neq,
+                    values: v,
+                    map_key: None,
+                });
+                r.needs_filtering = true;
             }
             Relation::Token { columns, op, value } => {
                 if !for_select {

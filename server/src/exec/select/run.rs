@@ -21,6 +21,24 @@ impl SelectPlan {
         ctx: &EvalCtx<'_>,
         opts: &ReadOpts<'_>,
     ) -> Result<Page, RequestError> {
+        // Bind markers in selectors (`similarity_cosine(v, ?)`) become constants of
+        // this request's values; the plan is only copied when there are some.
+        match self.selection.bind(ctx)? {
+            Some(selection) => SelectPlan {
+                selection,
+                ..self.clone()
+            }
+            .execute_bound(exec, ctx, opts),
+            None => self.execute_bound(exec, ctx, opts),
+        }
+    }
+
+    fn execute_bound(
+        &self,
+        exec: &ExecContext,
+        ctx: &EvalCtx<'_>,
+        opts: &ReadOpts<'_>,
+    ) -> Result<Page, RequestError> {
         let limit = eval_limit(&self.limit, ctx, "LIMIT")?;
         let ppl = eval_limit(&self.per_partition_limit, ctx, "PER PARTITION LIMIT")?;
         let ppl = if self.distinct { 1 } else { ppl };

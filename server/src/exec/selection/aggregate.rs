@@ -2,9 +2,12 @@
 
 use bytes::Bytes;
 use cql::types::{CqlType, CqlValue};
+use num_bigint::BigInt;
 
 use super::{as_f64, as_i128, from_f64, varint_bytes, AggKind, RowView, Sel, SelectionPlan};
 use crate::error::RequestError;
+use crate::exec::functions::decimal::Dec;
+use crate::exec::functions::number::Num;
 use crate::exec::values;
 
 /// The running state of one aggregate.
@@ -14,6 +17,10 @@ pub enum AggState {
     Best(Option<Bytes>),
     SumInt(i128, u64),
     SumFloat(f64, u64),
+    /// decimal and varint sums are exact (the sum of decimals keeps the largest
+    /// scale; a varint beyond 128 bits does not overflow).
+    SumDecimal(Dec, u64),
+    SumVarint(BigInt, u64),
 }
 
 impl SelectionPlan {
@@ -22,10 +29,14 @@ impl SelectionPlan {
             .iter()
             .map(|s| match s {
                 Sel::CountAll | Sel::Agg(AggKind::Count, ..) => AggState::Count(0),
-                Sel::Agg(AggKind::Sum | AggKind::Avg, _, t)
-                    if matches!(t, CqlType::Float | CqlType::Double | CqlType::Decimal) =>
-                {
+                Sel::Agg(AggKind::Sum | AggKind::Avg, _, CqlType::Float | CqlType::Double) => {
                     AggState::SumFloat(0.0, 0)
+                }
+                Sel::Agg(AggKind::Sum | AggKind::Avg, _, CqlType::Decimal) => {
+                    AggState::SumDecimal(Dec::from_bigint(BigInt::from(0)), 0)
+                }
+                Sel::Agg(AggKind::Sum | AggKind::Avg, _, CqlType::Varint) => {
+                    AggState::SumVarint(BigInt::from(0), 0)
                 }
                 Sel::Agg(AggKind::Sum | AggKind::Avg, ..) => AggState::SumInt(0, 0),
                 _ => AggState::Best(None),
@@ -85,6 +96,29 @@ impl SelectionPlan {
                         *n += 1;
                     }
                 }
+                (Sel::Agg(_, inner, t), AggState::SumDecimal(sum, n)) => {
+                    if let Some(v) = inner.eval(row)? {
+                        let v = values::deserialize(&v, t)
+                            .map_err(|e| RequestError::invalid(e.to_string()))?;
+                        if let Some(x) = Num::from_value(&v) {
+                            let d = x
+                                .dec_value()
+                                .map_err(|e| RequestError::invalid(e.to_string()))?;
+                            *sum = sum.add(&d);
+                            *n += 1;
+                        }
+                    }
+                }
+                (Sel::Agg(_, inner, t), AggState::SumVarint(sum, n)) => {
+                    if let Some(v) = inner.eval(row)? {
+                        let v = values::deserialize(&v, t)
+                            .map_err(|e| RequestError::invalid(e.to_string()))?;
+                        if let Some(x) = Num::from_value(&v) {
+                            *sum += x.big_value();
+                            *n += 1;
+                        }
+                    }
+                }
                 (other, AggState::Best(best)) => {
                     // A plain selector next to aggregates shows the first row's value.
                     if first {
@@ -120,6 +154,33 @@ impl SelectionPlan {
                                 .map_err(|e| RequestError::invalid(e.to_string()))?,
                         )
                     }
+                }
+                AggState::SumDecimal(sum, n) => {
+                    let v = if matches!(s, Sel::Agg(AggKind::Avg, ..)) && n > 0 {
+                        sum.div(&Dec::from_bigint(BigInt::from(n)))
+                            .map_err(|e| RequestError::invalid(e.to_string()))?
+                    } else {
+                        sum
+                    };
+                    let cv = CqlValue::Decimal {
+                        unscaled: v.unscaled,
+                        scale: v.scale,
+                    };
+                    Some(
+                        values::try_serialize(&cv, t)
+                            .map_err(|e| RequestError::invalid(e.to_string()))?,
+                    )
+                }
+                AggState::SumVarint(sum, n) => {
+                    let v = if matches!(s, Sel::Agg(AggKind::Avg, ..)) && n > 0 {
+                        sum / BigInt::from(n)
+                    } else {
+                        sum
+                    };
+                    Some(
+                        values::try_serialize(&CqlValue::Varint(v), t)
+                            .map_err(|e| RequestError::invalid(e.to_string()))?,
+                    )
                 }
                 AggState::SumFloat(sum, n) => {
                     let v = if matches!(s, Sel::Agg(AggKind::Avg, ..)) && n > 0 {

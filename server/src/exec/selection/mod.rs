@@ -6,8 +6,11 @@
 //! into one result row, or one row per group with GROUP BY ([`aggregate`]).
 
 mod aggregate;
+mod terms;
 
 pub use aggregate::AggState;
+
+use terms::{compile_operands, compile_term_as, hint_type, literal_type};
 
 use bytes::{BufMut, Bytes, BytesMut};
 use cql::parser::ast::{QualifiedName, Selection, Selector, SelectorExpr, Term};
@@ -27,6 +30,10 @@ pub struct CellView {
     pub writetime: Option<i64>,
     /// Remaining TTL in seconds.
     pub ttl: Option<i32>,
+    /// For a non-frozen collection or UDT: the write time and remaining TTL of each
+    /// live element in element order (a UDT: of each field, `None` where a field has
+    /// no cell); empty for other columns.
+    pub elements: Vec<(Option<i64>, Option<i32>)>,
 }
 
 /// A CQL row: one [`CellView`] per table column (by column index), plus the token.
@@ -51,6 +58,13 @@ pub enum Sel {
     Column(usize),
     WriteTime(usize),
     Ttl(usize),
+    /// `MAXWRITETIME(col)`: the latest write time of the column's cells.
+    MaxWriteTime(usize),
+    /// `WRITETIME(coll)` of a non-frozen collection (5.0): `list<bigint>`, per element.
+    ElementWriteTimes(usize),
+    /// `TTL(coll)` of a non-frozen collection (5.0): `list<int>`, null where an
+    /// element has no TTL.
+    ElementTtls(usize),
     Token,
     Const(Option<Bytes>),
     /// A function or operator (`a + b`, `CAST(a AS text)`, `abs(a)`...).
@@ -64,6 +78,9 @@ pub enum Sel {
     CountAll,
     /// `toJson(x)`: the argument's JSON text (json.adoc); null gives the text `null`.
     ToJson(Box<Sel>, CqlType),
+    /// A bind marker in a selector; [`SelectionPlan::bind`] replaces it by the
+    /// request's value before any row is evaluated.
+    Marker(term::Expr),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -81,6 +98,29 @@ pub struct SelectionPlan {
     pub sels: Vec<Sel>,
     pub columns: Vec<ColumnSpec>,
     pub aggregate: bool,
+    /// Whether some selector holds a bind marker (see [`SelectionPlan::bind`]).
+    pub has_markers: bool,
+}
+
+impl SelectionPlan {
+    /// The plan with its bind markers replaced by this request's values (validated
+    /// against their types); `None` when it has none.
+    pub fn bind(&self, ctx: &EvalCtx<'_>) -> Result<Option<SelectionPlan>, RequestError> {
+        if !self.has_markers {
+            return Ok(None);
+        }
+        let sels = self
+            .sels
+            .iter()
+            .map(|s| s.bound(ctx))
+            .collect::<Result<_, _>>()?;
+        Ok(Some(SelectionPlan {
+            sels,
+            columns: self.columns.clone(),
+            aggregate: self.aggregate,
+            has_markers: false,
+        }))
+    }
 }
 
 pub fn compile<S: ColumnSource>(
@@ -98,6 +138,7 @@ pub fn compile<S: ColumnSource>(
         sels: Vec::new(),
         columns: Vec::new(),
         aggregate: false,
+        has_markers: false,
     };
     match sel {
         Selection::Wildcard => {
@@ -115,6 +156,7 @@ pub fn compile<S: ColumnSource>(
                 }
                 plan.columns
                     .push(spec(alias.as_deref().unwrap_or(&name), typ));
+                plan.has_markers |= s.has_marker();
                 plan.sels.push(s);
             }
             if aggs > 0 && aggs != list.len() {
@@ -161,26 +203,27 @@ fn compile_expr<S: ColumnSource>(
                     "Cannot use selection function {fname} on PRIMARY KEY part {name}"
                 )));
             }
-            if t.is_multi_cell() {
-                return Err(RequestError::invalid(format!(
-                    "Cannot use selection function {fname} on non-frozen {} {name}",
-                    if matches!(t, CqlType::Udt(_)) {
-                        "UDT"
-                    } else {
-                        "collection"
-                    }
-                )));
-            }
             if t.is_counter() {
                 return Err(RequestError::invalid(format!(
                     "Cannot use selection function {fname} on counter column {name}"
                 )));
             }
             let label = format!("{fname}({name})");
-            Ok(if fname == "ttl" {
-                (Sel::Ttl(i), CqlType::Int, label)
-            } else {
-                (Sel::WriteTime(i), CqlType::Bigint, label)
+            let multi = t.is_multi_cell();
+            Ok(match (fname, multi) {
+                ("maxwritetime", _) => (Sel::MaxWriteTime(i), CqlType::Bigint, label),
+                ("ttl", false) => (Sel::Ttl(i), CqlType::Int, label),
+                ("ttl", true) => (
+                    Sel::ElementTtls(i),
+                    CqlType::List(Box::new(CqlType::Int)),
+                    label,
+                ),
+                (_, false) => (Sel::WriteTime(i), CqlType::Bigint, label),
+                (_, true) => (
+                    Sel::ElementWriteTimes(i),
+                    CqlType::List(Box::new(CqlType::Bigint)),
+                    label,
+                ),
             })
         }
         SelectorExpr::CountAll => Ok((Sel::CountAll, CqlType::Bigint, "count".into())),
@@ -208,6 +251,10 @@ fn compile_expr<S: ColumnSource>(
                 name,
             ))
         }
+        SelectorExpr::Term(Term::TypeHint { typ, term }) => {
+            compile_term_as(term, &hint_type(typ)?, m)
+        }
+        SelectorExpr::Term(Term::Null) => Ok((Sel::Const(None), CqlType::Blob, "null".into())),
         SelectorExpr::Term(t) => {
             // A constant needs a type: Cassandra infers it from the literal kind.
             let typ = match t {
@@ -245,7 +292,11 @@ fn compile_expr<S: ColumnSource>(
                 format!("{label}.{field}"),
             ))
         }
-        SelectorExpr::TypeHint { expr, .. } => compile_expr(src, expr, m),
+        // `(type) literal` gives the literal its type; on a column the hint is ignored.
+        SelectorExpr::TypeHint { typ, expr } => match &**expr {
+            SelectorExpr::Term(t) => compile_term_as(t, &hint_type(typ)?, m),
+            _ => compile_expr(src, expr, m),
+        },
         SelectorExpr::Element { expr, key } => {
             let (inner, t, label) = compile_expr(src, expr, m)?;
             let (key_t, out_t) = match t.unfrozen() {
@@ -320,91 +371,6 @@ fn compile_expr<S: ColumnSource>(
     }
 }
 
-/// A term selector as a constant of type `typ` (bind markers in selectors are not
-/// supported: the selection is evaluated without the request's values).
-fn compile_term_as(
-    t: &Term,
-    typ: &CqlType,
-    m: &mut Markers,
-) -> Result<(Sel, CqlType, String), RequestError> {
-    if matches!(t, Term::BindMarker(_)) {
-        return Err(RequestError::invalid(
-            "Bind markers in selectors are not supported by Helenus yet",
-        ));
-    }
-    let e = term::compile(t, typ, "selector", m, None)?;
-    let v = e.eval(&EvalCtx { values: &[] })?;
-    let label = match t {
-        Term::Literal(l) if l.kind == cql::types::LiteralKind::String => {
-            format!("'{}'", l.text.replace('\'', "''"))
-        }
-        Term::Literal(l) => l.text.clone(),
-        _ => "term".into(),
-    };
-    Ok((Sel::Const(v.bytes().cloned()), typ.clone(), label))
-}
-
-/// The type an untyped term takes next to an operand of type `other`: a number
-/// literal the other number's type (a float literal next to an integer is a double),
-/// a string the other side's text type, a duration a duration.
-fn term_type_near(t: &Term, other: &CqlType) -> CqlType {
-    use cql::types::LiteralKind as K;
-    let other = other.unfrozen();
-    let numeric = is_numeric(other);
-    match t {
-        Term::Literal(l) => match l.kind {
-            K::Duration => CqlType::Duration,
-            K::Integer if *other == CqlType::Counter => CqlType::Bigint,
-            K::Integer if numeric => other.clone(),
-            K::Float if matches!(other, CqlType::Float | CqlType::Double | CqlType::Decimal) => {
-                other.clone()
-            }
-            K::String if matches!(other, CqlType::Text | CqlType::Ascii) => other.clone(),
-            K::String if matches!(other, CqlType::Timestamp | CqlType::Date) => CqlType::Duration,
-            k => literal_type(k),
-        },
-        _ if matches!(other, CqlType::Timestamp | CqlType::Date) => CqlType::Duration,
-        _ => other.clone(),
-    }
-}
-
-type Compiled = (Sel, CqlType, String);
-
-/// Both operands of a binary operator; a term operand is typed by the other side.
-fn compile_operands<S: ColumnSource>(
-    src: &S,
-    left: &SelectorExpr,
-    right: &SelectorExpr,
-    m: &mut Markers,
-) -> Result<(Compiled, Compiled), RequestError> {
-    match (left, right) {
-        (_, SelectorExpr::Term(rt)) => {
-            let l = compile_expr(src, left, m)?;
-            let r = compile_term_as(rt, &term_type_near(rt, &l.1), m)?;
-            Ok((l, r))
-        }
-        (SelectorExpr::Term(lt), _) => {
-            let r = compile_expr(src, right, m)?;
-            let l = compile_term_as(lt, &term_type_near(lt, &r.1), m)?;
-            Ok((l, r))
-        }
-        _ => Ok((compile_expr(src, left, m)?, compile_expr(src, right, m)?)),
-    }
-}
-
-fn literal_type(k: cql::types::LiteralKind) -> CqlType {
-    use cql::types::LiteralKind as K;
-    match k {
-        K::String => CqlType::Text,
-        K::Integer => CqlType::Int,
-        K::Float => CqlType::Double,
-        K::Boolean => CqlType::Boolean,
-        K::Uuid => CqlType::Uuid,
-        K::Hex => CqlType::Blob,
-        K::Duration => CqlType::Duration,
-    }
-}
-
 fn compile_call<S: ColumnSource>(
     src: &S,
     name: &QualifiedName,
@@ -439,7 +405,7 @@ fn compile_call<S: ColumnSource>(
             .collect::<Vec<_>>()
             .join(", ")
     );
-    if name.keyspace.as_deref().map_or(true, |k| k == "system") {
+    if name.keyspace.as_deref().is_none_or(|k| k == "system") {
         let agg = match fname.as_str() {
             "count" => Some(AggKind::Count),
             "min" => Some(AggKind::Min),
@@ -499,7 +465,12 @@ fn compile_call<S: ColumnSource>(
             return Ok((Sel::Token, CqlType::Bigint, format!("system.{label}")));
         }
     }
-    let types: Vec<Option<CqlType>> = compiled.iter().map(|(_, t, _)| Some(t.clone())).collect();
+    // A `null` argument has no type of its own: the function's signature decides.
+    let types: Vec<Option<CqlType>> = compiled
+        .iter()
+        .zip(args)
+        .map(|((_, t, _), a)| (!matches!(a, SelectorExpr::Term(Term::Null))).then(|| t.clone()))
+        .collect();
     let (f, _, ret) = functions::resolve(name, &types)?;
     let sels = compiled.into_iter().map(|(s, _, _)| s).collect();
     Ok((Sel::Call(f, sels), ret, format!("system.{label}")))
@@ -521,6 +492,45 @@ fn is_numeric(t: &CqlType) -> bool {
 }
 
 impl Sel {
+    fn has_marker(&self) -> bool {
+        match self {
+            Sel::Marker(_) => true,
+            Sel::Call(_, args) => args.iter().any(Sel::has_marker),
+            Sel::Field(s, _)
+            | Sel::Element(s, ..)
+            | Sel::Slice(s, ..)
+            | Sel::Agg(_, s, _)
+            | Sel::ToJson(s, _) => s.has_marker(),
+            _ => false,
+        }
+    }
+
+    /// A copy with markers evaluated against the request's values.
+    fn bound(&self, ctx: &EvalCtx<'_>) -> Result<Sel, RequestError> {
+        let b = |s: &Sel| s.bound(ctx).map(Box::new);
+        Ok(match self {
+            Sel::Marker(e) => match e.eval(ctx)? {
+                Val::Bytes(v) => Sel::Const(Some(v)),
+                Val::Null => Sel::Const(None),
+                Val::Unset => {
+                    return Err(RequestError::invalid("Invalid unset value in a selector"))
+                }
+            },
+            Sel::Call(f, args) => Sel::Call(
+                f.clone(),
+                args.iter()
+                    .map(|a| a.bound(ctx))
+                    .collect::<Result<_, _>>()?,
+            ),
+            Sel::Field(s, i) => Sel::Field(b(s)?, *i),
+            Sel::Element(s, k, t) => Sel::Element(b(s)?, k.clone(), t.clone()),
+            Sel::Slice(s, lo, hi, t) => Sel::Slice(b(s)?, lo.clone(), hi.clone(), t.clone()),
+            Sel::Agg(k, s, t) => Sel::Agg(*k, b(s)?, t.clone()),
+            Sel::ToJson(s, t) => Sel::ToJson(b(s)?, t.clone()),
+            other => other.clone(),
+        })
+    }
+
     pub fn eval(&self, row: &RowView) -> Result<Option<Bytes>, RequestError> {
         Ok(match self {
             Sel::Column(i) => row.cells.get(*i).and_then(|c| c.value.clone()),
@@ -534,6 +544,27 @@ impl Sel {
                 .get(*i)
                 .and_then(|c| c.value.as_ref().and(c.ttl))
                 .map(|t| Bytes::copy_from_slice(&t.to_be_bytes())),
+            Sel::MaxWriteTime(i) => row.cells.get(*i).and_then(|c| {
+                let max = c.elements.iter().filter_map(|(t, _)| *t).max();
+                c.value
+                    .as_ref()
+                    .and(max.or(c.writetime))
+                    .map(|t| Bytes::copy_from_slice(&t.to_be_bytes()))
+            }),
+            Sel::ElementWriteTimes(i) => row.cells.get(*i).and_then(|c| {
+                element_list(
+                    c.elements
+                        .iter()
+                        .map(|(t, _)| t.map(|t| t.to_be_bytes().to_vec())),
+                )
+            }),
+            Sel::ElementTtls(i) => row.cells.get(*i).and_then(|c| {
+                element_list(
+                    c.elements
+                        .iter()
+                        .map(|(_, ttl)| ttl.map(|t| t.to_be_bytes().to_vec())),
+                )
+            }),
             Sel::Token => Some(Bytes::copy_from_slice(&row.token.to_be_bytes())),
             Sel::Const(v) => v.clone(),
             Sel::Call(f, args) => {
@@ -573,8 +604,36 @@ impl Sel {
                 Some(Bytes::from(json))
             }
             Sel::Agg(..) | Sel::CountAll => None,
+            // Replaced by `SelectionPlan::bind` before rows are evaluated.
+            Sel::Marker(_) => {
+                return Err(RequestError::Server(
+                    "a selector bind marker was not bound".into(),
+                ))
+            }
         })
     }
+}
+
+/// A serialized list of per-element values (`CollectionSerializer.pack`): a null
+/// element is written with length -1, as Cassandra does for TTL-less elements; no
+/// elements is null.
+fn element_list(items: impl Iterator<Item = Option<Vec<u8>>>) -> Option<Bytes> {
+    let items: Vec<Option<Vec<u8>>> = items.collect();
+    if items.is_empty() {
+        return None;
+    }
+    let mut out = Vec::with_capacity(4 + items.len() * 12);
+    out.extend_from_slice(&(items.len() as i32).to_be_bytes());
+    for it in items {
+        match it {
+            Some(b) => {
+                out.extend_from_slice(&(b.len() as i32).to_be_bytes());
+                out.extend_from_slice(&b);
+            }
+            None => out.extend_from_slice(&(-1i32).to_be_bytes()),
+        }
+    }
+    Some(Bytes::from(out))
 }
 
 /// `coll[key]` on a serialized collection.
@@ -701,4 +760,29 @@ pub(super) fn varint_bytes(i: i128) -> Bytes {
         start += 1;
     }
     Bytes::copy_from_slice(&b[start..])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ttl_list_writes_null_elements_like_cassandra() {
+        let row = RowView {
+            cells: vec![CellView {
+                value: Some(Bytes::from_static(b"x")),
+                writetime: None,
+                ttl: None,
+                elements: vec![(Some(10), Some(7)), (Some(20), None)],
+            }],
+            token: 0,
+        };
+        let ttls = Sel::ElementTtls(0).eval(&row).unwrap().unwrap();
+        assert_eq!(
+            &ttls[..],
+            &[0, 0, 0, 2, 0, 0, 0, 4, 0, 0, 0, 7, 0xFF, 0xFF, 0xFF, 0xFF]
+        );
+        let max = Sel::MaxWriteTime(0).eval(&row).unwrap().unwrap();
+        assert_eq!(&max[..], &20i64.to_be_bytes());
+    }
 }

@@ -1,0 +1,290 @@
+//! `helenus-stress` against a real node process: each command's effect is checked
+//! with the scylla driver (what landed in the tables) and against the tool's own JSON
+//! summary, plus bad arguments and failures that must be counted by type.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::OnceLock;
+
+use scylla::value::Counter;
+use serde_json::Value;
+
+use crate::client::connect;
+use crate::harness::NodeProc;
+
+/// `$HELENUS_STRESS_BIN`, else helenus-stress next to the node binary (built once if
+/// missing).
+fn stress_bin() -> PathBuf {
+    static BIN: OnceLock<PathBuf> = OnceLock::new();
+    BIN.get_or_init(|| {
+        if let Ok(p) = std::env::var("HELENUS_STRESS_BIN") {
+            return PathBuf::from(p);
+        }
+        let bin = crate::harness::helenus_bin().with_file_name("helenus-stress");
+        if !bin.exists() {
+            let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+            let status = Command::new(env!("CARGO"))
+                .args(["build", "-p", "helenus-tools", "--bin", "helenus-stress"])
+                .current_dir(&root)
+                .status()
+                .expect("run cargo build");
+            assert!(status.success(), "cargo build helenus-stress failed");
+        }
+        bin
+    })
+    .clone()
+}
+
+/// Output of one run.
+struct Run {
+    code: Option<i32>,
+    stdout: String,
+    stderr: String,
+    /// The `-log json=` summary, when the run got that far.
+    json: Option<Value>,
+}
+
+/// Runs `helenus-stress ARGS -port native=PORT -log json=... no-progress`.
+fn stress(node: &NodeProc, args: &[&str]) -> Run {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let json_path = dir.path().join("summary.json");
+    let port = node.port.to_string();
+    let json_arg = format!("json={}", json_path.display());
+    let out = Command::new(stress_bin())
+        .args(args)
+        .args(["-port", &format!("native={port}")])
+        .args(["-log", &json_arg, "no-progress"])
+        .output()
+        .expect("run helenus-stress");
+    let json = std::fs::read_to_string(&json_path)
+        .ok()
+        .map(|t| serde_json::from_str(&t).expect("summary is JSON"));
+    Run {
+        code: out.status.code(),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        json,
+    }
+}
+
+/// Runs and insists on exit 0; the JSON summary.
+fn stress_ok(node: &NodeProc, args: &[&str]) -> Value {
+    let r = stress(node, args);
+    assert_eq!(
+        r.code,
+        Some(0),
+        "helenus-stress {args:?} failed\nstdout:\n{}\nstderr:\n{}\nnode log:\n{}",
+        r.stdout,
+        r.stderr,
+        node.log()
+    );
+    assert!(r.stdout.contains("Op rate"), "no summary: {}", r.stdout);
+    r.json.expect("JSON summary written")
+}
+
+fn num(v: &Value, field: &str) -> u64 {
+    v[field]
+        .as_u64()
+        .unwrap_or_else(|| panic!("no {field} in {v}"))
+}
+
+/// The per-operation entry `name` of a summary.
+fn op<'a>(v: &'a Value, name: &str) -> &'a Value {
+    v["operations"]
+        .as_array()
+        .and_then(|ops| ops.iter().find(|o| o["name"] == name))
+        .unwrap_or_else(|| panic!("no operation {name} in {v}"))
+}
+
+/// cassandra-stress's key for `i`: upper-case hex, zero-padded to 10 bytes.
+fn key(i: u64) -> Vec<u8> {
+    format!("{i:010X}").into_bytes()
+}
+
+#[tokio::test]
+async fn write_n_lands_exactly_those_partitions() {
+    let node = NodeProc::start();
+    let v = stress_ok(&node, &["write", "n=2000", "-rate", "threads=32"]);
+    assert_eq!(num(&v, "ops"), 2000);
+    assert_eq!(num(&v, "errors"), 0);
+    assert_eq!(num(&v, "partitions"), 2000);
+
+    let s = connect(&node).await;
+    let rows = s
+        .query_unpaged("SELECT key, \"C0\", \"C4\" FROM keyspace1.standard1", &[])
+        .await
+        .expect("select")
+        .into_rows_result()
+        .expect("rows");
+    let mut keys = BTreeSet::new();
+    for row in rows.rows::<(Vec<u8>, Vec<u8>, Vec<u8>)>().expect("typed") {
+        let (k, c0, c4) = row.expect("row");
+        assert_eq!((c0.len(), c4.len()), (34, 34), "default column size");
+        keys.insert(k);
+    }
+    let expected: BTreeSet<Vec<u8>> = (1..=2000).map(key).collect();
+    assert_eq!(keys, expected);
+}
+
+#[tokio::test]
+async fn read_after_write_finds_every_row() {
+    let node = NodeProc::start();
+    stress_ok(
+        &node,
+        &["write", "n=500", "-col", "size=fixed(20)", "n=fixed(3)"],
+    );
+    let v = stress_ok(&node, &["read", "n=500", "-pop", "seq=1..500"]);
+    assert_eq!(num(&v, "ops"), 500);
+    assert_eq!(num(&v, "rows"), 500);
+    assert_eq!(num(op(&v, "read"), "not_found"), 0);
+    // Keys never written are read as "no row", not as errors and not as rows.
+    let v = stress_ok(&node, &["read", "n=100", "-pop", "seq=1001..1100"]);
+    assert_eq!(num(&v, "rows"), 0);
+    assert_eq!(num(op(&v, "read"), "not_found"), 100);
+}
+
+#[tokio::test]
+async fn mixed_follows_the_ratio() {
+    let node = NodeProc::start();
+    let v = stress_ok(
+        &node,
+        &[
+            "mixed",
+            "ratio(write=1,read=3)",
+            "n=2000",
+            "-pop",
+            "dist=uniform(1..200)",
+        ],
+    );
+    let (w, r) = (num(op(&v, "write"), "ops"), num(op(&v, "read"), "ops"));
+    assert_eq!(w + r, 2000);
+    assert_eq!(num(&v, "errors"), 0);
+    // 1:3 over 2000 draws: reads are 1500 +- a few standard deviations (~19).
+    assert!((1350..=1650).contains(&r), "writes {w}, reads {r}");
+}
+
+#[tokio::test]
+async fn counter_write_then_counter_read() {
+    let node = NodeProc::start();
+    let v = stress_ok(&node, &["counter_write", "n=600", "-pop", "seq=1..100"]);
+    assert_eq!(num(&v, "ops"), 600);
+    let s = connect(&node).await;
+    let rows = s
+        .query_unpaged("SELECT \"C0\", \"C4\" FROM keyspace1.counter1", &[])
+        .await
+        .expect("select")
+        .into_rows_result()
+        .expect("rows");
+    let (mut n, mut c0, mut c4) = (0, 0i64, 0i64);
+    for row in rows.rows::<(Counter, Counter)>().expect("typed") {
+        let (a, b) = row.expect("row");
+        n += 1;
+        c0 += a.0;
+        c4 += b.0;
+    }
+    assert_eq!((n, c0, c4), (100, 600, 600), "100 keys, 6 increments each");
+    let v = stress_ok(&node, &["counter_read", "n=100", "-pop", "seq=1..100"]);
+    assert_eq!(num(&v, "rows"), 100);
+    assert_eq!(num(&v, "errors"), 0);
+}
+
+#[tokio::test]
+async fn user_profile_inserts_and_queries() {
+    let node = NodeProc::start();
+    let profile = Path::new(env!("CARGO_MANIFEST_DIR")).join("tools/profiles/example.yaml");
+    let profile_arg = format!("profile={}", profile.display());
+    let v = stress_ok(
+        &node,
+        &[
+            "user",
+            &profile_arg,
+            "ops(insert=1)",
+            "n=300",
+            "-pop",
+            "seq=1..300",
+        ],
+    );
+    assert_eq!(num(&v, "ops"), 300);
+    let v = stress_ok(
+        &node,
+        &[
+            "user",
+            &profile_arg,
+            "ops(by_id=1,one_row=1)",
+            "n=300",
+            "-pop",
+            "seq=1..300",
+        ],
+    );
+    assert_eq!(num(&v, "rows"), 300, "every query finds its row: {v}");
+    assert_eq!(
+        num(op(&v, "by_id"), "not_found") + num(op(&v, "one_row"), "not_found"),
+        0
+    );
+
+    let s = connect(&node).await;
+    let rows = s
+        .query_unpaged("SELECT id, kind, payload FROM stress_example.events", &[])
+        .await
+        .expect("select")
+        .into_rows_result()
+        .expect("rows");
+    let mut ids = BTreeSet::new();
+    for row in rows.rows::<(i64, String, Vec<u8>)>().expect("typed") {
+        let (id, kind, payload) = row.expect("row");
+        assert!(
+            (4..=12).contains(&kind.len()),
+            "columnspec size of kind: {kind:?}"
+        );
+        assert_eq!(payload.len(), 100);
+        ids.insert(id);
+    }
+    assert_eq!(ids, (1..=300).collect::<BTreeSet<i64>>());
+}
+
+#[tokio::test]
+async fn bad_arguments_fail_clearly() {
+    let node = NodeProc::start();
+    for (args, needle) in [
+        (&["write"][..], "n=N or duration"),
+        (&["write", "n=10", "-rate", "threads=0"][..], "threads=0"),
+        (&["frobnicate", "n=10"][..], "unknown command 'frobnicate'"),
+        (&["write", "n=10", "-pop", "seq=9..1"][..], "empty range"),
+        (
+            &["user", "profile=/nonexistent.yaml", "ops(insert=1)", "n=1"][..],
+            "/nonexistent.yaml",
+        ),
+        // Reads do not create the schema: a clear error, not a run of empty reads.
+        (&["read", "n=10"][..], "run write"),
+    ] {
+        let r = stress(&node, args);
+        assert_eq!(r.code, Some(2), "{args:?}: {}{}", r.stdout, r.stderr);
+        assert!(r.stderr.contains(needle), "{args:?}: stderr {}", r.stderr);
+        assert!(r.json.is_none());
+    }
+}
+
+#[tokio::test]
+async fn failures_are_counted_by_type() {
+    let node = NodeProc::start();
+    // Consistency TWO cannot be met by one node: every write is Unavailable.
+    let r = stress(&node, &["write", "n=200", "cl=TWO"]);
+    assert_eq!(
+        r.code,
+        Some(1),
+        "errors make a non-zero exit\n{}{}",
+        r.stdout,
+        r.stderr
+    );
+    let v = r.json.expect("summary even when operations fail");
+    assert_eq!(num(&v, "errors"), 200);
+    assert_eq!(num(&v, "ops"), 0);
+    assert_eq!(v["errors_by_type"]["Unavailable (0x1000)"], 200, "{v}");
+    assert!(
+        r.stdout.contains("Total errors              : 200"),
+        "{}",
+        r.stdout
+    );
+    assert!(r.stdout.contains("Unavailable"), "{}", r.stdout);
+}
