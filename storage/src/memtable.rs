@@ -142,23 +142,6 @@ impl Memtable {
         shard.get(&k).map(f)
     }
 
-    /// Runs `f` on the partition in place (under its lock, no copy), if
-    /// this memtable holds it.
-    pub(crate) fn with_partition<T>(
-        &self,
-        token: i64,
-        key: &Bytes,
-        f: impl FnOnce(&PartitionData) -> T,
-    ) -> Option<T> {
-        let k = PartitionKey {
-            token,
-            key: key.clone(),
-        };
-        let entry = self.map.get(&k)?;
-        let p = entry.value().lock();
-        Some(f(&p))
-    }
-
     /// True if this memtable holds the partition.
     pub fn contains(&self, token: i64, key: &Bytes) -> bool {
         self.shard(token).lock().contains_key(&PartitionKey {
@@ -196,19 +179,6 @@ impl Memtable {
             for (k, p) in shard.lock().iter() {
                 f(k, p)?;
             }
-        }
-        Ok(())
-    }
-
-    /// Calls `f` on every partition in order, under that partition's lock,
-    /// without copying it: how a flush reads a memtable that no longer takes
-    /// writes. Stops at the first error.
-    pub(crate) fn for_each<E>(
-        &self,
-        mut f: impl FnMut(&PartitionKey, &PartitionData) -> Result<(), E>,
-    ) -> Result<(), E> {
-        for e in self.map.iter() {
-            f(e.key(), &e.value().lock())?;
         }
         Ok(())
     }
@@ -329,7 +299,16 @@ mod tests {
     #[test]
     fn shards_keep_token_order_across_the_whole_range() {
         let mt = Memtable::default();
-        let mut tokens = vec![i64::MAX, 0, -1, i64::MIN, 1 << 40, -(1 << 50), 7, i64::MIN + 1];
+        let mut tokens = vec![
+            i64::MAX,
+            0,
+            -1,
+            i64::MIN,
+            1 << 40,
+            -(1 << 50),
+            7,
+            i64::MIN + 1,
+        ];
         // More partitions in one shard than a scan copies per lock.
         tokens.extend((0..150).map(|i| (1 << 20) + i));
         for &t in &tokens {
@@ -351,7 +330,10 @@ mod tests {
             token: -1,
             key: Bytes::from_static(b"k"),
         };
-        let after: Vec<i64> = mt.range(Bound::Excluded(from)).map(|(k, _)| k.token).collect();
+        let after: Vec<i64> = mt
+            .range(Bound::Excluded(from))
+            .map(|(k, _)| k.token)
+            .collect();
         let want: Vec<i64> = sorted.iter().copied().filter(|&t| t > -1).collect();
         assert_eq!(after, want);
         assert!(mt.contains(i64::MIN, &Bytes::from_static(b"k")));
