@@ -33,26 +33,27 @@ fn bench(c: &mut Criterion) {
     let muts: Vec<Mutation> = (0..1000).map(small).collect();
     let mut g = c.benchmark_group("commitlog_append");
     g.sample_size(10).measurement_time(Duration::from_secs(3));
+    let periodic = SyncMode::Periodic {
+        period: Duration::from_secs(10),
+    };
+    // (name, mode, appends per iteration, preallocated segments)
     let modes = [
-        (
-            "periodic",
-            SyncMode::Periodic {
-                period: Duration::from_secs(10),
-            },
-            1000usize,
-        ),
-        ("batch", SyncMode::Batch, 20),
+        ("periodic", periodic, 1000usize, false),
+        ("periodic_preallocated", periodic, 1000, true),
+        ("batch", SyncMode::Batch, 20, false),
+        ("batch_preallocated", SyncMode::Batch, 20, true),
         (
             "group_2ms",
             SyncMode::Group {
                 window: Duration::from_millis(2),
             },
             20,
+            false,
         ),
     ];
-    for (name, mode, n) in modes {
+    for (name, mode, n, prealloc) in modes {
         let dir = tempfile::tempdir().expect("tempdir");
-        let log = CommitLog::open(dir.path(), 32 << 20, mode, 1).expect("open");
+        let log = CommitLog::open_with(dir.path(), 32 << 20, mode, 1, prealloc).expect("open");
         g.throughput(Throughput::Elements(n as u64));
         g.bench_function(name, |b| {
             b.iter(|| {

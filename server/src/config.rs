@@ -106,6 +106,9 @@ pub struct FileConfig {
     commitlog_ignore_replay_errors: Option<bool>,
     memtable_heap_space: Option<Human>,
     memtable_heap_space_in_mb: Option<u64>,
+    file_cache_size: Option<Human>,
+    file_cache_size_in_mb: Option<u64>,
+    commitlog_preallocate: Option<bool>,
     compaction_throughput: Option<Human>,
     compaction_throughput_mb_per_sec: Option<u64>,
     num_tokens: Option<u16>,
@@ -162,6 +165,11 @@ pub struct Config {
     pub commitlog_ignore_replay_errors: bool,
     /// Total memtable budget. Default: storage's (a quarter of RAM, at most 2GiB).
     pub memtable_heap_space: Option<u64>,
+    /// Decompressed SSTable blocks cached for reads (Cassandra's chunk cache
+    /// key). Default 256MiB; 0 disables the cache.
+    pub file_cache_size: u64,
+    /// Zero-fill commit-log segments ahead of use. Default false.
+    pub commitlog_preallocate: bool,
     /// Bytes per second, 0 = unthrottled. Default 64MiB/s.
     pub compaction_throughput: u64,
     /// Vnodes of this node. Default 16.
@@ -335,6 +343,11 @@ impl Config {
             (None, Some(n)) => Some(n.saturating_mul(MIB)),
             (None, None) => None,
         };
+        let file_cache_size = match (f.file_cache_size, f.file_cache_size_in_mb) {
+            (Some(h), _) => unit("file_cache_size", parse_size(&h, MIB))?,
+            (None, Some(n)) => n.saturating_mul(MIB),
+            (None, None) => 256 * MIB,
+        };
         let compaction_throughput =
             match (f.compaction_throughput, f.compaction_throughput_mb_per_sec) {
                 (Some(h), _) => unit("compaction_throughput", parse_rate(&h, MIB))?,
@@ -383,6 +396,8 @@ impl Config {
             commitlog_segment_size,
             commitlog_ignore_replay_errors: f.commitlog_ignore_replay_errors.unwrap_or(false),
             memtable_heap_space,
+            file_cache_size,
+            commitlog_preallocate: f.commitlog_preallocate.unwrap_or(false),
             compaction_throughput,
             num_tokens: f.num_tokens.unwrap_or(16),
             seeds,

@@ -208,5 +208,7 @@ fn storage_config(config: &Config) -> storage::Config {
         s.memtable_space = space;
     }
     s.compaction_throughput = config.compaction_throughput;
+    s.block_cache_size = config.file_cache_size;
+    s.commitlog_preallocate = config.commitlog_preallocate;
     s
 }

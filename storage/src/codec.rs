@@ -63,14 +63,34 @@ impl Put for Vec<u8> {
 pub(crate) struct Reader<'a> {
     buf: &'a [u8],
     pos: usize,
+    /// The `Bytes` `buf` belongs to, when there is one: `bytes()` then
+    /// returns slices sharing it (a reference count) instead of copying each
+    /// key, clustering and value (one allocation per cell otherwise).
+    owner: Option<&'a Bytes>,
 }
 
 impl<'a> Reader<'a> {
     pub fn new(buf: &'a [u8]) -> Self {
-        Reader { buf, pos: 0 }
+        Reader {
+            buf,
+            pos: 0,
+            owner: None,
+        }
     }
     pub fn at(buf: &'a [u8], pos: usize) -> Self {
-        Reader { buf, pos }
+        Reader {
+            buf,
+            pos,
+            owner: None,
+        }
+    }
+    /// A reader over `buf` whose byte strings share `buf`'s memory.
+    pub fn shared(buf: &'a Bytes, pos: usize) -> Self {
+        Reader {
+            buf,
+            pos,
+            owner: Some(buf),
+        }
     }
     pub fn pos(&self) -> usize {
         self.pos
@@ -153,7 +173,12 @@ impl<'a> Reader<'a> {
     pub fn bytes(&mut self) -> DResult<Bytes> {
         let n = self.var()?;
         let n = usize::try_from(n).map_err(|_| self.err("length overflow"))?;
-        Ok(Bytes::copy_from_slice(self.take(n)?))
+        let s = self.take(n)?;
+        Ok(match self.owner {
+            // `s` was taken from `buf`, which is the owner's memory.
+            Some(owner) if !s.is_empty() => owner.slice_ref(s),
+            _ => Bytes::copy_from_slice(s),
+        })
     }
 }
 

@@ -47,6 +47,11 @@ pub struct Config {
     /// skipped (rest of that segment dropped) instead of refusing to start.
     /// Default false.
     pub commitlog_ignore_replay_errors: bool,
+    /// Zero-fill each commit-log segment before it is used (in the
+    /// background), so fsyncs do not also commit the file's growth. Costs
+    /// one extra write of every segment. Default false (opt-in: see
+    /// docs/STATUS.md, issue 3, for the open question).
+    pub commitlog_preallocate: bool,
     /// Total memtable bytes across tables before the largest memtable is
     /// flushed. Default: 1/4 of RAM capped at 2 GiB (1 GiB if RAM is unknown).
     pub memtable_space: u64,
@@ -73,6 +78,7 @@ impl Default for Config {
             commitlog_segment_size: 32 << 20,
             commitlog_total_space: 8 << 30,
             commitlog_ignore_replay_errors: false,
+            commitlog_preallocate: false,
             memtable_space: default_memtable_space(),
             compaction_throughput: 64 << 20,
             concurrent_compactors: 1,
@@ -113,6 +119,7 @@ impl Config {
             commitlog_segment_size: 1 << 20,
             commitlog_total_space: 64 << 20,
             commitlog_ignore_replay_errors: false,
+            commitlog_preallocate: false,
             memtable_space: 4 << 20,
             compaction_throughput: 0,
             concurrent_compactors: 1,

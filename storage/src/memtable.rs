@@ -93,6 +93,23 @@ impl Memtable {
         })
     }
 
+    /// Runs `f` on the partition in place (under its lock, no copy), if
+    /// this memtable holds it.
+    pub(crate) fn with_partition<T>(
+        &self,
+        token: i64,
+        key: &Bytes,
+        f: impl FnOnce(&PartitionData) -> T,
+    ) -> Option<T> {
+        let k = PartitionKey {
+            token,
+            key: key.clone(),
+        };
+        let entry = self.map.get(&k)?;
+        let p = entry.value().lock();
+        Some(f(&p))
+    }
+
     /// True if this memtable holds the partition.
     pub fn contains(&self, token: i64, key: &Bytes) -> bool {
         self.map.contains_key(&PartitionKey {
@@ -110,6 +127,19 @@ impl Memtable {
         self.map
             .range((from, Bound::Unbounded))
             .map(|e| (e.key().clone(), e.value().lock().clone()))
+    }
+
+    /// Calls `f` on every partition in order, under that partition's lock,
+    /// without copying it: how a flush reads a memtable that no longer takes
+    /// writes. Stops at the first error.
+    pub(crate) fn for_each<E>(
+        &self,
+        mut f: impl FnMut(&PartitionKey, &PartitionData) -> Result<(), E>,
+    ) -> Result<(), E> {
+        for e in self.map.iter() {
+            f(e.key(), &e.value().lock())?;
+        }
+        Ok(())
     }
 
     /// Accounted bytes.

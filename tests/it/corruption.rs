@@ -163,8 +163,13 @@ async fn corruption_commitlog_torn_tail_starts_with_the_prefix() {
     let (path, records) = last_segment_records(&node);
     let (last_start, _) = *records.last().expect("records");
     // Cut the newest record in half, as a crash in the middle of a write would.
-    let len = std::fs::metadata(&path).expect("meta").len() as usize;
-    let cut = last_start + (len - last_start) / 2;
+    // Measured from the record's end, not the file's: a preallocated segment
+    // continues with zeroes after its last record.
+    let buf = std::fs::read(&path).expect("read segment");
+    let Next::Record(_, end) = next_record(&buf, last_start) else {
+        panic!("the last record decodes");
+    };
+    let cut = last_start + (end - last_start) / 2;
     std::fs::OpenOptions::new()
         .write(true)
         .open(&path)

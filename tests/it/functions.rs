@@ -409,6 +409,25 @@ async fn writetime_and_ttl_of_non_frozen_collections() {
         matches!(r.as_slice(), [CqlValue::Int(a), CqlValue::Int(b)] if *a > 900 && *b <= 500),
         "{r:?}"
     );
+    // A non-frozen UDT: one write time per field.
+    query(&s, "CREATE TYPE fx.pt (x int, y int)").await;
+    query(&s, "CREATE TABLE fx.u (k int PRIMARY KEY, p pt)").await;
+    query(
+        &s,
+        "INSERT INTO fx.u (k, p) VALUES (1, {x: 1, y: 2}) USING TIMESTAMP 100",
+    )
+    .await;
+    query(
+        &s,
+        "UPDATE fx.u USING TIMESTAMP 200 SET p.y = 3 WHERE k = 1",
+    )
+    .await;
+    let r = row(
+        &s,
+        "SELECT writetime(p), maxwritetime(p) FROM fx.u WHERE k = 1",
+    )
+    .await;
+    assert_eq!(r, vec![bigs(&[100, 200]), big(200)]);
     // An empty collection has no write time.
     query(&s, "INSERT INTO fx.w (k, v) VALUES (2, 1)").await;
     let r = row(

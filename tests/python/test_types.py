@@ -11,7 +11,7 @@ from decimal import Decimal
 from ipaddress import ip_address
 
 import pytest
-from cassandra import InvalidRequest
+from cassandra import FunctionFailure, InvalidRequest
 from cassandra.cluster import EXEC_PROFILE_DEFAULT, Cluster, ExecutionProfile
 from cassandra.policies import WhiteListRoundRobinPolicy
 from cassandra.query import UNSET_VALUE
@@ -107,6 +107,11 @@ def test_function_results_decode_in_the_python_driver(session):
     assert row[4] == -1
     assert row[5] == 0.5
     assert row[6] == "2.50"
+    # Division by zero is a FUNCTION_FAILURE error body the driver decodes.
+    with pytest.raises(FunctionFailure, match="/ by zero") as failure:
+        session.execute("SELECT i / 0 FROM pyty.t WHERE k = 7")
+    assert (failure.value.keyspace, failure.value.function, failure.value.arg_types) == (
+        "system", "_divide", ["int", "int"])
     with pytest.raises(InvalidRequest, match="cannot be cast to int"):
         session.execute("SELECT CAST(t AS int) FROM pyty.t WHERE k = 7")
 

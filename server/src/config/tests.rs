@@ -27,6 +27,7 @@ fn config_reads_cassandra_keys_and_units() {
         "cluster_name: Prod\nnative_transport_port: 19042\ncommitlog_sync: group\n\
          commitlog_sync_group_window: 5ms\ncommitlog_segment_size: 64MiB\n\
          memtable_heap_space: 1GiB\ncompaction_throughput: 16MiB/s\n\
+         file_cache_size: 64MiB\ncommitlog_preallocate: true\n\
          seed_provider:\n  - class_name: org.apache.cassandra.locator.SimpleSeedProvider\n\
          \x20   parameters:\n      - seeds: \"10.0.0.1:7000, 10.0.0.2\"\n\
          data_file_directories: [/var/lib/h/data]\ncommitlog_directory: /var/lib/h/cl\n",
@@ -39,6 +40,8 @@ fn config_reads_cassandra_keys_and_units() {
     assert_eq!(c.commitlog_segment_size, 64 << 20);
     assert_eq!(c.memtable_heap_space, Some(1 << 30));
     assert_eq!(c.compaction_throughput, 16 << 20);
+    assert_eq!(c.file_cache_size, 64 << 20);
+    assert!(c.commitlog_preallocate);
     assert_eq!(
         c.seeds,
         vec!["10.0.0.1:7000".to_string(), "10.0.0.2".to_string()]

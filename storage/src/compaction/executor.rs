@@ -91,7 +91,7 @@ pub(crate) fn run(
     };
     let mut sources: Vec<Box<dyn Iterator<Item = _>>> = Vec::new();
     for t in &job.inputs {
-        sources.push(Box::new(t.iter_from(std::ops::Bound::Unbounded)?));
+        sources.push(Box::new(t.iter_shared()?));
     }
     let merged = crate::engine::MergeIter::new(sources);
     let mut done = Vec::new();

@@ -121,11 +121,12 @@ impl Engine {
         );
         let newest = floors.values().map(|p| p.segment).max().unwrap_or(0);
         let first_segment = stats.max_segment.max(newest) + 1;
-        let log = CommitLog::open(
+        let log = CommitLog::open_with(
             &config.commitlog_dir,
             config.commitlog_segment_size,
             config.commitlog_sync,
             first_segment,
+            config.commitlog_preallocate,
         )?;
         let engine = Arc::new(Engine {
             bg: background::Workers::default(),

@@ -39,6 +39,33 @@ pub(crate) fn merged_partition(
     Ok(merged)
 }
 
+/// Fast path of a point read when no SSTable can hold the partition (key
+/// range and bloom filter) and only one memtable is involved: the live view
+/// is built from the memtable's partition in place, without first copying
+/// the partition out. `None` when the path does not apply.
+fn read_from_lone_memtable(
+    mts: &[Arc<Memtable>],
+    version: &Version,
+    cmd: &ReadCommand,
+    filter: &Filter,
+) -> Option<Option<Partition>> {
+    if version
+        .sstables
+        .iter()
+        .any(|t| t.may_contain(cmd.token, &cmd.key))
+    {
+        return None;
+    }
+    // Usually one memtable: the active one; during a flush, two.
+    let [mt] = mts else { return None };
+    Some(
+        mt.with_partition(cmd.token, &cmd.key, |p| {
+            live_view(cmd.token, cmd.key.clone(), p, filter)
+        })
+        .flatten(),
+    )
+}
+
 /// Rows each source may contribute to the first attempt of a limited read,
 /// as a multiple of the limit: room for some deleted or expired rows before
 /// the read has to be retried with a larger budget.
@@ -55,6 +82,9 @@ pub(crate) fn read(table: &Table, cmd: &ReadCommand) -> Result<Option<Partition>
         resume_after: cmd.resume_after.as_ref(),
         now: cmd.now_seconds,
     };
+    if let Some(view) = read_from_lone_memtable(&mts, &version, cmd, &filter) {
+        return Ok(view);
+    }
     // A forward read with a row limit (a page) decodes only a bounded number
     // of rows per source, so paging through a partition with millions of rows
     // keeps a page's worth of rows in memory, not the partition.

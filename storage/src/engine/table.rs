@@ -189,9 +189,7 @@ impl Table {
         let desc = Descriptor::new(&self.dir, generation());
         tracing::info!(table = %self.id.0, generation = desc.generation, "flush started");
         let mut w = SstableWriter::create(desc, block_size, fp)?;
-        for (k, p) in old.range(std::ops::Bound::Unbounded) {
-            w.add(k.token, &k.key, &p)?;
-        }
+        old.for_each(|k, p| w.add(k.token, &k.key, p).map(|_| ()))?;
         w.stats.commitlog_upper = upto;
         let (desc, _) = w.finish(now_seconds)?;
         let table = Arc::new(SsTable::open(desc, Arc::clone(&self.cache))?);

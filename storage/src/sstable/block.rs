@@ -2,23 +2,56 @@
 //! xxh3_64(compressed): u64 | lz4_flex block of raw_len bytes`. The checksum
 //! is verified before decompressing, so flipped bits are reported, not
 //! decoded.
+use bytes::Bytes;
+
 use crate::codec::Reader;
 
 /// Largest raw block accepted on read; larger claims are corruption.
 pub const MAX_RAW_BLOCK: u32 = 256 << 20;
 
+/// Bytes of a block header (`compressed_len | raw_len | checksum`).
+pub const HEADER_LEN: usize = 16;
+
 /// Compresses `raw` and appends the framed block to `out`.
 pub fn encode(out: &mut Vec<u8>, raw: &[u8]) {
-    let compressed = lz4_flex::block::compress(raw);
-    out.extend_from_slice(&(compressed.len() as u32).to_le_bytes());
-    out.extend_from_slice(&(raw.len() as u32).to_le_bytes());
-    out.extend_from_slice(&xxhash_rust::xxh3::xxh3_64(&compressed).to_le_bytes());
-    out.extend_from_slice(&compressed);
+    let mut scratch = Vec::new();
+    let (header, compressed) = encode_parts(&mut scratch, raw);
+    out.extend_from_slice(&header);
+    out.extend_from_slice(compressed);
+}
+
+/// Compresses `raw` into `scratch` (reused across blocks, so a flush does
+/// not allocate per block) and returns the header and the compressed bytes,
+/// for the caller to write straight to its file buffer: no intermediate
+/// framed copy.
+pub fn encode_parts<'s>(scratch: &'s mut Vec<u8>, raw: &[u8]) -> ([u8; HEADER_LEN], &'s [u8]) {
+    let bound = lz4_flex::block::get_maximum_output_size(raw.len());
+    if scratch.len() < bound {
+        scratch.resize(bound, 0);
+    }
+    // `scratch` holds the worst-case output size, so compression cannot fail;
+    // should it, the fallback allocates rather than writing a bad block.
+    let compressed: &[u8] = match lz4_flex::block::compress_into(raw, scratch) {
+        Ok(n) => scratch.get(..n).unwrap_or_default(),
+        Err(_) => {
+            *scratch = lz4_flex::block::compress(raw);
+            scratch
+        }
+    };
+    let clen = (compressed.len() as u32).to_le_bytes();
+    let rlen = (raw.len() as u32).to_le_bytes();
+    let sum = xxhash_rust::xxh3::xxh3_64(compressed).to_le_bytes();
+    let mut header = [0u8; HEADER_LEN];
+    for (d, s) in header.iter_mut().zip(clen.iter().chain(&rlen).chain(&sum)) {
+        *d = *s;
+    }
+    (header, compressed)
 }
 
 /// Decodes the block at `offset` of `file`; returns its raw bytes and the
-/// offset of the next block.
-pub fn decode(file: &[u8], offset: u64) -> Result<(Vec<u8>, u64), &'static str> {
+/// offset of the next block. The raw bytes are a `Bytes` so decoded cells
+/// can share it instead of being copied one by one.
+pub fn decode(file: &[u8], offset: u64) -> Result<(Bytes, u64), &'static str> {
     let start = usize::try_from(offset).map_err(|_| "offset out of range")?;
     let mut r = Reader::at(file, start);
     let clen = r.u32().map_err(|_| "truncated block header")?;
@@ -36,7 +69,7 @@ pub fn decode(file: &[u8], offset: u64) -> Result<(Vec<u8>, u64), &'static str> 
     if raw.len() != rlen as usize {
         return Err("block length mismatch");
     }
-    Ok((raw, r.pos() as u64))
+    Ok((Bytes::from(raw), r.pos() as u64))
 }
 
 #[cfg(test)]

@@ -6,6 +6,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use bytes::Bytes;
 use parking_lot::Mutex;
 
 const SHARDS: usize = 16;
@@ -19,9 +20,25 @@ pub(crate) enum Kind {
 
 type Key = (u64, u64, Kind);
 
+/// One decompressed block. For index blocks `entries` holds the offset of
+/// each index entry inside `raw`, so a lookup binary-searches instead of
+/// parsing the block from its start; data blocks leave it empty.
+#[derive(Debug, Default)]
+pub(crate) struct Block {
+    pub raw: Bytes,
+    pub entries: Vec<u32>,
+}
+
+impl Block {
+    /// Bytes charged against the cache budget.
+    fn weight(&self) -> usize {
+        self.raw.len() + self.entries.len() * 4 + 64
+    }
+}
+
 #[derive(Default)]
 struct Shard {
-    map: HashMap<Key, Arc<Vec<u8>>>,
+    map: HashMap<Key, Arc<Block>>,
     bytes: usize,
 }
 
@@ -60,8 +77,8 @@ impl BlockCache {
         generation: u64,
         offset: u64,
         kind: Kind,
-        load: impl FnOnce() -> Result<Vec<u8>, E>,
-    ) -> Result<Arc<Vec<u8>>, E> {
+        load: impl FnOnce() -> Result<Block, E>,
+    ) -> Result<Arc<Block>, E> {
         let key = (generation, offset, kind);
         if self.shard_capacity == 0 {
             return load().map(Arc::new);
@@ -72,16 +89,17 @@ impl BlockCache {
         }
         let block = Arc::new(load()?);
         let mut s = shard.lock();
-        if block.len() <= self.shard_capacity {
-            if s.map.insert(key, Arc::clone(&block)).is_none() {
-                s.bytes += block.len();
+        if block.weight() <= self.shard_capacity {
+            if let Some(old) = s.map.insert(key, Arc::clone(&block)) {
+                s.bytes -= old.weight();
             }
+            s.bytes += block.weight();
             while s.bytes > self.shard_capacity {
                 let Some(k) = s.map.keys().next().copied() else {
                     break;
                 };
                 if let Some(old) = s.map.remove(&k) {
-                    s.bytes -= old.len();
+                    s.bytes -= old.weight();
                 }
             }
         }
@@ -97,7 +115,7 @@ impl BlockCache {
             s.map.retain(|k, v| {
                 let keep = k.0 != generation;
                 if !keep {
-                    freed += v.len();
+                    freed += v.weight();
                 }
                 keep
             });
@@ -117,6 +135,13 @@ impl BlockCache {
 mod tests {
     use super::*;
 
+    fn block(n: usize) -> Block {
+        Block {
+            raw: Bytes::from(vec![7; n]),
+            entries: Vec::new(),
+        }
+    }
+
     #[test]
     fn caches_and_stays_within_budget() {
         let c = BlockCache::new(16 * 1000);
@@ -125,14 +150,14 @@ mod tests {
             let b = c
                 .get_or_load::<()>(1, 0, Kind::Data, || {
                     loads += 1;
-                    Ok(vec![7; 100])
+                    Ok(block(100))
                 })
                 .expect("load");
-            assert_eq!(b.len(), 100);
+            assert_eq!(b.raw.len(), 100);
         }
         assert_eq!(loads, 1);
         for off in 0..1000 {
-            c.get_or_load::<()>(2, off, Kind::Data, || Ok(vec![0; 100]))
+            c.get_or_load::<()>(2, off, Kind::Data, || Ok(block(100)))
                 .expect("load");
         }
         assert!(c.size() <= 16 * 1000);

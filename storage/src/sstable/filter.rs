@@ -47,7 +47,7 @@ impl KeyFilter {
 
     /// False if `key` was certainly not added.
     pub fn may_contain(&self, key: &[u8]) -> bool {
-        self.bloom.as_ref().map_or(true, |b| b.check(key))
+        self.bloom.as_ref().is_none_or(|b| b.check(key))
     }
 
     /// Serialized form (see module docs).

@@ -88,15 +88,27 @@ impl Descriptor {
             .join(format!("hl-{}-{}.tmp", self.generation, c.suffix()))
     }
 
-    /// Deletes all files (final and temporary) of this SSTable.
+    /// Deletes all files (final and temporary) of this SSTable. The TOC goes
+    /// first, made durable, so a crash part-way leaves an incomplete SSTable
+    /// (no TOC: deleted at the next start) and never a TOC whose Data or
+    /// Index file is already gone (the node would refuse to start).
     pub fn delete_files(&self) {
+        let remove = |p: PathBuf| match std::fs::remove_file(&p) {
+            Ok(()) => true,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => false,
+            Err(e) => {
+                tracing::warn!(path = %p.display(), error = %e, "cannot delete");
+                false
+            }
+        };
+        if remove(self.path(Component::Toc)) {
+            if let Err(e) = fsync_dir(&self.dir) {
+                tracing::warn!(error = %e, "cannot fsync after deleting a TOC");
+            }
+        }
         for c in Component::ALL {
             for p in [self.path(c), self.tmp_path(c)] {
-                match std::fs::remove_file(&p) {
-                    Ok(()) => {}
-                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-                    Err(e) => tracing::warn!(path = %p.display(), error = %e, "cannot delete"),
-                }
+                remove(p);
             }
         }
     }

@@ -41,7 +41,7 @@ pub struct VerifyReport {
 }
 
 /// Offsets of the blocks of `file`, checking each one's checksum and length.
-fn walk_blocks(path: &Path, file: &[u8]) -> Result<Vec<(u64, Vec<u8>)>> {
+fn walk_blocks(path: &Path, file: &[u8]) -> Result<Vec<(u64, Bytes)>> {
     let mut out = Vec::new();
     let mut offset = 0u64;
     while offset < file.len() as u64 {

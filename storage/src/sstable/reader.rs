@@ -10,7 +10,7 @@ use std::sync::Arc;
 use bytes::Bytes;
 use memmap2::Mmap;
 
-use super::cache::{BlockCache, Kind};
+use super::cache::{Block, BlockCache, Kind};
 use super::{block, unseal, Component, Descriptor, Stats};
 use crate::codec::{self, Reader};
 use crate::error::{Error, Result};
@@ -168,41 +168,67 @@ impl SsTable {
     }
 
     /// Decodes the data block at `offset`.
-    fn data_block(&self, offset: u64) -> Result<(Vec<u8>, u64)> {
+    fn data_block(&self, offset: u64) -> Result<(Bytes, u64)> {
         block::decode(self.data(), offset)
             .map_err(|r| Error::corrupt(self.desc.path(Component::Data), offset, r))
     }
 
+    /// Decodes the index block at `offset` and records where each entry
+    /// starts, validating every entry once (a corrupt block fails here).
+    fn load_index_block(&self, offset: u64) -> Result<Block> {
+        let path = || self.desc.path(Component::Index);
+        let file = self.index.as_deref().unwrap_or_default();
+        let (raw, _) =
+            block::decode(file, offset).map_err(|r| Error::corrupt(path(), offset, r))?;
+        let mut r = Reader::new(&raw);
+        let scan = |r: &mut Reader| -> codec::DResult<Vec<u32>> {
+            let n = r.count(11)?;
+            let mut entries = Vec::with_capacity(n);
+            for _ in 0..n {
+                entries.push(u32::try_from(r.pos()).map_err(|_| r.err("index block too large"))?);
+                r.i64()?;
+                r.bytes_ref()?;
+                r.var()?;
+                r.var()?;
+            }
+            Ok(entries)
+        };
+        let entries = scan(&mut r)
+            .map_err(|e| Error::corrupt(path(), offset, format!("index block: {}", e.reason)))?;
+        Ok(Block { raw, entries })
+    }
+
     /// Finds `(token, key)` in the index block at `offset` without
     /// allocating: returns (data block offset, offset inside the block).
+    /// Binary search over the entry offsets found when the block was loaded.
     fn find_in_index(&self, offset: u64, token: i64, key: &[u8]) -> Result<Option<(u64, u64)>> {
         let path = || self.desc.path(Component::Index);
-        let raw = self
+        let block = self
             .cache
             .get_or_load(self.desc.generation, offset, Kind::Index, || {
-                let file = self.index.as_deref().unwrap_or_default();
-                block::decode(file, offset)
-                    .map(|(raw, _)| raw)
-                    .map_err(|r| Error::corrupt(path(), offset, r))
+                self.load_index_block(offset)
             })?;
-        let mut r = Reader::new(&raw);
-        let scan = |r: &mut Reader| -> codec::DResult<Option<(u64, u64)>> {
-            let n = r.count(11)?;
-            for _ in 0..n {
-                let t = r.i64()?;
-                let k = r.bytes_ref()?;
-                let blk = r.var()?;
-                let inb = r.var()?;
-                match (t, k).cmp(&(token, key)) {
-                    std::cmp::Ordering::Less => continue,
-                    std::cmp::Ordering::Equal => return Ok(Some((blk, inb))),
-                    std::cmp::Ordering::Greater => return Ok(None),
+        let corrupt = |e: codec::DecodeError| {
+            Error::corrupt(path(), offset, format!("index block: {}", e.reason))
+        };
+        let (mut lo, mut hi) = (0, block.entries.len());
+        while lo < hi {
+            let mid = lo + (hi - lo) / 2;
+            let at = block.entries.get(mid).map_or(usize::MAX, |p| *p as usize);
+            let mut r = Reader::at(&block.raw, at);
+            let t = r.i64().map_err(corrupt)?;
+            let k = r.bytes_ref().map_err(corrupt)?;
+            match (t, k).cmp(&(token, key)) {
+                std::cmp::Ordering::Less => lo = mid + 1,
+                std::cmp::Ordering::Greater => hi = mid,
+                std::cmp::Ordering::Equal => {
+                    let blk = r.var().map_err(corrupt)?;
+                    let inb = r.var().map_err(corrupt)?;
+                    return Ok(Some((blk, inb)));
                 }
             }
-            Ok(None)
-        };
-        scan(&mut r)
-            .map_err(|e| Error::corrupt(path(), offset, format!("index block: {}", e.reason)))
+        }
+        Ok(None)
     }
 
     /// The partition, if this SSTable holds it.
@@ -231,13 +257,18 @@ impl SsTable {
         let Some((boff, inb)) = self.find_in_index(*ioff, token, key)? else {
             return Ok(None);
         };
-        let raw = self
+        let block = self
             .cache
             .get_or_load(self.desc.generation, boff, Kind::Data, || {
-                self.data_block(boff).map(|(raw, _)| raw)
+                self.data_block(boff).map(|(raw, _)| Block {
+                    raw,
+                    entries: Vec::new(),
+                })
             })?;
         let pos = usize::try_from(inb).unwrap_or(usize::MAX);
-        let mut r = Reader::at(&raw, pos);
+        // Copying reader: results of reads may be written back (views, LWT,
+        // counters) and must not pin a whole cached block in a memtable.
+        let mut r = Reader::at(&block.raw, pos);
         let path = self.desc.path(Component::Data);
         let (t, k, p) = codec::get_partition_filtered(&mut r, keep)
             .map_err(|err| Error::corrupt(&path, boff, format!("partition: {}", err.reason)))?;
@@ -251,8 +282,22 @@ impl SsTable {
         Ok(Some(p))
     }
 
-    /// Partitions from `from` on, in order.
+    /// Partitions from `from` on, in order; their byte strings are copies
+    /// (see `iter_shared`).
     pub fn iter_from(self: &Arc<Self>, from: Bound<PartitionKey>) -> Result<SstableIter> {
+        self.iter(from, false)
+    }
+
+    /// Every partition in order, its keys and values sharing the decoded
+    /// block instead of being copied cell by cell. For compaction, whose
+    /// partitions are written out and dropped at once; a caller that keeps
+    /// partitions (a read whose rows may be written back into a memtable)
+    /// must use `iter_from`, or one value would pin a whole block.
+    pub fn iter_shared(self: &Arc<Self>) -> Result<SstableIter> {
+        self.iter(Bound::Unbounded, true)
+    }
+
+    fn iter(self: &Arc<Self>, from: Bound<PartitionKey>, share: bool) -> Result<SstableIter> {
         let mut start = 0;
         if let Bound::Included(k) | Bound::Excluded(k) = &from {
             if let Some(slot) = self.summary_slot(k.token, &k.key) {
@@ -270,10 +315,11 @@ impl SsTable {
         Ok(SstableIter {
             table: Arc::clone(self),
             next_block: start,
-            raw: Vec::new(),
+            raw: Bytes::new(),
             pos: 0,
             from,
             done: false,
+            share,
         })
     }
 }
@@ -291,10 +337,11 @@ impl Drop for SsTable {
 pub(crate) struct SstableIter {
     table: Arc<SsTable>,
     next_block: u64,
-    raw: Vec<u8>,
+    raw: Bytes,
     pos: usize,
     from: Bound<PartitionKey>,
     done: bool,
+    share: bool,
 }
 
 impl SstableIter {
@@ -310,7 +357,11 @@ impl SstableIter {
                 self.next_block = next;
                 continue;
             }
-            let mut r = Reader::at(&self.raw, self.pos);
+            let mut r = if self.share {
+                Reader::shared(&self.raw, self.pos)
+            } else {
+                Reader::at(&self.raw, self.pos)
+            };
             let (token, key, p) = codec::get_partition(&mut r).map_err(|e| {
                 Error::corrupt(
                     self.table.desc.path(Component::Data),

@@ -40,15 +40,31 @@ pub fn fill_cells(
             view.value = assemble(&def.typ, group)?;
             // Per-element write time and TTL, in the order `assemble` emits elements,
             // for WRITETIME / TTL / MAXWRITETIME of a non-frozen collection.
-            view.elements = group
-                .iter()
-                .filter_map(|c| match (&c.path, &c.value) {
-                    (Some(_), CellValue::Live { ttl, .. }) => {
-                        Some((c.timestamp, ttl.map(|(_, exp)| (exp - now).max(0))))
+            let live = group.iter().filter_map(|c| match (&c.path, &c.value) {
+                (Some(p), CellValue::Live { ttl, .. }) => Some((
+                    p,
+                    (Some(c.timestamp), ttl.map(|(_, exp)| (exp - now).max(0))),
+                )),
+                _ => None,
+            });
+            view.elements = match def.typ.unfrozen() {
+                // One entry per field, by the field position in the cell path; a field
+                // without a cell has no write time.
+                CqlType::Udt(u) => {
+                    let mut per_field = vec![(None, None); u.fields.len()];
+                    for (p, times) in live {
+                        if let [a, b] = p[..] {
+                            if let Some(slot) =
+                                per_field.get_mut(u16::from_be_bytes([a, b]) as usize)
+                            {
+                                *slot = times;
+                            }
+                        }
                     }
-                    _ => None,
-                })
-                .collect();
+                    per_field
+                }
+                _ => live.map(|(_, times)| times).collect(),
+            };
         } else if let Some(c) = group.last() {
             match &c.value {
                 CellValue::Live { value, ttl } => {

@@ -6,8 +6,11 @@
 //! into one result row, or one row per group with GROUP BY ([`aggregate`]).
 
 mod aggregate;
+mod terms;
 
 pub use aggregate::AggState;
+
+use terms::{compile_operands, compile_term_as, hint_type, literal_type};
 
 use bytes::{BufMut, Bytes, BytesMut};
 use cql::parser::ast::{QualifiedName, Selection, Selector, SelectorExpr, Term};
@@ -27,9 +30,10 @@ pub struct CellView {
     pub writetime: Option<i64>,
     /// Remaining TTL in seconds.
     pub ttl: Option<i32>,
-    /// For a non-frozen collection: the write time and remaining TTL of each live
-    /// element, in element order (empty for other columns).
-    pub elements: Vec<(i64, Option<i32>)>,
+    /// For a non-frozen collection or UDT: the write time and remaining TTL of each
+    /// live element in element order (a UDT: of each field, `None` where a field has
+    /// no cell); empty for other columns.
+    pub elements: Vec<(Option<i64>, Option<i32>)>,
 }
 
 /// A CQL row: one [`CellView`] per table column (by column index), plus the token.
@@ -199,11 +203,6 @@ fn compile_expr<S: ColumnSource>(
                     "Cannot use selection function {fname} on PRIMARY KEY part {name}"
                 )));
             }
-            if matches!(t, CqlType::Udt(_)) {
-                return Err(RequestError::invalid(format!(
-                    "{fname}() of a non-frozen UDT ({name}) is not supported by Helenus yet"
-                )));
-            }
             if t.is_counter() {
                 return Err(RequestError::invalid(format!(
                     "Cannot use selection function {fname} on counter column {name}"
@@ -369,111 +368,6 @@ fn compile_expr<S: ColumnSource>(
                 format!("{label}[...]"),
             ))
         }
-    }
-}
-
-/// A term selector as a constant of type `typ` (bind markers in selectors are not
-/// supported: the selection is evaluated without the request's values).
-fn compile_term_as(
-    t: &Term,
-    typ: &CqlType,
-    m: &mut Markers,
-) -> Result<(Sel, CqlType, String), RequestError> {
-    if let Term::BindMarker(mk) = t {
-        let name = mk.name.clone().unwrap_or_else(|| "selector".into());
-        let e = term::compile(t, typ, &name, m, None)?;
-        return Ok((Sel::Marker(e), typ.clone(), "?".into()));
-    }
-    let e = term::compile(t, typ, "selector", m, None)?;
-    let v = e.eval(&EvalCtx { values: &[] })?;
-    let label = match t {
-        Term::Literal(l) if l.kind == cql::types::LiteralKind::String => {
-            format!("'{}'", l.text.replace('\'', "''"))
-        }
-        Term::Literal(l) => l.text.clone(),
-        _ => "term".into(),
-    };
-    Ok((Sel::Const(v.bytes().cloned()), typ.clone(), label))
-}
-
-/// The type an untyped term takes next to an operand of type `other`: a number
-/// literal the other number's type (a float literal next to an integer is a double),
-/// a string the other side's text type, a duration a duration.
-fn term_type_near(t: &Term, other: &CqlType) -> CqlType {
-    use cql::types::LiteralKind as K;
-    let other = other.unfrozen();
-    let numeric = is_numeric(other);
-    match t {
-        Term::Literal(l) => match l.kind {
-            K::Duration => CqlType::Duration,
-            K::Integer if *other == CqlType::Counter => CqlType::Bigint,
-            K::Integer if numeric => other.clone(),
-            K::Float if matches!(other, CqlType::Float | CqlType::Double | CqlType::Decimal) => {
-                other.clone()
-            }
-            K::String if matches!(other, CqlType::Text | CqlType::Ascii) => other.clone(),
-            K::String if matches!(other, CqlType::Timestamp | CqlType::Date) => CqlType::Duration,
-            k => literal_type(k),
-        },
-        _ if matches!(other, CqlType::Timestamp | CqlType::Date) => CqlType::Duration,
-        _ => other.clone(),
-    }
-}
-
-type Compiled = (Sel, CqlType, String);
-
-/// Both operands of a binary operator; a term operand is typed by the other side.
-fn compile_operands<S: ColumnSource>(
-    src: &S,
-    left: &SelectorExpr,
-    right: &SelectorExpr,
-    m: &mut Markers,
-) -> Result<(Compiled, Compiled), RequestError> {
-    match (left, right) {
-        (_, SelectorExpr::Term(rt)) => {
-            let l = compile_expr(src, left, m)?;
-            let r = compile_term_as(rt, &term_type_near(rt, &l.1), m)?;
-            Ok((l, r))
-        }
-        (SelectorExpr::Term(lt), _) => {
-            let r = compile_expr(src, right, m)?;
-            let l = compile_term_as(lt, &term_type_near(lt, &r.1), m)?;
-            Ok((l, r))
-        }
-        _ => Ok((compile_expr(src, left, m)?, compile_expr(src, right, m)?)),
-    }
-}
-
-/// The type of a `(type)` hint in a selector (user types are not looked up here).
-fn hint_type(t: &cql::parser::ast::RawType) -> Result<CqlType, RequestError> {
-    use cql::parser::ast::RawType as R;
-    let b = |t: &R| hint_type(t).map(Box::new);
-    Ok(match t {
-        R::Native(t) => t.clone(),
-        R::List(e) => CqlType::List(b(e)?),
-        R::Set(e) => CqlType::Set(b(e)?),
-        R::Map(k, v) => CqlType::Map(b(k)?, b(v)?),
-        R::Tuple(ts) => CqlType::Tuple(ts.iter().map(hint_type).collect::<Result<_, _>>()?),
-        R::Frozen(e) => CqlType::Frozen(b(e)?),
-        R::Vector(e, n) => CqlType::Vector(b(e)?, *n),
-        R::UserDefined(n) => {
-            return Err(RequestError::invalid(format!(
-                "Type hints with user types ({n}) in selectors are not supported by Helenus yet"
-            )))
-        }
-    })
-}
-
-fn literal_type(k: cql::types::LiteralKind) -> CqlType {
-    use cql::types::LiteralKind as K;
-    match k {
-        K::String => CqlType::Text,
-        K::Integer => CqlType::Int,
-        K::Float => CqlType::Double,
-        K::Boolean => CqlType::Boolean,
-        K::Uuid => CqlType::Uuid,
-        K::Hex => CqlType::Blob,
-        K::Duration => CqlType::Duration,
     }
 }
 
@@ -651,7 +545,7 @@ impl Sel {
                 .and_then(|c| c.value.as_ref().and(c.ttl))
                 .map(|t| Bytes::copy_from_slice(&t.to_be_bytes())),
             Sel::MaxWriteTime(i) => row.cells.get(*i).and_then(|c| {
-                let max = c.elements.iter().map(|(t, _)| *t).max();
+                let max = c.elements.iter().filter_map(|(t, _)| *t).max();
                 c.value
                     .as_ref()
                     .and(max.or(c.writetime))
@@ -661,7 +555,7 @@ impl Sel {
                 element_list(
                     c.elements
                         .iter()
-                        .map(|(t, _)| Some(t.to_be_bytes().to_vec())),
+                        .map(|(t, _)| t.map(|t| t.to_be_bytes().to_vec())),
                 )
             }),
             Sel::ElementTtls(i) => row.cells.get(*i).and_then(|c| {
@@ -879,7 +773,7 @@ mod tests {
                 value: Some(Bytes::from_static(b"x")),
                 writetime: None,
                 ttl: None,
-                elements: vec![(10, Some(7)), (20, None)],
+                elements: vec![(Some(10), Some(7)), (Some(20), None)],
             }],
             token: 0,
         };

@@ -1,0 +1,253 @@
+//! Flush and major-compaction throughput on a data set large enough that
+//! the fsync at the end of each SSTable is a small part of the time (the
+//! criterion `compaction` bench uses ~2 MB tables, where it dominates).
+//!
+//! Data: partitions of 1-8 rows; each row has a bigint-sized cell and a text
+//! cell of 90-990 bytes of random alphanumerics (lz4 barely compresses them:
+//! the worst case for bytes written), so rows are 100-1000 bytes. Each round
+//! of writes overlaps the previous one's keys by a third, so compaction
+//! merges for real.
+//!
+//! Besides wall time it reports the process's CPU time (utime + stime of
+//! all threads, /proc/self/stat) for each flush or compaction: on the shared
+//! build machine wall time mostly measures the other processes.
+//!
+//! Not a criterion bench: one iteration takes seconds and needs a fresh
+//! 64-256 MB data set, so it runs `RUNS` times and prints each run and the
+//! median. Sizes: `HELENUS_BENCH_MB` (default 64) per SSTable,
+//! `HELENUS_BENCH_RUNS` (default 3); `HELENUS_BENCH_SKIP_FLUSH=1` runs only
+//! the compaction part (for a profiler).
+//!
+//!     cargo bench --bench flush
+use std::path::Path;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use storage::sstable::SstableReader;
+use storage::{
+    Cell, CellValue, ColumnId, Config, Engine, Mutation, Row, SyncMode, TableId, TableOptions,
+};
+
+const ALNUM: &[u8] = b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+
+/// xorshift64*: deterministic data without a dependency on rand's API.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+}
+
+fn env(name: &str, default: u64) -> u64 {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+fn cell(column: u32, ts: i64, value: Bytes) -> Cell {
+    Cell {
+        column: ColumnId(column),
+        path: None,
+        timestamp: ts,
+        value: CellValue::Live { value, ttl: None },
+    }
+}
+
+/// Writes about `bytes` of row payload (keys + clusterings + values) into
+/// the memtable, partitions `first..`; returns (payload bytes, partitions).
+fn fill(e: &Engine, t: TableId, round: u64, first: u64, bytes: u64) -> (u64, u64) {
+    let mut rng = Rng(0x9E37_79B9_7F4A_7C15 ^ (round + 1));
+    let mut written = 0;
+    let mut key = first;
+    while written < bytes {
+        key += 1;
+        let key_bytes = Bytes::copy_from_slice(&key.to_be_bytes());
+        let rows: Vec<Row> = (0..1 + rng.below(8))
+            .map(|ck| {
+                let len = 90 + rng.below(901) as usize;
+                let text: Vec<u8> = (0..len)
+                    .map(|_| ALNUM[(rng.next() >> 58) as usize % ALNUM.len()])
+                    .collect();
+                written += 8 + 8 + 8 + len as u64;
+                Row {
+                    clustering: Bytes::copy_from_slice(&ck.to_be_bytes()),
+                    cells: vec![
+                        cell(1, round as i64, Bytes::copy_from_slice(&key.to_le_bytes())),
+                        cell(2, round as i64, Bytes::from(text)),
+                    ],
+                    ..Row::default()
+                }
+            })
+            .collect();
+        written += 8;
+        e.apply(&Mutation {
+            table: t,
+            token: key.wrapping_mul(0x9E37_79B9_7F4A_7C15) as i64,
+            key: key_bytes,
+            rows,
+            ..Mutation::default()
+        })
+        .expect("apply");
+    }
+    (written, key - first)
+}
+
+/// CPU seconds used by this process so far (all threads).
+fn cpu_seconds() -> f64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    // Fields after the parenthesised command name; utime and stime are the
+    // 14th and 15th fields of the whole line, in clock ticks (100/s).
+    let rest = stat.rsplit(')').next().unwrap_or_default();
+    let f: Vec<&str> = rest.split_whitespace().collect();
+    let ticks = |i: usize| f.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
+    (ticks(11) + ticks(12)) / 100.0
+}
+
+fn engine(dir: &Path) -> (Arc<Engine>, TableId) {
+    let mut cfg = Config::for_tests(dir);
+    cfg.commitlog_sync = SyncMode::Periodic {
+        period: Duration::from_secs(10),
+    };
+    cfg.commitlog_segment_size = 32 << 20;
+    cfg.commitlog_total_space = 8 << 30;
+    cfg.memtable_space = 4 << 30;
+    cfg.sstable_block_size = Config::default().sstable_block_size;
+    let t = TableId(uuid::Uuid::from_u128(1));
+    (
+        Engine::open(cfg, &[(t, TableOptions::default())]).expect("open"),
+        t,
+    )
+}
+
+/// (data file bytes, uncompressed bytes) of the table's live SSTables.
+fn sstable_bytes(dir: &Path, t: TableId) -> (u64, u64) {
+    let tdir = dir.join("data").join(t.0.simple().to_string());
+    let mut out = (0, 0);
+    for entry in std::fs::read_dir(&tdir).expect("table dir") {
+        let name = entry.expect("entry").file_name();
+        let name = name.to_string_lossy();
+        if let Some(g) = name
+            .strip_suffix("-TOC.txt")
+            .and_then(|n| n.strip_prefix("hl-"))
+            .and_then(|g| g.parse().ok())
+        {
+            let r = SstableReader::open(&tdir, g).expect("open sstable");
+            out.0 += r.stats().data_size;
+            out.1 += r.stats().uncompressed_size;
+        }
+    }
+    out
+}
+
+fn mbps(bytes: u64, d: Duration) -> f64 {
+    bytes as f64 / (1 << 20) as f64 / d.as_secs_f64()
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v.get(v.len() / 2).copied().unwrap_or(f64::NAN)
+}
+
+fn main() {
+    // `cargo bench` passes `--bench`; `cargo test --benches` does not: then
+    // run a tiny smoke version so the bench is checked without minutes of I/O.
+    let smoke = !std::env::args().any(|a| a == "--bench");
+    let mb = if smoke {
+        1
+    } else {
+        env("HELENUS_BENCH_MB", 64)
+    };
+    let runs = if smoke {
+        1
+    } else {
+        env("HELENUS_BENCH_RUNS", 3)
+    };
+    let bytes = mb << 20;
+    println!("flush/compaction bench: {mb} MiB of row payload per SSTable, {runs} runs");
+
+    let (mut flush_rates, mut flush_cpu_rates) = (Vec::new(), Vec::new());
+    let skip_flush = std::env::var("HELENUS_BENCH_SKIP_FLUSH").is_ok_and(|v| v == "1");
+    for run in 0..if skip_flush { 0 } else { runs } {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let (e, t) = engine(dir.path());
+        let (payload, _) = fill(&e, t, 0, 0, bytes);
+        let mem = e.table_stats(t).expect("stats").memtable_size;
+        let (start, cpu) = (Instant::now(), cpu_seconds());
+        e.flush(t).expect("flush");
+        let (took, cpu) = (start.elapsed(), cpu_seconds() - cpu);
+        let (data, raw) = sstable_bytes(dir.path(), t);
+        let rate = mbps(raw, took);
+        let cpu_rate = raw as f64 / 1048576.0 / cpu.max(0.01);
+        println!(
+            "flush run {run}: {:.2} s wall, {cpu:.2} s CPU, payload {:.1} MiB, memtable {:.1} MiB, \
+             uncompressed {:.1} MiB -> data file {:.1} MiB: {rate:.0} MiB/s uncompressed \
+             ({cpu_rate:.0} MiB per CPU-second), {:.0} MiB/s written",
+            took.as_secs_f64(),
+            payload as f64 / 1048576.0,
+            mem as f64 / 1048576.0,
+            raw as f64 / 1048576.0,
+            data as f64 / 1048576.0,
+            mbps(data, took),
+        );
+        flush_rates.push(rate);
+        flush_cpu_rates.push(cpu_rate);
+        e.shutdown().expect("shutdown");
+    }
+
+    let (mut compact_rates, mut compact_cpu_rates) = (Vec::new(), Vec::new());
+    for run in 0..runs {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let (e, t) = engine(dir.path());
+        let mut first = 0;
+        for round in 0..4 {
+            let (_, n) = fill(&e, t, round, first, bytes);
+            first += n * 2 / 3;
+            e.flush(t).expect("flush");
+        }
+        let (data_in, raw_in) = sstable_bytes(dir.path(), t);
+        // Time to attach a profiler to just the compaction (`perf record -p`).
+        let pause = env("HELENUS_BENCH_PAUSE_SECS", 0);
+        if pause > 0 {
+            println!("compacting in {pause} s (pid {})", std::process::id());
+            std::thread::sleep(Duration::from_secs(pause));
+        }
+        let (start, cpu) = (Instant::now(), cpu_seconds());
+        e.compact(t).expect("compact");
+        let (took, cpu) = (start.elapsed(), cpu_seconds() - cpu);
+        let (data_out, raw_out) = sstable_bytes(dir.path(), t);
+        let rate = mbps(raw_in, took);
+        let cpu_rate = raw_in as f64 / 1048576.0 / cpu.max(0.01);
+        println!(
+            "compaction run {run}: 4 SSTables, {:.2} s wall, {cpu:.2} s CPU, in {:.1} MiB \
+             uncompressed ({:.1} MiB files), out {:.1} MiB uncompressed ({:.1} MiB files): \
+             {rate:.0} MiB/s uncompressed in ({cpu_rate:.0} MiB per CPU-second), \
+             {:.0} MiB/s files in",
+            took.as_secs_f64(),
+            raw_in as f64 / 1048576.0,
+            data_in as f64 / 1048576.0,
+            raw_out as f64 / 1048576.0,
+            data_out as f64 / 1048576.0,
+            mbps(data_in, took),
+        );
+        compact_rates.push(rate);
+        compact_cpu_rates.push(cpu_rate);
+        e.shutdown().expect("shutdown");
+    }
+    println!(
+        "median: flush {:.0} MiB/s wall, {:.0} MiB/CPU-s; major compaction {:.0} MiB/s wall, \
+         {:.0} MiB/CPU-s (uncompressed bytes)",
+        median(flush_rates),
+        median(flush_cpu_rates),
+        median(compact_rates),
+        median(compact_cpu_rates)
+    );
+}
