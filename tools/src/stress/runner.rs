@@ -156,7 +156,7 @@ pub async fn run(s: &Settings, w: Workload) -> Result<RunResult> {
         let in_flight = s.threads / n_conns + usize::from(i < s.threads % n_conns);
         let task = Pipeline {
             conn,
-            in_flight: in_flight.min(32_768),
+            in_flight: in_flight.min(i16::MAX as usize),
             ops: ops.clone(),
             total_weight,
             control: control.clone(),
