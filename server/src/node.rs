@@ -3,7 +3,7 @@
 //! builds the [`NodeIdentity`] and the storage config, opens the [`QueryProcessor`],
 //! binds the CQL listener and runs the transport until shutdown, then flushes storage.
 //!
-//! [`Node::start`] gives tests an in-process node on a free port; [`run`] is what the
+//! [`Node::start`] gives tests an in-process node on a free port (native_port 0); [`run`] is what the
 //! binary calls with a signal future.
 
 mod identity;
@@ -14,7 +14,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
-use tokio::net::TcpListener;
+use tokio::net::{TcpListener, TcpSocket};
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
@@ -32,6 +32,8 @@ pub const RELEASE_VERSION: &str = "5.0.0";
 pub const PARTITIONER: &str = "org.apache.cassandra.dht.Murmur3Partitioner";
 /// How long in-flight requests may run after shutdown begins.
 const DRAIN_TIMEOUT: Duration = Duration::from_secs(5);
+/// Pending connections the kernel queues for the CQL listener.
+const LISTEN_BACKLOG: u32 = 1024;
 
 /// A running node.
 pub struct Node {
@@ -47,21 +49,22 @@ pub struct Node {
 }
 
 impl Node {
-    /// Opens storage, binds `rpc_address:native_port` and starts serving.
+    /// Reserves `rpc_address:native_port`, opens storage (replaying the commit log),
+    /// and only then listens: as Cassandra, the native port accepts clients once the
+    /// node is ready, so a client (or a test harness) that connects sees replayed data.
     pub async fn start(config: Config) -> anyhow::Result<Node> {
         let addr = SocketAddr::new(config.rpc_address, config.native_port);
-        let listener = TcpListener::bind(addr)
-            .await
-            .with_context(|| format!("cannot listen for CQL clients on {addr}"))?;
-        Node::start_with_listener(config, listener).await
-    }
-
-    /// Like [`Node::start`] with an already bound listener (tests bind port 0 first).
-    pub async fn start_with_listener(
-        config: Config,
-        listener: TcpListener,
-    ) -> anyhow::Result<Node> {
-        let native_addr = listener.local_addr()?;
+        let cannot = || format!("cannot listen for CQL clients on {addr}");
+        let socket = if addr.is_ipv4() {
+            TcpSocket::new_v4()
+        } else {
+            TcpSocket::new_v6()
+        }
+        .with_context(cannot)?;
+        // As TcpListener::bind: a restart may reuse the port while old connections linger.
+        socket.set_reuseaddr(true).with_context(cannot)?;
+        socket.bind(addr).with_context(cannot)?;
+        let native_addr = socket.local_addr()?;
         let state = identity::load_or_create(
             &config.local_state_path(),
             config.num_tokens,
@@ -100,6 +103,9 @@ impl Node {
                 .ok(),
             drain_timeout: DRAIN_TIMEOUT,
         };
+        let listener = socket
+            .listen(LISTEN_BACKLOG)
+            .with_context(|| format!("cannot listen for CQL clients on {native_addr}"))?;
         let server = tokio::spawn(transport::serve(listener, processor.clone(), tcfg, stop_rx));
         let admin = start_admin(&config, &processor, &stop).await?;
         tracing::info!(

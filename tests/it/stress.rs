@@ -13,17 +13,24 @@ use serde_json::Value;
 use crate::client::connect;
 use crate::harness::NodeProc;
 
-/// `$HELENUS_STRESS_BIN`, else helenus-stress next to the node binary (built once if
-/// missing).
+/// `$HELENUS_STRESS_BIN`, else helenus-stress next to the node binary, else
+/// target/debug/helenus-stress (built once if missing).
 fn stress_bin() -> PathBuf {
     static BIN: OnceLock<PathBuf> = OnceLock::new();
     BIN.get_or_init(|| {
         if let Ok(p) = std::env::var("HELENUS_STRESS_BIN") {
             return PathBuf::from(p);
         }
-        let bin = crate::harness::helenus_bin().with_file_name("helenus-stress");
+        let beside_node = crate::harness::helenus_bin().with_file_name("helenus-stress");
+        if beside_node.exists() {
+            return beside_node;
+        }
+        let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+        let target = std::env::var("CARGO_TARGET_DIR")
+            .map(PathBuf::from)
+            .unwrap_or_else(|_| root.join("target"));
+        let bin = target.join("debug").join("helenus-stress");
         if !bin.exists() {
-            let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
             let status = Command::new(env!("CARGO"))
                 .args(["build", "-p", "helenus-tools", "--bin", "helenus-stress"])
                 .current_dir(&root)
@@ -130,14 +137,21 @@ async fn write_n_lands_exactly_those_partitions() {
 #[tokio::test]
 async fn read_after_write_finds_every_row() {
     let node = NodeProc::start();
-    stress_ok(
+    let cols = ["-col", "size=fixed(20)", "n=fixed(3)"];
+    stress_ok(&node, &[&["write", "n=500"][..], &cols].concat());
+    // Every value read back is compared with what write stored for that key.
+    let v = stress_ok(
         &node,
-        &["write", "n=500", "-col", "size=fixed(20)", "n=fixed(3)"],
+        &[&["read", "n=500", "-pop", "seq=1..500"][..], &cols].concat(),
     );
-    let v = stress_ok(&node, &["read", "n=500", "-pop", "seq=1..500"]);
     assert_eq!(num(&v, "ops"), 500);
     assert_eq!(num(&v, "rows"), 500);
     assert_eq!(num(op(&v, "read"), "not_found"), 0);
+    // Reading with other column sizes than were written: every row is a mismatch.
+    let r = stress(&node, &["read", "n=50", "-pop", "seq=1..50"]);
+    assert_eq!(r.code, Some(1), "{}{}", r.stdout, r.stderr);
+    let v = r.json.expect("summary");
+    assert_eq!(v["errors_by_type"]["value mismatch"], 50, "{v}");
     // Keys never written are read as "no row", not as errors and not as rows.
     let v = stress_ok(&node, &["read", "n=100", "-pop", "seq=1001..1100"]);
     assert_eq!(num(&v, "rows"), 0);

@@ -29,9 +29,11 @@ const OP_ERROR: u8 = 0x00;
 /// How one response ended.
 #[derive(Debug)]
 pub enum Outcome {
-    /// RESULT; `rows` is the row count of a Rows result (0 for Void).
+    /// RESULT; `rows` is the row count of a Rows result (0 for Void); the rows'
+    /// cells start at byte `data` of the body.
     Ok {
         rows: u32,
+        data: usize,
     },
     Failed(ErrorBody),
 }
@@ -168,12 +170,13 @@ impl Conn {
         }
     }
 
-    /// The next complete response in the receive buffer, classified in place:
-    /// `Ok(None)` when more bytes are needed. Events (negative streams) are skipped.
-    pub fn next_response(&mut self) -> Result<Option<(i16, Outcome)>> {
+    /// Hands the next complete response in the receive buffer, classified in place,
+    /// to `on` with its body (rows' cells are at `Outcome::Ok::data`): `Ok(false)` when
+    /// more bytes are needed. Events (negative streams) are skipped.
+    pub fn next_response(&mut self, on: impl FnOnce(i16, Outcome, &[u8])) -> Result<bool> {
         loop {
             if self.rbuf.len() < HEADER_LEN {
-                return Ok(None);
+                return Ok(false);
             }
             let h = &self.rbuf[..HEADER_LEN];
             let (version, flags, stream, opcode) =
@@ -187,18 +190,16 @@ impl Conn {
             }
             if self.rbuf.len() < HEADER_LEN + len {
                 self.rbuf.reserve(HEADER_LEN + len - self.rbuf.len());
-                return Ok(None);
+                return Ok(false);
             }
-            let outcome = if stream < 0 {
-                None
-            } else {
+            if stream >= 0 {
                 let body = &self.rbuf[HEADER_LEN..HEADER_LEN + len];
-                Some(classify(flags, opcode, body).map_err(|m| self.protocol(m))?)
-            };
-            self.rbuf.advance(HEADER_LEN + len);
-            if let Some(o) = outcome {
-                return Ok(Some((stream, o)));
+                let outcome = classify(flags, opcode, body).map_err(|m| self.protocol(m))?;
+                on(stream, outcome, body);
+                self.rbuf.advance(HEADER_LEN + len);
+                return Ok(true);
             }
+            self.rbuf.advance(HEADER_LEN + len);
         }
     }
 }
@@ -234,7 +235,8 @@ pub fn encode_execute(
 }
 
 /// Reads a response body without copying it (the error path does copy).
-fn classify(flags: u8, opcode: u8, mut body: &[u8]) -> Result<Outcome, String> {
+fn classify(flags: u8, opcode: u8, body_all: &[u8]) -> Result<Outcome, String> {
+    let mut body = body_all;
     if flags & 0x01 != 0 {
         return Err("compressed response, but no compression was negotiated".into());
     }
@@ -277,8 +279,14 @@ fn classify(flags: u8, opcode: u8, mut body: &[u8]) -> Result<Outcome, String> {
                 return Err("truncated RESULT".into());
             }
             match body.get_i32() {
-                2 => rows_count(body).map(|rows| Outcome::Ok { rows }),
-                _ => Ok(Outcome::Ok { rows: 0 }),
+                2 => rows_count(body).map(|(rows, rest)| Outcome::Ok {
+                    rows,
+                    data: body_all.len() - rest,
+                }),
+                _ => Ok(Outcome::Ok {
+                    rows: 0,
+                    data: body_all.len(),
+                }),
             }
         }
         OP_ERROR => {
@@ -293,9 +301,9 @@ fn classify(flags: u8, opcode: u8, mut body: &[u8]) -> Result<Outcome, String> {
     }
 }
 
-/// The row count of a Rows body (after the kind). Fast when the node honoured
-/// skip-metadata; otherwise the metadata is decoded properly to find the count.
-fn rows_count(mut b: &[u8]) -> Result<u32, String> {
+/// The row count of a Rows body (after the kind) and how many bytes follow it. Fast
+/// when the node honoured skip-metadata; otherwise the metadata is decoded properly.
+fn rows_count(mut b: &[u8]) -> Result<(u32, usize), String> {
     if b.len() < 8 {
         return Err("truncated Rows".into());
     }
@@ -322,7 +330,8 @@ fn rows_count(mut b: &[u8]) -> Result<u32, String> {
     if b.len() < 4 {
         return Err("truncated Rows".into());
     }
-    Ok(b.get_i32().max(0) as u32)
+    let n = b.get_i32().max(0) as u32;
+    Ok((n, b.len()))
 }
 
 #[cfg(test)]
@@ -406,16 +415,16 @@ mod tests {
             (rows(false), warn),
         ] {
             let (flags, op, body) = response(r, &extras);
-            assert!(matches!(
-                classify(flags, op, &body),
-                Ok(Outcome::Ok { rows: 3 })
-            ));
+            let Ok(Outcome::Ok { rows: 3, data }) = classify(flags, op, &body) else {
+                panic!("3 rows expected");
+            };
+            assert_eq!(&body[data..data + 5], &[0, 0, 0, 1, b'x'], "first cell");
         }
         let (flags, op, body) =
             response(Response::Result(ResultBody::Void), &FrameExtras::default());
         assert!(matches!(
             classify(flags, op, &body),
-            Ok(Outcome::Ok { rows: 0 })
+            Ok(Outcome::Ok { rows: 0, .. })
         ));
         let err = ErrorBody {
             code: ErrorCode::Overloaded,

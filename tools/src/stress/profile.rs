@@ -149,6 +149,7 @@ pub fn load(path: &Path, ops: &[(String, u32)]) -> Result<Workload> {
             weight: *weight,
             // Filled in from the PREPARE answer (bound variable names and types).
             binder: Binder::Typed(Vec::new()),
+            verify: None,
         });
     }
     Ok(Workload {

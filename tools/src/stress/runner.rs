@@ -11,7 +11,7 @@ use std::io::Write;
 use std::rc::Rc;
 use std::time::{Duration, Instant};
 
-use bytes::Bytes;
+use bytes::{Bytes, BytesMut};
 use cql::error::ErrorCode;
 use cql::wire::Consistency;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -68,6 +68,8 @@ struct ReadyOp {
     kind: OpKind,
     weight: u64,
     binder: Binder,
+    /// Reads whose first row must start with what this binder writes for the key.
+    verify: Option<Binder>,
 }
 
 /// The outcome of a run.
@@ -119,6 +121,7 @@ pub async fn run(s: &Settings, w: Workload) -> Result<RunResult> {
                         kind: op.kind,
                         weight: u64::from(op.weight),
                         binder,
+                        verify: op.verify.clone(),
                     });
                 } else if ops[i].id != p.id {
                     // Same statement, same id on every Cassandra-compatible node; if not,
@@ -153,7 +156,7 @@ pub async fn run(s: &Settings, w: Workload) -> Result<RunResult> {
         let in_flight = s.threads / n_conns + usize::from(i < s.threads % n_conns);
         let task = Pipeline {
             conn,
-            in_flight: in_flight.min(32_768),
+            in_flight: in_flight.min(i16::MAX as usize),
             ops: ops.clone(),
             total_weight,
             control: control.clone(),
@@ -161,6 +164,7 @@ pub async fn run(s: &Settings, w: Workload) -> Result<RunResult> {
             keys: keys.clone(),
             rng: Rng::new(i as u64 + 1),
             consistency: s.consistency,
+            scratch: BytesMut::new(),
         };
         tasks.push(local.spawn_local(task.run()));
     }
@@ -236,6 +240,8 @@ struct Pipeline {
     keys: Rc<KeySource>,
     rng: Rng,
     consistency: Consistency,
+    /// Expected values of a verified read, regenerated per answer.
+    scratch: BytesMut,
 }
 
 /// What is outstanding on a stream id.
@@ -243,6 +249,7 @@ struct Pipeline {
 struct Slot {
     start: Instant,
     op: u16,
+    key: u64,
 }
 
 impl Pipeline {
@@ -251,6 +258,7 @@ impl Pipeline {
             Slot {
                 start: Instant::now(),
                 op: 0,
+                key: 0,
             };
             self.in_flight
         ];
@@ -277,6 +285,7 @@ impl Pipeline {
                         slots[stream as usize] = Slot {
                             start: from,
                             op: op as u16,
+                            key,
                         };
                     }
                     Next::Wait(t) => {
@@ -315,24 +324,44 @@ impl Pipeline {
             }
             let now = Instant::now();
             let mut st = self.stats.borrow_mut();
+            let ops = &self.ops;
+            let scratch = &mut self.scratch;
             loop {
-                match self.conn.next_response() {
-                    Ok(Some((stream, outcome))) => {
-                        let Some(slot) = slots.get(stream as usize).copied() else {
-                            continue; // not ours (stream ids beyond in_flight are never sent)
-                        };
-                        let op = slot.op as usize;
-                        match outcome {
-                            Outcome::Ok { rows } => {
-                                let us =
-                                    now.saturating_duration_since(slot.start).as_micros() as u64;
-                                st.ok(op, self.ops[op].kind, us, rows);
+                let handled = self.conn.next_response(|stream, outcome, body| {
+                    let Some(slot) = slots.get(stream as usize).copied() else {
+                        return; // not ours (stream ids beyond in_flight are never sent)
+                    };
+                    let op = slot.op as usize;
+                    match outcome {
+                        Outcome::Ok { rows, data } => {
+                            if let (Some(check), true) = (&ops[op].verify, rows > 0) {
+                                // The row's cells start with exactly the values the
+                                // write bound for this key, in the same [bytes] form.
+                                scratch.clear();
+                                check.write(scratch, slot.key);
+                                if !body[data..].starts_with(scratch) {
+                                    st.error(
+                                        Some(op),
+                                        "value mismatch".into(),
+                                        &format!(
+                                            "key {} does not hold the values write stores for it",
+                                            slot.key
+                                        ),
+                                    );
+                                    free.push(stream);
+                                    return;
+                                }
                             }
-                            Outcome::Failed(body) => st.failed(op, &body),
+                            let us = now.saturating_duration_since(slot.start).as_micros() as u64;
+                            st.ok(op, ops[op].kind, us, rows);
                         }
-                        free.push(stream);
+                        Outcome::Failed(body) => st.failed(op, &body),
                     }
-                    Ok(None) => break,
+                    free.push(stream);
+                });
+                match handled {
+                    Ok(true) => {}
+                    Ok(false) => break,
                     Err(e) => {
                         drop(st);
                         self.lost(&e, self.in_flight - free.len());

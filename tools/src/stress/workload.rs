@@ -50,6 +50,9 @@ pub struct OpDef {
     pub kind: OpKind,
     pub weight: u32,
     pub binder: Binder,
+    /// For reads of rows written by the predefined `write`: the binder that wrote
+    /// them, to check what comes back (a mismatch is a "value mismatch" error).
+    pub verify: Option<Binder>,
 }
 
 /// Everything the runner needs besides connections.
@@ -110,6 +113,7 @@ impl Workload {
                 columns: cols,
                 size: s.col_size,
             },
+            verify: None,
         };
         let read = OpDef {
             name: "read".into(),
@@ -117,6 +121,7 @@ impl Workload {
             kind: OpKind::Read,
             weight: 1,
             binder: Binder::Key,
+            verify: Some(write.binder.clone()),
         };
         let (schema, ops) = match s.command {
             Command::Write => (vec![keyspace, standard], vec![write]),
@@ -142,6 +147,7 @@ impl Workload {
                     kind: OpKind::Write,
                     weight: 1,
                     binder: Binder::Key,
+                    verify: None,
                 }],
             ),
             Command::CounterRead => (
@@ -152,6 +158,7 @@ impl Workload {
                     kind: OpKind::Read,
                     weight: 1,
                     binder: Binder::Key,
+                    verify: None,
                 }],
             ),
             Command::User { .. } => unreachable!("user workloads come from profile::load"),
