@@ -6,10 +6,13 @@
 //! and `purge` into what compaction writes.
 use std::cmp::Ordering;
 use std::collections::BTreeMap;
+use std::mem::size_of;
 
 use bytes::Bytes;
 
-use crate::types::{Cell, CellValue, DeletionTime, LivenessInfo, Mutation, RangeTombstone, Row};
+use crate::types::{
+    Cell, CellValue, ColumnId, DeletionTime, LivenessInfo, Mutation, RangeTombstone, Row,
+};
 
 /// One version of a partition: everything one memtable or SSTable knows.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -186,20 +189,31 @@ pub(crate) fn merge_row(into: &mut Row, other: Row) {
     into.cells = merge_cells(std::mem::take(&mut into.cells), other.cells);
 }
 
-/// Approximate heap bytes of a row, for memtable accounting.
+/// Slots in one node of std's B-tree (B = 6, so 2B - 1): a map of one entry
+/// allocates all of them.
+pub(crate) const BTREE_NODE_SLOTS: usize = 11;
+
+/// Heap bytes of a row held in a partition, for memtable accounting: the structs as
+/// laid out in memory (its slot in the partition's B-tree, whose nodes are about half
+/// full, and each cell's slot in its vector) plus the bytes they point to. Counting
+/// only the data bytes let memtables grow to ~5x their budget in real memory.
 pub(crate) fn row_size(row: &Row) -> usize {
     let cells: usize = row
         .cells
         .iter()
         .map(|c| {
-            48 + c.path.as_ref().map_or(0, |p| p.len())
+            size_of::<Cell>()
+                + c.path.as_ref().map_or(0, |p| p.len())
                 + match &c.value {
                     CellValue::Live { value, .. } => value.len(),
                     _ => 0,
                 }
         })
         .sum();
-    96 + row.clustering.len() + cells + row.complex_deletions.len() * 16
+    2 * (size_of::<Bytes>() + size_of::<Row>())
+        + row.clustering.len()
+        + cells
+        + row.complex_deletions.len() * size_of::<(ColumnId, DeletionTime)>()
 }
 
 impl PartitionData {
@@ -253,9 +267,10 @@ impl PartitionData {
         }
     }
 
-    /// Approximate heap bytes, for memtable accounting.
+    /// Approximate heap bytes of what this version adds to a partition already held
+    /// (see [`row_size`]); the memtable adds the cost of a new partition itself.
     pub fn size_estimate(&self) -> usize {
-        64 + self.range_tombstones.len() * 64
+        self.range_tombstones.len() * size_of::<RangeTombstone>()
             + self.static_row.as_ref().map_or(0, row_size)
             + self.rows.values().map(row_size).sum::<usize>()
     }

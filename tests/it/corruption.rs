@@ -10,34 +10,18 @@ use std::process::Command;
 use std::sync::OnceLock;
 
 use scylla::client::session::Session;
-use scylla::client::session_builder::SessionBuilder;
 use storage::commitlog::{next_record, Next, HEADER_LEN};
 
+use crate::client::connect;
 use crate::harness::NodeProc;
 
 const ROWS: i32 = 200;
 
-/// `$HELENUS_SSTABLE_BIN`, else target/debug/helenus-sstable (built once if missing).
+/// `$HELENUS_SSTABLE_BIN`, else helenus-sstable beside the node binary or in target/debug.
 fn sstable_bin() -> PathBuf {
     static BIN: OnceLock<PathBuf> = OnceLock::new();
     BIN.get_or_init(|| {
-        if let Ok(p) = std::env::var("HELENUS_SSTABLE_BIN") {
-            return PathBuf::from(p);
-        }
-        let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-        let target = std::env::var("CARGO_TARGET_DIR")
-            .map(PathBuf::from)
-            .unwrap_or_else(|_| root.join("target"));
-        let bin = target.join("debug").join("helenus-sstable");
-        if !bin.exists() {
-            let status = Command::new(env!("CARGO"))
-                .args(["build", "-p", "helenus-tools", "--bin", "helenus-sstable"])
-                .current_dir(&root)
-                .status()
-                .expect("run cargo build");
-            assert!(status.success(), "cargo build helenus-sstable failed");
-        }
-        bin
+        crate::harness::workspace_bin("helenus-tools", "helenus-sstable", "HELENUS_SSTABLE_BIN")
     })
     .clone()
 }
@@ -53,16 +37,6 @@ fn sstable_tool(args: &[&Path]) -> (Option<i32>, String, String) {
         String::from_utf8_lossy(&out.stdout).into_owned(),
         String::from_utf8_lossy(&out.stderr).into_owned(),
     )
-}
-
-async fn connect(node: &NodeProc) -> Session {
-    let builder = SessionBuilder::new().known_node(node.uri());
-    let fut = builder.build();
-    match tokio::time::timeout(std::time::Duration::from_secs(60), fut).await {
-        Ok(Ok(s)) => s,
-        Ok(Err(e)) => panic!("connect failed: {e}; log:\n{}", node.log()),
-        Err(_) => panic!("connect timed out; log:\n{}", node.log()),
-    }
 }
 
 /// Creates keyspace `c` with tables `t` and `other`, writes `ROWS` rows to each and

@@ -17,9 +17,9 @@ use std::time::{Duration, Instant};
 
 use rand::{rngs::StdRng, Rng, SeedableRng};
 use scylla::client::session::Session;
-use scylla::client::session_builder::SessionBuilder;
 use scylla::response::PagingState;
 
+use crate::client::connect;
 use crate::harness::NodeProc;
 
 const WRITERS: i64 = 4;
@@ -46,16 +46,6 @@ fn value(k: i64) -> Vec<u8> {
         .cycle()
         .take(VALUE_LEN)
         .collect()
-}
-
-async fn connect(node: &NodeProc) -> Session {
-    let builder = SessionBuilder::new().known_node(node.uri());
-    let fut = builder.build();
-    match tokio::time::timeout(Duration::from_secs(60), fut).await {
-        Ok(Ok(s)) => s,
-        Ok(Err(e)) => panic!("connect failed: {e}; log:\n{}", node.log()),
-        Err(_) => panic!("connect timed out; log:\n{}", node.log()),
-    }
 }
 
 /// Writer tasks inserting distinct keys until the node dies; each acknowledged key is

@@ -24,25 +24,39 @@ fn repo_root() -> PathBuf {
 /// Path of the node binary, building it once if needed.
 pub fn helenus_bin() -> PathBuf {
     static BIN: OnceLock<PathBuf> = OnceLock::new();
-    BIN.get_or_init(|| {
-        if let Ok(p) = std::env::var("HELENUS_BIN") {
-            return PathBuf::from(p);
+    BIN.get_or_init(|| workspace_bin("helenus-server", "helenus", "HELENUS_BIN"))
+        .clone()
+}
+
+/// A binary of the workspace: `$env_var` if set, else the one beside the node binary
+/// (so a release node is tested with release tools), else `target/debug/NAME`, built
+/// with `cargo build -p PACKAGE` when missing (tests/run.sh builds them all first).
+pub fn workspace_bin(package: &str, name: &str, env_var: &str) -> PathBuf {
+    if let Ok(p) = std::env::var(env_var) {
+        return PathBuf::from(p);
+    }
+    if let Ok(node) = std::env::var("HELENUS_BIN") {
+        let beside = PathBuf::from(node).with_file_name(name);
+        if beside.exists() {
+            return beside;
         }
-        let target = std::env::var("CARGO_TARGET_DIR")
-            .map(PathBuf::from)
-            .unwrap_or_else(|_| repo_root().join("target"));
-        let bin = target.join("debug").join("helenus");
-        if !bin.exists() {
-            let status = Command::new(env!("CARGO"))
-                .args(["build", "-p", "helenus-server", "--bin", "helenus"])
-                .current_dir(repo_root())
-                .status()
-                .expect("run cargo build");
-            assert!(status.success(), "cargo build -p helenus-server failed");
-        }
-        bin
-    })
-    .clone()
+    }
+    let target = std::env::var("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| repo_root().join("target"));
+    let bin = target.join("debug").join(name);
+    if !bin.exists() {
+        let status = Command::new(env!("CARGO"))
+            .args(["build", "-p", package, "--bin", name])
+            .current_dir(repo_root())
+            .status()
+            .expect("run cargo build");
+        assert!(
+            status.success(),
+            "cargo build -p {package} --bin {name} failed"
+        );
+    }
+    bin
 }
 
 /// A free TCP port on 127.0.0.1 (bound then released; good enough for tests).

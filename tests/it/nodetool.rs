@@ -9,27 +9,11 @@ use std::sync::OnceLock;
 use crate::client::{connect, run};
 use crate::harness::{free_port, NodeProc};
 
-/// `$HELENUS_NODETOOL_BIN`, else target/debug/helenus-nodetool (built once if missing).
+/// `$HELENUS_NODETOOL_BIN`, else helenus-nodetool beside the node binary or in target/debug.
 fn nodetool_bin() -> PathBuf {
     static BIN: OnceLock<PathBuf> = OnceLock::new();
     BIN.get_or_init(|| {
-        if let Ok(p) = std::env::var("HELENUS_NODETOOL_BIN") {
-            return PathBuf::from(p);
-        }
-        let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-        let target = std::env::var("CARGO_TARGET_DIR")
-            .map(PathBuf::from)
-            .unwrap_or_else(|_| root.join("target"));
-        let bin = target.join("debug").join("helenus-nodetool");
-        if !bin.exists() {
-            let status = Command::new(env!("CARGO"))
-                .args(["build", "-p", "helenus-tools", "--bin", "helenus-nodetool"])
-                .current_dir(&root)
-                .status()
-                .expect("run cargo build");
-            assert!(status.success(), "cargo build helenus-nodetool failed");
-        }
-        bin
+        crate::harness::workspace_bin("helenus-tools", "helenus-nodetool", "HELENUS_NODETOOL_BIN")
     })
     .clone()
 }

@@ -13,32 +13,11 @@ use serde_json::Value;
 use crate::client::connect;
 use crate::harness::NodeProc;
 
-/// `$HELENUS_STRESS_BIN`, else helenus-stress next to the node binary, else
-/// target/debug/helenus-stress (built once if missing).
+/// `$HELENUS_STRESS_BIN`, else helenus-stress beside the node binary or in target/debug.
 fn stress_bin() -> PathBuf {
     static BIN: OnceLock<PathBuf> = OnceLock::new();
     BIN.get_or_init(|| {
-        if let Ok(p) = std::env::var("HELENUS_STRESS_BIN") {
-            return PathBuf::from(p);
-        }
-        let beside_node = crate::harness::helenus_bin().with_file_name("helenus-stress");
-        if beside_node.exists() {
-            return beside_node;
-        }
-        let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-        let target = std::env::var("CARGO_TARGET_DIR")
-            .map(PathBuf::from)
-            .unwrap_or_else(|_| root.join("target"));
-        let bin = target.join("debug").join("helenus-stress");
-        if !bin.exists() {
-            let status = Command::new(env!("CARGO"))
-                .args(["build", "-p", "helenus-tools", "--bin", "helenus-stress"])
-                .current_dir(&root)
-                .status()
-                .expect("run cargo build");
-            assert!(status.success(), "cargo build helenus-stress failed");
-        }
-        bin
+        crate::harness::workspace_bin("helenus-tools", "helenus-stress", "HELENUS_STRESS_BIN")
     })
     .clone()
 }

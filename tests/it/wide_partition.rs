@@ -9,24 +9,14 @@
 use std::ops::ControlFlow;
 
 use scylla::client::session::Session;
-use scylla::client::session_builder::SessionBuilder;
 use scylla::response::PagingState;
 use scylla::statement::batch::{Batch, BatchType};
 
+use crate::client::connect;
 use crate::harness::NodeProc;
 
 const ROWS: i32 = 6000;
 const VALUE_LEN: usize = 1024;
-
-async fn connect(node: &NodeProc) -> Session {
-    let builder = SessionBuilder::new().known_node(node.uri());
-    let fut = builder.build();
-    match tokio::time::timeout(std::time::Duration::from_secs(60), fut).await {
-        Ok(Ok(s)) => s,
-        Ok(Err(e)) => panic!("connect failed: {e}; log:\n{}", node.log()),
-        Err(_) => panic!("connect timed out; log:\n{}", node.log()),
-    }
-}
 
 fn value(c: i32) -> Vec<u8> {
     c.to_le_bytes()
