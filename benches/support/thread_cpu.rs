@@ -1,7 +1,6 @@
 //! Criterion measurement of the benchmark thread's CPU time (Linux), shared
 //! by benches through `#[path = "support/thread_cpu.rs"] mod thread_cpu;`.
 //! On the shared build machine wall time mostly measures other processes.
-//! (A copy of the one in parse.rs.)
 use criterion::measurement::{Measurement, ValueFormatter, WallTime};
 
 /// CPU time consumed by the calling thread, in nanoseconds.
