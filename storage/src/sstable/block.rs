@@ -6,8 +6,14 @@ use bytes::Bytes;
 
 use crate::codec::Reader;
 
-/// Largest raw block accepted on read; larger claims are corruption.
-pub const MAX_RAW_BLOCK: u32 = 256 << 20;
+/// The most an LZ4 block expands on decompression (each extra length byte of a
+/// match adds at most 255 output bytes), plus slack for tiny blocks. A header that
+/// claims more raw bytes than its compressed bytes can produce is corrupt; bounding
+/// the claim by what is on disk, not by a fixed size, keeps every block the writer
+/// can produce (a whole partition is one block in format v1) readable while a
+/// damaged length still cannot make a read allocate more than 255x the file.
+const MAX_LZ4_RATIO: u64 = 255;
+const RATIO_SLACK: u64 = 64;
 
 /// Bytes of a block header (`compressed_len | raw_len | checksum`).
 pub const HEADER_LEN: usize = 16;
@@ -57,7 +63,7 @@ pub fn decode(file: &[u8], offset: u64) -> Result<(Bytes, u64), &'static str> {
     let clen = r.u32().map_err(|_| "truncated block header")?;
     let rlen = r.u32().map_err(|_| "truncated block header")?;
     let sum = r.u64().map_err(|_| "truncated block header")?;
-    if rlen > MAX_RAW_BLOCK {
+    if u64::from(rlen) > u64::from(clen) * MAX_LZ4_RATIO + RATIO_SLACK {
         return Err("block length out of range");
     }
     let compressed = r.take(clen as usize).map_err(|_| "truncated block")?;
@@ -76,6 +82,32 @@ pub fn decode(file: &[u8], offset: u64) -> Result<(Bytes, u64), &'static str> {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn highly_compressible_blocks_decode_and_impossible_lengths_are_refused() {
+        // 1 MiB of zeros compresses about 250:1: the bound must still accept it.
+        let raw = vec![0u8; 1 << 20];
+        let mut out = Vec::new();
+        encode(&mut out, &raw);
+        let (back, next) = decode(&out, 0).expect("decodes");
+        assert_eq!(back.len(), raw.len());
+        assert_eq!(next as usize, out.len());
+        // The same block claiming 256x its compressed size is corrupt, refused before
+        // any allocation of that size.
+        let clen = u32::from_le_bytes(
+            out.get(0..4)
+                .and_then(|b| b.try_into().ok())
+                .expect("4 bytes"),
+        );
+        for (d, s) in out
+            .iter_mut()
+            .skip(4)
+            .zip((clen * 256 + 1000).to_le_bytes())
+        {
+            *d = s;
+        }
+        assert_eq!(decode(&out, 0).err(), Some("block length out of range"));
+    }
 
     proptest! {
         #[test]
