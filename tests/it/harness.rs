@@ -14,6 +14,8 @@ use std::time::{Duration, Instant};
 
 /// How long a node may take to open its port (replay included, debug build).
 const START_TIMEOUT: Duration = Duration::from_secs(90);
+/// What the node logs once its CQL port listens.
+const LISTENING: &str = "listening for CQL clients";
 /// How long a SIGTERM'd node may take to flush and exit.
 const STOP_TIMEOUT: Duration = Duration::from_secs(60);
 
@@ -192,7 +194,7 @@ impl NodeProc {
             let started = self
                 .log()
                 .get(before..)
-                .is_some_and(|l| l.contains("listening for CQL clients"));
+                .is_some_and(|l| l.contains(LISTENING));
             if started {
                 let _ = child.kill();
                 let _ = child.wait();
@@ -242,6 +244,7 @@ impl NodeProc {
 
     fn spawn(&mut self) {
         assert!(self.child.is_none(), "node already running");
+        let started_before = self.starts_logged();
         let log = std::fs::OpenOptions::new()
             .create(true)
             .append(true)
@@ -255,7 +258,7 @@ impl NodeProc {
             .spawn()
             .expect("spawn helenus");
         self.child = Some(child);
-        self.wait_for_port();
+        self.wait_for_port(started_before);
     }
 
     fn command(&self) -> Command {
@@ -269,16 +272,32 @@ impl NodeProc {
             .args(&self.extra_args)
             .env(
                 "RUST_LOG",
-                std::env::var("HELENUS_TEST_LOG").unwrap_or_else(|_| "info".into()),
+                // Whatever level is asked for, the start-up line stays: the harness
+                // waits for it (see `wait_for_port`).
+                match std::env::var("HELENUS_TEST_LOG") {
+                    Ok(level) => format!("{level},server::node=info"),
+                    Err(_) => "info".into(),
+                },
             )
             .stdin(Stdio::null());
         c
     }
 
-    fn wait_for_port(&mut self) {
+    /// How many times the log says the node started listening (it appends across
+    /// restarts).
+    fn starts_logged(&self) -> usize {
+        self.log().matches(LISTENING).count()
+    }
+
+    /// Waits until this process logged that it listens (the node opens its port only
+    /// once ready) and the port answers. The log line matters: after a stop, another
+    /// test's node may have been given the same port and would answer for it.
+    fn wait_for_port(&mut self, started_before: usize) {
         let deadline = Instant::now() + START_TIMEOUT;
         loop {
-            if TcpStream::connect_timeout(&self.addr(), Duration::from_millis(200)).is_ok() {
+            if self.starts_logged() > started_before
+                && TcpStream::connect_timeout(&self.addr(), Duration::from_millis(200)).is_ok()
+            {
                 return;
             }
             if let Some(child) = self.child.as_mut() {
