@@ -20,6 +20,8 @@ pub(super) fn collect(stmt: &Statement) -> Vec<&BindMarker> {
                 }
             }
         }
+        // Refused when executed (Cassandra: no bind variables in a view definition).
+        Statement::CreateMaterializedView(v) => relations(&v.where_clause, &mut out),
         _ => {}
     }
     // Walk order follows the struct layout, not always the text (USING comes before SET

@@ -9,10 +9,12 @@
 //!
 //! Layout: this file holds the shared pieces (names, terms, types, the [`Statement`]
 //! enum); [`dml`] the data statements, [`ddl`] the schema statements, [`auth`] roles and
-//! permissions, [`markers`] the walk that lists bind markers for PREPARE.
+//! permissions, [`markers`] the walk that lists bind markers for PREPARE, [`display`]
+//! terms and relations back to CQL text.
 
 pub mod auth;
 pub mod ddl;
+mod display;
 pub mod dml;
 mod markers;
 
