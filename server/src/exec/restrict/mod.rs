@@ -711,6 +711,11 @@ fn contains_type(typ: &CqlType, op: Operator, column: &str) -> Result<CqlType, R
         (CqlType::List(e) | CqlType::Set(e), false) => Ok((**e).clone()),
         (CqlType::Map(_, v), false) => Ok((**v).clone()),
         (CqlType::Map(k, _), true) => Ok((**k).clone()),
+        // Cassandra's checks: a key operator needs a map, the others a collection.
+        (_, true) => Err(RequestError::invalid(format!(
+            "Cannot use {} on non-map column {column}",
+            op_str(op)
+        ))),
         _ => Err(RequestError::invalid(format!(
             "Cannot use {} on non-collection column {column}",
             op_str(op)
