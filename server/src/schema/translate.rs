@@ -266,7 +266,7 @@ pub fn to_ddl(stmt: &ast::Statement) -> Result<DdlStatement, SchemaError> {
             if_exists: d.if_exists,
         },
         S::CreateMaterializedView(v) => {
-            if !stmt.bind_markers().is_empty() {
+            if ast::where_has_markers(&v.where_clause) {
                 return Err(SchemaError::invalid(
                     "Bind variables are not allowed in CREATE MATERIALIZED VIEW statements",
                 ));

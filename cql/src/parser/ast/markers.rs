@@ -20,14 +20,21 @@ pub(super) fn collect(stmt: &Statement) -> Vec<&BindMarker> {
                 }
             }
         }
-        // Refused when executed (Cassandra: no bind variables in a view definition).
-        Statement::CreateMaterializedView(v) => relations(&v.where_clause, &mut out),
         _ => {}
     }
     // Walk order follows the struct layout, not always the text (USING comes before SET
     // in UPDATE but after VALUES in INSERT); the index is the textual position.
     out.sort_by_key(|m| m.index);
     out
+}
+
+/// Whether a WHERE clause holds bind markers. A view definition may not (Cassandra
+/// refuses it when preparing the statement), so its markers are not counted by
+/// [`collect`] and the refusal is the schema's.
+pub fn where_has_markers(rels: &[Relation]) -> bool {
+    let mut out = Vec::new();
+    relations(rels, &mut out);
+    !out.is_empty()
 }
 
 fn term<'a>(t: &'a Term, out: &mut Vec<&'a BindMarker>) {

@@ -21,6 +21,7 @@ mod markers;
 pub use auth::*;
 pub use ddl::*;
 pub use dml::*;
+pub use markers::where_has_markers;
 
 use crate::types::{CqlType, LiteralKind};
 

@@ -346,6 +346,18 @@ fn compile_expr<S: ColumnSource>(
             ))
         }
         SelectorExpr::Arithmetic { op, left, right } => {
+            let ambiguous = || {
+                RequestError::invalid(format!(
+                    "Ambiguous '{}' operation: use type casts to disambiguate",
+                    functions::number::op_symbol(*op)
+                ))
+            };
+            let is_term = |e: &SelectorExpr| matches!(e, SelectorExpr::Term(_));
+            if (terms::is_bare_marker(left) && is_term(right))
+                || (terms::is_bare_marker(right) && is_term(left))
+            {
+                return Err(ambiguous());
+            }
             let (l, r) = compile_operands(src, left, right, m)?;
             // An untyped marker matches every overload of the operator (all numbers,
             // ascii and text) except next to a timestamp or date, whose only operand
@@ -354,10 +366,7 @@ fn compile_expr<S: ColumnSource>(
                 terms::is_bare_marker(e) && *t != CqlType::Duration
             };
             if marker_typed(left, &l.1) || marker_typed(right, &r.1) {
-                return Err(RequestError::invalid(format!(
-                    "Ambiguous '{}' operation: use type casts to disambiguate",
-                    functions::number::op_symbol(*op)
-                )));
+                return Err(ambiguous());
             }
             let (f, ret) = functions::resolve_operation(*op, &l.1, &r.1, (&l.2, &r.2))?;
             let label = format!("{} {} {}", l.2, functions::number::op_symbol(*op), r.2);

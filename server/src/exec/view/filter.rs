@@ -255,14 +255,14 @@ fn tuple(columns: &[(String, CqlType)], items: &[Term]) -> Result<Vec<Bytes>, Re
 /// Checks a CREATE MATERIALIZED VIEW's WHERE clause against its base table before the
 /// view is created, with Cassandra's messages for what a SELECT would refuse
 /// (`c cannot be restricted by more than one relation...`) and the restrictions above.
-/// Nothing to check when views are disabled or the base table is missing: the schema
-/// change refuses those first.
+/// Nothing to check when views are disabled, the base table is missing or the clause
+/// holds bind markers: the schema change refuses those first.
 pub fn check_create(
     ctx: &ExecContext,
     current: Option<&str>,
     v: &CreateMaterializedView,
 ) -> Result<(), RequestError> {
-    if !ctx.schema.materialized_views_enabled() {
+    if !ctx.schema.materialized_views_enabled() || cql::parser::ast::where_has_markers(&v.where_clause) {
         return Ok(());
     }
     let schema = ctx.schema.snapshot();
