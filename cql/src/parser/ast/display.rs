@@ -141,7 +141,11 @@ impl Display for Relation {
                 op,
                 value,
             } => write!(f, "{}[{key}] {op} {value}", quote_identifier(column)),
-            Relation::MultiColumn { columns: c, op, value } => {
+            Relation::MultiColumn {
+                columns: c,
+                op,
+                value,
+            } => {
                 columns(f, c)?;
                 write!(f, " {op} {value}")
             }
@@ -149,7 +153,11 @@ impl Display for Relation {
                 columns(f, c)?;
                 write!(f, " IN {values}")
             }
-            Relation::Token { columns: c, op, value } => {
+            Relation::Token {
+                columns: c,
+                op,
+                value,
+            } => {
                 f.write_str("token")?;
                 columns(f, c)?;
                 write!(f, " {op} {value}")

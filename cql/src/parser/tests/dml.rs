@@ -689,7 +689,8 @@ fn not_in_relation() {
 
 #[test]
 fn not_contains_relations() {
-    let s = select("SELECT * FROM t WHERE s NOT CONTAINS 1 AND m NOT CONTAINS KEY 'k' ALLOW FILTERING");
+    let s =
+        select("SELECT * FROM t WHERE s NOT CONTAINS 1 AND m NOT CONTAINS KEY 'k' ALLOW FILTERING");
     assert!(matches!(
         &s.where_clause[0],
         Relation::Simple { column, op: Operator::NotContains, .. } if column == "s"

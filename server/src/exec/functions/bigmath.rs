@@ -334,9 +334,18 @@ mod tests {
 
     #[test]
     fn varints_truncate_the_decimal_result() {
-        assert_eq!(varint(BigFn::Exp, &BigInt::from(10)).unwrap(), BigInt::from(22026));
-        assert_eq!(varint(BigFn::Log, &BigInt::from(100)).unwrap(), BigInt::from(4));
-        assert_eq!(varint(BigFn::Log10, &BigInt::from(999)).unwrap(), BigInt::from(2));
+        assert_eq!(
+            varint(BigFn::Exp, &BigInt::from(10)).unwrap(),
+            BigInt::from(22026)
+        );
+        assert_eq!(
+            varint(BigFn::Log, &BigInt::from(100)).unwrap(),
+            BigInt::from(4)
+        );
+        assert_eq!(
+            varint(BigFn::Log10, &BigInt::from(999)).unwrap(),
+            BigInt::from(2)
+        );
         let big = varint(BigFn::Exp, &BigInt::from(100)).unwrap();
         // e^100 = 2.6881171418161354484126255515800135873611118773741922…e43: 32
         // digits kept, the rest zeros.

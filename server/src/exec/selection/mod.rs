@@ -362,9 +362,8 @@ fn compile_expr<S: ColumnSource>(
             // An untyped marker matches every overload of the operator (all numbers,
             // ascii and text) except next to a timestamp or date, whose only operand
             // is a duration: Cassandra's FunctionResolver refuses the rest.
-            let marker_typed = |e: &SelectorExpr, t: &CqlType| {
-                terms::is_bare_marker(e) && *t != CqlType::Duration
-            };
+            let marker_typed =
+                |e: &SelectorExpr, t: &CqlType| terms::is_bare_marker(e) && *t != CqlType::Duration;
             if marker_typed(left, &l.1) || marker_typed(right, &r.1) {
                 return Err(ambiguous());
             }
@@ -430,7 +429,12 @@ fn compile_call<S: ColumnSource>(
 ) -> Result<(Sel, CqlType, String), RequestError> {
     let fname = name.name.to_lowercase();
     if let [arg] = args {
-        if terms::is_bare_marker(arg) && !matches!(fname.as_str(), "count" | "min" | "max" | "sum" | "avg" | "tojson" | "token") {
+        if terms::is_bare_marker(arg)
+            && !matches!(
+                fname.as_str(),
+                "count" | "min" | "max" | "sum" | "avg" | "tojson" | "token"
+            )
+        {
             return compile_marker_call(name, arg, m);
         }
     }
@@ -548,7 +552,11 @@ fn compile_marker_call(
         return Err(functions::unknown(name));
     };
     let (s, _, label) = compile_term_as(t, typ, m)?;
-    Ok((Sel::Call(f, vec![s]), ret, format!("system.{}({label})", name.name)))
+    Ok((
+        Sel::Call(f, vec![s]),
+        ret,
+        format!("system.{}({label})", name.name),
+    ))
 }
 
 fn is_numeric(t: &CqlType) -> bool {

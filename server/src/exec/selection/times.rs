@@ -144,7 +144,10 @@ impl Times {
         self.value.has_marker()
     }
 
-    pub(super) fn bound(&self, ctx: &crate::exec::term::EvalCtx<'_>) -> Result<Times, RequestError> {
+    pub(super) fn bound(
+        &self,
+        ctx: &crate::exec::term::EvalCtx<'_>,
+    ) -> Result<Times, RequestError> {
         Ok(Times {
             value: Box::new(self.value.bound(ctx)?),
             step: self.step.clone(),
@@ -190,31 +193,31 @@ impl Times {
 
     /// Positions, in the column's element order, of what the step selects.
     fn indexes(&self, whole: &Bytes) -> Result<Vec<usize>, RequestError> {
-        let (typ, matches): (&CqlType, Box<dyn Fn(&CqlType, &Bytes) -> bool + '_>) =
-            match &self.step {
-                Step::Field(i) => return Ok(vec![*i]),
-                Step::Element(key, t) => (
-                    t,
-                    Box::new(move |kt, k| values::compare(kt, k, key).is_eq()),
-                ),
-                Step::Slice(lo, hi, t) => (
-                    t,
-                    Box::new(move |kt, k| {
-                        lo.as_ref().is_none_or(|lo| values::compare(kt, k, lo).is_ge())
-                            && hi.as_ref().is_none_or(|hi| values::compare(kt, k, hi).is_le())
-                    }),
-                ),
-            };
+        let typ = match &self.step {
+            Step::Field(i) => return Ok(vec![*i]),
+            Step::Element(_, t) | Step::Slice(_, _, t) => t,
+        };
         let (key_t, per) = match typ.unfrozen() {
             CqlType::Map(k, _) => (&**k, 2),
             CqlType::Set(k) => (&**k, 1),
             _ => return Ok(vec![]),
         };
+        let selected = |k: &Bytes| match &self.step {
+            Step::Element(key, _) => values::compare(key_t, k, key).is_eq(),
+            Step::Slice(lo, hi, _) => {
+                lo.as_ref()
+                    .is_none_or(|lo| values::compare(key_t, k, lo).is_ge())
+                    && hi
+                        .as_ref()
+                        .is_none_or(|hi| values::compare(key_t, k, hi).is_le())
+            }
+            Step::Field(_) => false,
+        };
         let items = crate::exec::modify::split_collection(whole, typ)?;
         Ok(items
             .chunks(per)
             .enumerate()
-            .filter(|(_, e)| e.first().is_some_and(|k| matches(key_t, k)))
+            .filter(|(_, e)| e.first().is_some_and(selected))
             .map(|(i, _)| i)
             .collect())
     }

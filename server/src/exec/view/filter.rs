@@ -146,9 +146,7 @@ impl ViewFilter {
                         tuples,
                     }
                 }
-                Relation::MapElement { .. } | Relation::Token { .. } => {
-                    return Err(unsupported(r))
-                }
+                Relation::MapElement { .. } | Relation::Token { .. } => return Err(unsupported(r)),
             });
         }
         Ok(ViewFilter { preds })
@@ -231,10 +229,7 @@ fn typed(
     columns: &[String],
     col: &dyn Fn(&str) -> Result<CqlType, RequestError>,
 ) -> Result<Vec<(String, CqlType)>, RequestError> {
-    columns
-        .iter()
-        .map(|c| Ok((c.clone(), col(c)?)))
-        .collect()
+    columns.iter().map(|c| Ok((c.clone(), col(c)?))).collect()
 }
 
 fn tuple(columns: &[(String, CqlType)], items: &[Term]) -> Result<Vec<Bytes>, RequestError> {
@@ -262,7 +257,9 @@ pub fn check_create(
     current: Option<&str>,
     v: &CreateMaterializedView,
 ) -> Result<(), RequestError> {
-    if !ctx.schema.materialized_views_enabled() || cql::parser::ast::where_has_markers(&v.where_clause) {
+    if !ctx.schema.materialized_views_enabled()
+        || cql::parser::ast::where_has_markers(&v.where_clause)
+    {
         return Ok(());
     }
     let schema = ctx.schema.snapshot();
@@ -270,10 +267,9 @@ pub fn check_create(
         return Ok(());
     };
     if base.def.view.is_some()
-        || v.where_clause.iter().any(|r| {
-            matches!(r, Relation::Token { .. })
-                || relation_column_is_regular(&base, r)
-        })
+        || v.where_clause
+            .iter()
+            .any(|r| matches!(r, Relation::Token { .. }) || relation_column_is_regular(&base, r))
     {
         // The schema change gives Cassandra's message for these.
         return Ok(());

@@ -309,7 +309,9 @@ pub fn create_view(
     // view without its view row being deleted.
     let mut illegal: Vec<&str> = Vec::new();
     for c in &cv.restricted_columns {
-        if base.column(c).is_some_and(|d| !d.kind.is_primary_key()) && !illegal.contains(&c.as_str()) {
+        if base.column(c).is_some_and(|d| !d.kind.is_primary_key())
+            && !illegal.contains(&c.as_str())
+        {
             illegal.push(c);
         }
     }
