@@ -70,6 +70,7 @@ impl QueryProcessor {
             clock: exec::Clock::default(),
             paxos: vec![paxos],
         };
+        exec::index::resume_all(&ctx.engine, &ctx.schema.snapshot());
         Ok(Arc::new(QueryProcessor { ctx, events }))
     }
 

@@ -339,6 +339,7 @@ async fn run_other(
             // A base table's views are emptied with it (Cassandra truncates them too).
             let ids = super::view::with_views(&schema, t.id);
             blocking(|| ids.iter().try_for_each(|id| engine.truncate(*id))).map_err(|e| RequestError::Truncate(format!("Error during truncate: {e}")))?;
+            super::index::after_truncate(&engine, &schema, t.id);
             Ok(Outcome::result(ResultBody::Void))
         }
         Statement::Describe(d) => {
@@ -382,6 +383,9 @@ async fn run_other(
             if let (Statement::CreateMaterializedView(v), Some(_)) = (stmt, &change) {
                 let ks = super::keyspace_of(&v.name, keyspace)?;
                 blocking(|| super::view::build(ctx, ks, &v.name.name))?;
+            }
+            if let (Statement::CreateIndex(ci), Some(_)) = (stmt, &change) {
+                super::index::after_create(ctx, &ci.table, keyspace);
             }
             Ok(match change {
                 Some(c) => Outcome {

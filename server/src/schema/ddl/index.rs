@@ -152,10 +152,12 @@ pub fn create_index(
     }
     options.insert("target".into(), target);
     let mut t = table.clone();
+    // The Alter op below creates the index's hidden table (storage_glue).
     t.indexes.push(IndexDef {
         name,
         kind,
         options,
+        table_id: Some(Uuid::new_v4()),
     });
     let tname = t.name.clone();
     ctx.ops.push(StorageOp::Alter(t.clone()));
@@ -191,9 +193,17 @@ pub fn drop_index(
             q.name
         )));
     };
+    let hidden = t
+        .indexes
+        .iter()
+        .find(|i| i.name == q.name)
+        .and_then(|i| i.storage_table(&t));
     t.indexes.retain(|i| i.name != q.name);
     let tname = t.name.clone();
     ctx.ops.push(StorageOp::Alter(t.clone()));
+    if let Some(h) = hidden {
+        ctx.ops.push(StorageOp::Drop(h));
+    }
     if let Some(k) = ctx.schema.keyspaces.get_mut(&ks_name) {
         k.tables.insert(tname.clone(), t);
     }
