@@ -36,6 +36,9 @@ pub struct Indexed {
     set: bool,
     ck_types: Vec<(CqlType, bool)>,
     pk_len: usize,
+    /// The value type, for an index in the ordered layout (range-capable: SAI and
+    /// SASI on a non-collection column; see `layout`).
+    pub ordered: Option<CqlType>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -75,7 +78,11 @@ impl Indexed {
                 (c.typ.clone(), desc)
             })
             .collect();
+        let ranges = super::is_sai(i) || super::is_sasi(i);
+        let ordered =
+            (ranges && kind == Target::Simple && path_type.is_none()).then(|| col.typ.clone());
         Some(Indexed {
+            ordered,
             table,
             column,
             kind,
@@ -97,7 +104,18 @@ impl Indexed {
     /// Appends the entries of base mutation `m` to `out` (one mutation per value).
     pub fn entries(&self, m: &Mutation, out: &mut Vec<Mutation>) {
         let mut put = |value: &[u8], clustering: Bytes, liveness: LivenessInfo| {
-            let key = layout::entry_key(value);
+            let (key, clustering) = match &self.ordered {
+                None => (layout::entry_key(value), clustering),
+                Some(t) => {
+                    // Only a value its own type does not encode (never stored) fails.
+                    let Some(v) = layout::value_prefix(t, value) else {
+                        return;
+                    };
+                    let mut c = bytes::BytesMut::from(&v[..]);
+                    c.extend_from_slice(&clustering);
+                    (Bytes::from_static(layout::ORDERED_KEY), c.freeze())
+                }
+            };
             out.push(Mutation {
                 table: self.table,
                 token: crate::coordinator::Coordinator::token(&key),

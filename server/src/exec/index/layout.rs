@@ -9,15 +9,40 @@
 //!   partition: static and partition-key-component indexes);
 //! - the row holds only a row marker (timestamp, TTL): its existence is the entry.
 //!
+//! Range-capable indexes (SAI and SASI on a non-collection column) use the ordered
+//! layout instead: one partition (key `0x02`) for the whole index, clustered by the
+//! value in byte-comparable form (`cql::types::encode_key_component`), then the same
+//! token / key / clustering. A range restriction is then one slice; the entries of
+//! one value are still in scan order after the value.
+//!
 //! Entries of one value are thus in the base table's scan order (token, key,
 //! clustering), so an index read pages exactly like a scan, and a paging state of
 //! either resumes the other. The length prefix keeps a key's encoding from being a
 //! prefix of another key's, so "every entry of one base partition" is a prefix.
 
 use bytes::{BufMut, Bytes, BytesMut};
+use cql::types::CqlType;
 
 /// The meta partition's key (no indexed value encodes to it: those start with 1).
 pub const META_KEY: &[u8] = &[0];
+
+/// The one partition of an index in the ordered layout.
+pub const ORDERED_KEY: &[u8] = &[2];
+
+/// A value in byte-comparable form: the clustering prefix of its entries in the
+/// ordered layout.
+pub fn value_prefix(typ: &CqlType, value: &[u8]) -> Option<Bytes> {
+    let mut out = Vec::with_capacity(value.len() + 4);
+    cql::types::encode_key_component(typ, value, false, &mut out).ok()?;
+    Some(Bytes::from(out))
+}
+
+/// An ordered-layout clustering without its value: the entry as [`decode_entry`]
+/// reads it.
+pub fn strip_value(typ: &CqlType, c: &Bytes) -> Option<Bytes> {
+    let (_, used) = cql::types::decode_key_component(typ, c, false).ok()?;
+    Some(c.slice(used.min(c.len())..))
+}
 
 /// The index partition of an indexed value.
 pub fn entry_key(value: &[u8]) -> Bytes {
@@ -90,6 +115,21 @@ mod tests {
             Some((3, Bytes::from_static(b"k0"), Bytes::new()))
         );
         assert_eq!(decode_entry(&Bytes::from_static(b"short")), None);
+    }
+
+    #[test]
+    fn ordered_entries_sort_by_value_then_token() {
+        let int = |v: i32| value_prefix(&CqlType::Int, &v.to_be_bytes()).expect("int");
+        let entry = |v: i32, token: i64| {
+            let mut b = BytesMut::from(&int(v)[..]);
+            b.extend_from_slice(&entry_clustering(token, b"k", b""));
+            b.freeze()
+        };
+        assert!(entry(-3, 9) < entry(2, -9) && entry(2, -9) < entry(2, 5));
+        assert_eq!(
+            strip_value(&CqlType::Int, &entry(2, 5)),
+            Some(entry_clustering(5, b"k", b""))
+        );
     }
 
     #[test]

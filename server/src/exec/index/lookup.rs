@@ -1,6 +1,7 @@
 //! Which built index answers a query, and the index partition it reads: the value of
 //! one restriction an index serves by equality (`=`, CONTAINS, CONTAINS KEY,
-//! `m[k] = v`). Every other restriction, the chosen one included, is still checked
+//! `m[k] = v`), else the range restrictions on a column an ordered (SAI, SASI)
+//! index serves. Every other restriction, the chosen one included, is still checked
 //! on the base row read for each entry, which is also what makes stale entries
 //! harmless.
 
@@ -8,6 +9,8 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 use cql::parser::ast::Operator;
+
+use storage::ClusteringBound;
 
 use super::entries::Indexed;
 use super::{layout, Target};
@@ -17,11 +20,15 @@ use crate::exec::term::{EvalCtx, Expr, Val};
 use crate::exec::TableRef;
 use crate::schema::IndexDef;
 
-/// One index partition to read.
+/// One index partition to read, and what of it.
 pub struct Lookup {
     pub index: Indexed,
     pub token: i64,
     pub key: Bytes,
+    /// The ordered layout's clustering prefix of an equality (empty otherwise).
+    pub value_prefix: Bytes,
+    /// The ordered layout's value slice of a range restriction.
+    pub range: Option<(ClusteringBound, ClusteringBound)>,
 }
 
 /// The lookup for a query not restricted to whole partitions, or `None` when no
@@ -88,16 +95,90 @@ pub fn choose(
             }
         }
     }
-    Ok(None)
+    range(engine, t, r, ctx)
 }
 
+/// The lookup of `value` by equality.
 fn lookup(index: Indexed, value: &[u8]) -> Lookup {
-    let key = layout::entry_key(value);
+    let (key, value_prefix) = match &index.ordered {
+        None => (layout::entry_key(value), Bytes::new()),
+        Some(t) => (
+            Bytes::from_static(layout::ORDERED_KEY),
+            layout::value_prefix(t, value).unwrap_or_default(),
+        ),
+    };
     Lookup {
         index,
         token: crate::coordinator::Coordinator::token(&key),
         key,
+        value_prefix,
+        range: None,
     }
+}
+
+/// The lookup of the range restrictions (`<`, `<=`, `>`, `>=`) on one column that
+/// an index in the ordered layout serves. One bound per side is enough: every
+/// restriction is checked again on the rows.
+fn range(
+    engine: &Arc<storage::Engine>,
+    t: &TableRef,
+    r: &Restrictions,
+    ctx: &EvalCtx<'_>,
+) -> Result<Option<Lookup>, RequestError> {
+    let ranged = |f: &&Filter| {
+        matches!(
+            f.op,
+            Operator::Lt | Operator::Lte | Operator::Gt | Operator::Gte
+        ) && f.map_key.is_none()
+    };
+    for f in r.filters.iter().filter(ranged) {
+        let Some(col) = t.def.columns.get(f.column) else {
+            continue;
+        };
+        let found = t.def.indexes.iter().find(|i| {
+            super::target(i) == (col.name.clone(), Target::Simple)
+                && (super::is_sai(i) || super::is_sasi(i))
+                && super::build::is_built(engine, &t.def, i)
+        });
+        let Some(index) = found.and_then(|i| Indexed::new(&t.def, i)) else {
+            continue;
+        };
+        let Some(typ) = index.ordered.clone() else {
+            continue;
+        };
+        let (mut start, mut end) = (ClusteringBound::Bottom, ClusteringBound::Top);
+        for g in r
+            .filters
+            .iter()
+            .filter(ranged)
+            .filter(|g| g.column == f.column)
+        {
+            let KeyValues::Eq(e) = &g.values else {
+                return Ok(None);
+            };
+            let Some(v) = bytes_of(e, ctx)? else {
+                return Ok(None);
+            };
+            let Some(p) = layout::value_prefix(&typ, &v) else {
+                return Ok(None);
+            };
+            match g.op {
+                Operator::Gt => start = ClusteringBound::Exclusive(p),
+                Operator::Gte => start = ClusteringBound::Inclusive(p),
+                Operator::Lt => end = ClusteringBound::Exclusive(p),
+                _ => end = ClusteringBound::Inclusive(p),
+            }
+        }
+        let key = Bytes::from_static(layout::ORDERED_KEY);
+        return Ok(Some(Lookup {
+            index,
+            token: crate::coordinator::Coordinator::token(&key),
+            key,
+            value_prefix: Bytes::new(),
+            range: Some((start, end)),
+        }));
+    }
+    Ok(None)
 }
 
 fn bytes_of(e: &Expr, ctx: &EvalCtx<'_>) -> Result<Option<Bytes>, RequestError> {

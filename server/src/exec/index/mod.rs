@@ -15,7 +15,7 @@ mod lookup;
 
 pub use build::{built, is_built, mark_built, resume_all, start as start_builds};
 pub use entries::Indexed;
-pub use layout::{decode_entry, partition_prefix, token_bytes as token_prefix};
+pub use layout::{decode_entry, partition_prefix, strip_value, token_bytes as token_prefix};
 pub use lookup::{choose, Lookup};
 
 use std::collections::HashMap;

@@ -82,74 +82,109 @@ impl Run<'_, '_> {
         Ok(true)
     }
 
-    /// Reads the index partition from `first` / after `resume_after`, and emits the
-    /// base rows its entries name until the page or the limit is full.
+    /// Reads the index partition from `first` / after `resume_after` (bounds on the
+    /// entries' token / key / clustering), and emits the base rows its entries name
+    /// until the page or the limit is full.
     fn entries(
         &mut self,
         exec: &ExecContext,
         lookup: &Lookup,
         first: Option<ClusteringBound>,
-        mut resume_after: Option<Bytes>,
+        resume_after: Option<Bytes>,
         end_token: Option<i64>,
         slices: &[(ClusteringBound, ClusteringBound)],
     ) -> Result<(), RequestError> {
-        let engine = exec.engine.clone();
-        let index_slices: Vec<_> = first
-            .into_iter()
-            .map(|b| (b, ClusteringBound::Top))
-            .collect();
-        loop {
-            if self.done() {
-                return Ok(());
+        if let Some(range) = &lookup.range {
+            // A range's entries come in value order: all of them, then in token order.
+            let mut tails = Vec::new();
+            let mut resume = None;
+            loop {
+                let (chunk, last) = read_chunk(exec, lookup, range, resume, self.now)?;
+                tails.extend(chunk);
+                let Some(last) = last else { break };
+                resume = Some(last);
             }
-            let cmd = ReadCommand {
-                table: lookup.index.table,
-                token: lookup.token,
-                key: lookup.key.clone(),
-                slices: index_slices.clone(),
-                reversed: false,
-                row_limit: Some(ENTRY_CHUNK),
-                resume_after: resume_after.clone(),
-                now_seconds: self.now,
+            tails.sort_unstable();
+            tails.dedup();
+            let after = |t: &Bytes| {
+                first.as_ref().is_none_or(|f| f.admits_as_start(t))
+                    && resume_after.as_ref().is_none_or(|r| t > r)
             };
-            let m = crate::metrics::global();
-            let Some(p) = m.time_read(cmd.table, || engine.read(&cmd))? else {
-                return Ok(());
-            };
-            for e in &p.rows {
-                let Some((token, key, ck)) = index::decode_entry(&e.clustering) else {
-                    continue;
-                };
-                if end_token.is_some_and(|end| token > end) {
-                    return Ok(());
-                }
-                if lookup.index.per_partition() {
-                    self.base_partition(exec, token, &key, slices, None, false)?;
-                } else if in_slices(slices, &ck) {
-                    // Rows of one partition come from separate entries: carry the
-                    // partition's count (PER PARTITION LIMIT), and skip the rest of a
-                    // partition that reached it.
-                    if let Some(last) = self.last.as_ref().filter(|l| l.key == key) {
-                        if matches!(last.resume, Resume::PartitionDone) {
-                            continue;
-                        }
-                        self.resume_in = Some((key.clone(), last.in_partition));
-                    }
-                    let row = vec![(
-                        ClusteringBound::Inclusive(ck.clone()),
-                        ClusteringBound::Inclusive(ck),
-                    )];
-                    self.base_partition(exec, token, &key, &row, None, false)?;
-                }
-                if self.done() {
-                    return Ok(());
+            for t in tails.iter().filter(|t| after(t)) {
+                if !self.entry(exec, lookup, t, end_token, slices)? {
+                    break;
                 }
             }
-            if p.rows.len() < ENTRY_CHUNK {
-                return Ok(());
-            }
-            resume_after = p.rows.last().map(|r| r.clustering.clone());
+            return Ok(());
         }
+        // An equality: the value's entries, in token order.
+        let vp = &lookup.value_prefix;
+        let with_vp = |b: &[u8]| {
+            let mut v = bytes::BytesMut::from(&vp[..]);
+            v.extend_from_slice(b);
+            v.freeze()
+        };
+        let start = match first {
+            None => ClusteringBound::Inclusive(vp.clone()),
+            Some(ClusteringBound::Inclusive(b)) => ClusteringBound::Inclusive(with_vp(&b)),
+            Some(ClusteringBound::Exclusive(b)) => ClusteringBound::Exclusive(with_vp(&b)),
+            Some(other) => other,
+        };
+        let end = if vp.is_empty() {
+            ClusteringBound::Top
+        } else {
+            ClusteringBound::Inclusive(vp.clone())
+        };
+        let slice = (start, end);
+        let mut resume = resume_after.map(|r| with_vp(&r));
+        while !self.done() {
+            let (chunk, last) = read_chunk(exec, lookup, &slice, resume, self.now)?;
+            for t in &chunk {
+                if !self.entry(exec, lookup, t, end_token, slices)? {
+                    return Ok(());
+                }
+            }
+            let Some(last) = last else { break };
+            resume = Some(last);
+        }
+        Ok(())
+    }
+
+    /// Emits the base row (or partition) of the entry `tail` (token / key /
+    /// clustering); false once nothing more is wanted.
+    fn entry(
+        &mut self,
+        exec: &ExecContext,
+        lookup: &Lookup,
+        tail: &Bytes,
+        end_token: Option<i64>,
+        slices: &[(ClusteringBound, ClusteringBound)],
+    ) -> Result<bool, RequestError> {
+        let Some((token, key, ck)) = index::decode_entry(tail) else {
+            return Ok(true);
+        };
+        if end_token.is_some_and(|end| token > end) {
+            return Ok(false);
+        }
+        if lookup.index.per_partition() {
+            self.base_partition(exec, token, &key, slices, None, false)?;
+        } else if in_slices(slices, &ck) {
+            // Rows of one partition come from separate entries: carry the
+            // partition's count (PER PARTITION LIMIT), and skip the rest of a
+            // partition that reached it.
+            if let Some(last) = self.last.as_ref().filter(|l| l.key == key) {
+                if matches!(last.resume, Resume::PartitionDone) {
+                    return Ok(true);
+                }
+                self.resume_in = Some((key.clone(), last.in_partition));
+            }
+            let row = vec![(
+                ClusteringBound::Inclusive(ck.clone()),
+                ClusteringBound::Inclusive(ck),
+            )];
+            self.base_partition(exec, token, &key, &row, None, false)?;
+        }
+        Ok(!self.done())
     }
 
     /// Reads `slices` of base partition `(token, key)` (after clustering `after`)
@@ -179,6 +214,43 @@ impl Run<'_, '_> {
         }
         Ok(())
     }
+}
+
+/// One chunk of index entries in `slice` after `resume`: their token / key /
+/// clustering parts, and the raw clustering to resume after when there may be more.
+fn read_chunk(
+    exec: &ExecContext,
+    lookup: &Lookup,
+    slice: &(ClusteringBound, ClusteringBound),
+    resume: Option<Bytes>,
+    now: i32,
+) -> Result<(Vec<Bytes>, Option<Bytes>), RequestError> {
+    let cmd = ReadCommand {
+        table: lookup.index.table,
+        token: lookup.token,
+        key: lookup.key.clone(),
+        slices: vec![slice.clone()],
+        reversed: false,
+        row_limit: Some(ENTRY_CHUNK),
+        resume_after: resume,
+        now_seconds: now,
+    };
+    let m = crate::metrics::global();
+    let Some(p) = m.time_read(cmd.table, || exec.engine.read(&cmd))? else {
+        return Ok((Vec::new(), None));
+    };
+    let tails = p
+        .rows
+        .iter()
+        .filter_map(|r| match &lookup.index.ordered {
+            Some(typ) => index::strip_value(typ, &r.clustering),
+            None => Some(r.clustering.clone()),
+        })
+        .collect();
+    let last = (p.rows.len() >= ENTRY_CHUNK)
+        .then(|| p.rows.last().map(|r| r.clustering.clone()))
+        .flatten();
+    Ok((tails, last))
 }
 
 /// Whether clustering `c` is inside one of the query's slices (all of them when
