@@ -178,8 +178,10 @@ mod tests {
 
     #[test]
     fn bad_values_are_named() {
-        let mut c = Config::default();
-        c.concurrent_compactors = 0;
+        let c = Config {
+            concurrent_compactors: 0,
+            ..Config::default()
+        };
         let e = c.validate().expect_err("zero compactors rejected");
         assert!(e.to_string().contains("concurrent_compactors"));
     }
