@@ -312,4 +312,22 @@ async fn views_where_restrictions_and_alter_table() {
         e.contains("Cannot drop column w on base table ev with materialized views"),
         "{e}"
     );
+    // RENAME of a base key column renames it in the views, WHERE clause included.
+    run(&s, "ALTER TABLE mv.ev RENAME c TO cc").await;
+    run(&s, "INSERT INTO mv.ev (k, cc, v) VALUES (5, 1, 'h')").await;
+    run(&s, "INSERT INTO mv.ev (k, cc, v) VALUES (5, 2, 'i')").await;
+    assert_eq!(
+        pairs(&s, "SELECT v, k FROM mv.ones WHERE cc = 1 AND k = 5").await,
+        vec![("h".into(), 5)]
+    );
+    assert_eq!(pairs(&s, &late(5).replace(", c ", ", cc ")).await, vec![("i".into(), 2)]);
+    let r = s
+        .query_unpaged(
+            "SELECT where_clause FROM system_schema.views WHERE keyspace_name = 'mv' AND view_name = 'ones'",
+            &[],
+        )
+        .await
+        .expect("system_schema.views");
+    let (w,): (String,) = r.into_rows_result().expect("rows").first_row().expect("row");
+    assert_eq!(w, "cc = 1 AND k IS NOT NULL AND cc IS NOT NULL");
 }
