@@ -45,27 +45,34 @@ fn has_marker(t: &Term) -> bool {
     }
 }
 
+/// The key and value types of the set or map `t` that an element (`what` =
+/// "Element") or slice ("Slice") selection applies to, or Cassandra's refusal.
+fn collection_types(
+    t: &CqlType,
+    label: &str,
+    what: &str,
+) -> Result<(CqlType, CqlType), RequestError> {
+    match t.unfrozen() {
+        CqlType::Map(k, v) => Ok(((**k).clone(), (**v).clone())),
+        CqlType::Set(e) => Ok(((**e).clone(), (**e).clone())),
+        CqlType::List(_) => Err(RequestError::invalid(format!(
+            "{what} selection is only allowed on sets and maps, but {label} is a list"
+        ))),
+        _ => Err(RequestError::invalid(format!(
+            "Invalid {} selection: {label} is of type {} is not a collection",
+            what.to_lowercase(),
+            t.cql_name()
+        ))),
+    }
+}
+
 /// `inner[key]`.
 pub(super) fn compile_element(
     (inner, t, label): Compiled,
     key: &Term,
     m: &mut Markers,
 ) -> Result<Compiled, RequestError> {
-    let (key_t, out_t) = match t.unfrozen() {
-        CqlType::Map(k, v) => ((**k).clone(), (**v).clone()),
-        CqlType::Set(e) => ((**e).clone(), (**e).clone()),
-        CqlType::List(_) => {
-            return Err(RequestError::invalid(format!(
-                "Element selection is only allowed on sets and maps, but {label} is a list"
-            )))
-        }
-        _ => {
-            return Err(RequestError::invalid(format!(
-                "Invalid element selection: {label} is of type {} is not a collection",
-                t.cql_name()
-            )))
-        }
-    };
+    let (key_t, out_t) = collection_types(&t, &label, "Element")?;
     let name = format!("{label}[{}]", term_label(key));
     let sel = match key_expr(key, &key_t, &label, "element", m)? {
         Ok(kb) => Sel::Element(Box::new(inner), kb, t),
@@ -81,20 +88,7 @@ pub(super) fn compile_slice(
     to: Option<&Term>,
     m: &mut Markers,
 ) -> Result<Compiled, RequestError> {
-    let key_t = match t.unfrozen() {
-        CqlType::Map(k, _) | CqlType::Set(k) => (**k).clone(),
-        CqlType::List(_) => {
-            return Err(RequestError::invalid(format!(
-                "Slice selection is only allowed on sets and maps, but {label} is a list"
-            )))
-        }
-        _ => {
-            return Err(RequestError::invalid(format!(
-                "Slice selection is only allowed on sets and maps, but {label} is of type {}",
-                t.cql_name()
-            )))
-        }
-    };
+    let (key_t, _) = collection_types(&t, &label, "Slice")?;
     let name = format!(
         "{label}[{}..{}]",
         from.map(term_label).unwrap_or_default(),
