@@ -359,7 +359,6 @@ fn after_key(c: &Bytes) -> Bytes {
 mod tests {
     use super::*;
     use crate::sstable::BlockCache;
-    use crate::types::{Cell, CellValue, ColumnId};
 
     fn wide_input(dir: &std::path::Path, generation: u64) -> Arc<SsTable> {
         let mut w =
@@ -367,22 +366,8 @@ mod tests {
         let mut p = PartitionData::default();
         for c in 0..2000u32 {
             let ck = Bytes::from(c.to_be_bytes().to_vec());
-            p.rows.insert(
-                ck.clone(),
-                Row {
-                    clustering: ck,
-                    cells: vec![Cell {
-                        column: ColumnId(1),
-                        path: None,
-                        timestamp: i64::from(c),
-                        value: CellValue::Live {
-                            value: Bytes::from(vec![7; 40]),
-                            ttl: None,
-                        },
-                    }],
-                    ..Row::default()
-                },
-            );
+            let row = crate::sstable::test_row(ck.clone(), i64::from(c), Bytes::from(vec![7; 40]));
+            p.rows.insert(ck, row);
         }
         w.add(1, &Bytes::from_static(b"wide"), &p).expect("add");
         let (desc, _) = w.finish(0).expect("finish");
