@@ -489,7 +489,10 @@ async fn decimal_math_and_untyped_selector_markers() {
         "java.lang.ArithmeticException: Natural log of number zero or less"
     );
     let (_, m) = db_error(&s, "SELECT log10((varint) -5) FROM fx.n WHERE k = 1").await;
-    assert_eq!(m, "java.lang.ArithmeticException: Log10 of number zero or less");
+    assert_eq!(
+        m,
+        "java.lang.ArithmeticException: Log10 of number zero or less"
+    );
 
     // Untyped markers: Cassandra cannot pick an overload, nor type a bare marker.
     for (q, want) in [

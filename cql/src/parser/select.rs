@@ -435,7 +435,7 @@ impl<'a> Parser<'a> {
     }
 
     /// `ORDER BY c [ASC|DESC], ...` or `ORDER BY v ANN OF term`.
-    fn order_by(&mut self) -> PResult<(Vec<(String, Order)>, Option<(String, Term)>)> {
+    fn order_by(&mut self) -> PResult<OrderBy> {
         let mut order = Vec::new();
         if !self.eat_kw("order") {
             return Ok((order, None));
@@ -462,3 +462,6 @@ impl<'a> Parser<'a> {
         }
     }
 }
+
+/// What ORDER BY gives: column orders, and the `ANN OF` vector ordering if any.
+type OrderBy = (Vec<(String, Order)>, Option<(String, Term)>);
