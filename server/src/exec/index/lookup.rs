@@ -29,6 +29,9 @@ pub struct Lookup {
     pub value_prefix: Bytes,
     /// The ordered layout's value slice of a range restriction.
     pub range: Option<(ClusteringBound, ClusteringBound)>,
+    /// The value looked up by equality in a regular column's index, to recognise
+    /// stale entries (`stale`).
+    pub value: Option<Bytes>,
 }
 
 /// The lookup for a query not restricted to whole partitions, or `None` when no
@@ -107,12 +110,14 @@ fn lookup(index: Indexed, value: &[u8]) -> Lookup {
             layout::value_prefix(t, value).unwrap_or_default(),
         ),
     };
+    let value = index.regular_cell().map(|_| Bytes::copy_from_slice(value));
     Lookup {
         index,
         token: crate::coordinator::Coordinator::token(&key),
         key,
         value_prefix,
         range: None,
+        value,
     }
 }
 
@@ -176,6 +181,7 @@ fn range(
             key,
             value_prefix: Bytes::new(),
             range: Some((start, end)),
+            value: None,
         }));
     }
     Ok(None)

@@ -12,11 +12,13 @@ mod build;
 mod entries;
 mod layout;
 mod lookup;
+mod stale;
 
 pub use build::{built, is_built, mark_built, resume_all, start as start_builds};
 pub use entries::Indexed;
 pub use layout::{decode_entry, partition_prefix, strip_value, token_bytes as token_prefix};
 pub use lookup::{choose, Lookup};
+pub use stale::{forget as forget_stale, superseded, StaleEntry};
 
 use std::collections::HashMap;
 use std::sync::{Arc, LazyLock};

@@ -104,13 +104,13 @@ impl Run<'_, '_> {
                 let Some(last) = last else { break };
                 resume = Some(last);
             }
-            tails.sort_unstable();
-            tails.dedup();
-            let after = |t: &Bytes| {
-                first.as_ref().is_none_or(|f| f.admits_as_start(t))
-                    && resume_after.as_ref().is_none_or(|r| t > r)
+            tails.sort_unstable_by(|a, b| a.tail.cmp(&b.tail));
+            tails.dedup_by(|a, b| a.tail == b.tail);
+            let after = |e: &Entry| {
+                first.as_ref().is_none_or(|f| f.admits_as_start(&e.tail))
+                    && resume_after.as_ref().is_none_or(|r| e.tail > r)
             };
-            for t in tails.iter().filter(|t| after(t)) {
+            for t in tails.iter().filter(|e| after(e)) {
                 if !self.entry(exec, lookup, t, end_token, slices)? {
                     break;
                 }
@@ -150,17 +150,17 @@ impl Run<'_, '_> {
         Ok(())
     }
 
-    /// Emits the base row (or partition) of the entry `tail` (token / key /
-    /// clustering); false once nothing more is wanted.
+    /// Emits the base row (or partition) of entry `e`; false once nothing more is
+    /// wanted.
     fn entry(
         &mut self,
         exec: &ExecContext,
         lookup: &Lookup,
-        tail: &Bytes,
+        e: &Entry,
         end_token: Option<i64>,
         slices: &[(ClusteringBound, ClusteringBound)],
     ) -> Result<bool, RequestError> {
-        let Some((token, key, ck)) = index::decode_entry(tail) else {
+        let Some((token, key, ck)) = index::decode_entry(&e.tail) else {
             return Ok(true);
         };
         if end_token.is_some_and(|end| token > end) {
@@ -180,15 +180,32 @@ impl Run<'_, '_> {
             }
             let row = vec![(
                 ClusteringBound::Inclusive(ck.clone()),
-                ClusteringBound::Inclusive(ck),
+                ClusteringBound::Inclusive(ck.clone()),
             )];
-            self.base_partition(exec, token, &key, &row, None, false)?;
+            let base = self.base_partition(exec, token, &key, &row, None, false)?;
+            if let (Some(v), Some(col)) = (&lookup.value, lookup.index.regular_cell()) {
+                let r = base
+                    .as_ref()
+                    .and_then(|p| p.rows.iter().find(|r| r.clustering == ck));
+                if r.is_some_and(|r| index::superseded(r, col, v, e.timestamp)) {
+                    index::forget_stale(
+                        &exec.engine,
+                        index::StaleEntry {
+                            table: lookup.index.table,
+                            token: lookup.token,
+                            key: &lookup.key,
+                            clustering: &e.raw,
+                            timestamp: e.timestamp,
+                        },
+                    );
+                }
+            }
         }
         Ok(!self.done())
     }
 
-    /// Reads `slices` of base partition `(token, key)` (after clustering `after`)
-    /// and emits its rows.
+    /// Reads `slices` of base partition `(token, key)` (after clustering `after`),
+    /// emits its rows and returns it.
     fn base_partition(
         &mut self,
         exec: &ExecContext,
@@ -197,7 +214,7 @@ impl Run<'_, '_> {
         slices: &[(ClusteringBound, ClusteringBound)],
         after: Option<Bytes>,
         skip_static: bool,
-    ) -> Result<(), RequestError> {
+    ) -> Result<Option<storage::Partition>, RequestError> {
         let cmd = ReadCommand {
             table: self.plan.table.id,
             token,
@@ -209,22 +226,34 @@ impl Run<'_, '_> {
             now_seconds: self.now,
         };
         let m = crate::metrics::global();
-        if let Some(p) = m.time_read(cmd.table, || exec.engine.read(&cmd))? {
-            self.partition(&p, 0, skip_static)?;
+        let p = m.time_read(cmd.table, || exec.engine.read(&cmd))?;
+        if let Some(p) = &p {
+            self.partition(p, 0, skip_static)?;
         }
-        Ok(())
+        Ok(p)
     }
 }
 
-/// One chunk of index entries in `slice` after `resume`: their token / key /
-/// clustering parts, and the raw clustering to resume after when there may be more.
+/// One index entry as read.
+struct Entry {
+    /// The base token / key / clustering (the clustering without an ordered
+    /// layout's value).
+    tail: Bytes,
+    /// The clustering as stored.
+    raw: Bytes,
+    /// The entry's write timestamp.
+    timestamp: i64,
+}
+
+/// One chunk of index entries in `slice` after `resume`, and the clustering to
+/// resume after when there may be more.
 fn read_chunk(
     exec: &ExecContext,
     lookup: &Lookup,
     slice: &(ClusteringBound, ClusteringBound),
     resume: Option<Bytes>,
     now: i32,
-) -> Result<(Vec<Bytes>, Option<Bytes>), RequestError> {
+) -> Result<(Vec<Entry>, Option<Bytes>), RequestError> {
     let cmd = ReadCommand {
         table: lookup.index.table,
         token: lookup.token,
@@ -242,9 +271,16 @@ fn read_chunk(
     let tails = p
         .rows
         .iter()
-        .filter_map(|r| match &lookup.index.ordered {
-            Some(typ) => index::strip_value(typ, &r.clustering),
-            None => Some(r.clustering.clone()),
+        .filter_map(|r| {
+            let tail = match &lookup.index.ordered {
+                Some(typ) => index::strip_value(typ, &r.clustering)?,
+                None => r.clustering.clone(),
+            };
+            Some(Entry {
+                tail,
+                raw: r.clustering.clone(),
+                timestamp: r.liveness.map_or(i64::MIN, |l| l.timestamp),
+            })
         })
         .collect();
     let last = (p.rows.len() >= ENTRY_CHUNK)
