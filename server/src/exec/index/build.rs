@@ -177,17 +177,23 @@ fn build(engine: &Engine, t: &TableDef, i: &IndexDef) -> Result<(), storage::Err
             break;
         }
         // Entries are idempotent: re-reading a partition's static row is harmless.
-        start = match last.rows.last() {
-            Some(r) => ScanBound::AfterRow {
-                token: last.token,
-                key: last.key.clone(),
-                clustering: r.clustering.clone(),
-            },
-            None => ScanBound::AfterPartition {
-                token: last.token,
-                key: last.key.clone(),
-            },
-        };
+        start = scan_after(last);
     }
     mark_built(engine, id)
+}
+
+/// Where a scan that returned `last` last continues: after its last row, or after
+/// it when it had only a static row. Builds (index, view) restart scans with it.
+pub fn scan_after(last: &storage::Partition) -> ScanBound {
+    match last.rows.last() {
+        Some(r) => ScanBound::AfterRow {
+            token: last.token,
+            key: last.key.clone(),
+            clustering: r.clustering.clone(),
+        },
+        None => ScanBound::AfterPartition {
+            token: last.token,
+            key: last.key.clone(),
+        },
+    }
 }

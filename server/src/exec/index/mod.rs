@@ -14,7 +14,7 @@ mod layout;
 mod lookup;
 mod stale;
 
-pub use build::{built, is_built, mark_built, resume_all, start as start_builds};
+pub use build::{built, is_built, mark_built, resume_all, scan_after, start as start_builds};
 pub use entries::Indexed;
 pub use layout::{decode_entry, partition_prefix, strip_value, token_bytes as token_prefix};
 pub use lookup::{choose, Lookup};
