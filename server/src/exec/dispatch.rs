@@ -375,6 +375,9 @@ async fn run_other(
         )),
         // Everything else is DDL.
         _ => {
+            if let Statement::CreateMaterializedView(v) = stmt {
+                super::view::check_create(ctx, keyspace, v)?;
+            }
             let engine = ctx.engine.clone();
             let change = blocking(|| ctx.schema.execute_ddl(stmt, keyspace, &engine))?;
             if let (Statement::CreateMaterializedView(v), Some(_)) = (stmt, &change) {

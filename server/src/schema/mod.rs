@@ -119,6 +119,11 @@ impl SchemaManager {
             .store(on, std::sync::atomic::Ordering::Relaxed);
     }
 
+    pub fn materialized_views_enabled(&self) -> bool {
+        self.materialized_views_enabled
+            .load(std::sync::atomic::Ordering::Relaxed)
+    }
+
     /// Every user table and view, for opening the storage engine.
     pub fn user_tables(&self) -> Vec<TableDef> {
         self.snapshot()

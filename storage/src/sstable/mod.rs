@@ -12,10 +12,12 @@ use crate::error::{Error, Result};
 
 mod block;
 mod cache;
+mod chunk;
 mod filter;
 mod public;
 mod reader;
 mod stats;
+mod window;
 mod writer;
 
 pub use cache::BlockCache;
@@ -23,10 +25,12 @@ pub use filter::KeyFilter;
 pub use public::{IndexEntry, SstableReader, VerifyReport};
 pub(crate) use reader::SsTable;
 pub use stats::Stats;
+pub(crate) use window::{RowWindow, Windowed};
 pub(crate) use writer::SstableWriter;
 
-/// SSTable format version written by this code.
-pub const FORMAT_VERSION: u32 = 1;
+/// SSTable format version written by this code. Version 1 (a partition is
+/// one run of rows inside one block) is still read.
+pub const FORMAT_VERSION: u32 = 2;
 
 /// The component files of one SSTable.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -18,6 +18,9 @@ const MAX_BUCKETS: usize = 256;
 /// Metadata of one SSTable.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Stats {
+    /// Format version of the SSTable (1 or 2; a writer always writes
+    /// `FORMAT_VERSION`).
+    pub format_version: u32,
     pub min_timestamp: i64,
     pub max_timestamp: i64,
     pub partition_count: u64,
@@ -51,6 +54,7 @@ impl Stats {
     /// Fresh statistics for a writer.
     pub fn new() -> Stats {
         Stats {
+            format_version: super::FORMAT_VERSION,
             min_timestamp: i64::MAX,
             max_timestamp: i64::MIN,
             ..Stats::default()
@@ -186,10 +190,11 @@ impl Stats {
         let mut r = Reader::new(body);
         let parse = |r: &mut Reader| -> DResult<Stats> {
             let version = r.u32()?;
-            if version != super::FORMAT_VERSION {
+            if !(1..=super::FORMAT_VERSION).contains(&version) {
                 return Err(r.err("unsupported SSTable format version"));
             }
             let mut s = Stats {
+                format_version: version,
                 min_timestamp: r.i64()?,
                 max_timestamp: r.i64()?,
                 partition_count: r.u64()?,

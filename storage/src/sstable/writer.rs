@@ -6,6 +6,7 @@ use std::io::{BufWriter, Write};
 
 use bytes::Bytes;
 
+use super::chunk::{ChunkEntry, CindexBuilder};
 use super::{block, fsync_dir, seal, write_atomic, Component, Descriptor, Stats};
 use crate::codec::{self, Put};
 use crate::error::{Error, Result};
@@ -13,6 +14,35 @@ use crate::merge::PartitionData;
 
 /// Index entries per index block (one summary entry each).
 pub(crate) const INDEX_BLOCK_ENTRIES: usize = 64;
+
+/// The chunk being built: where it starts and its first and last rows.
+struct Chunk {
+    block: u64,
+    offset: u64,
+    count: u64,
+    first: Option<Bytes>,
+    last: Option<Bytes>,
+}
+
+impl Chunk {
+    fn starting_at(block: u64, offset: u64) -> Chunk {
+        Chunk {
+            block,
+            offset,
+            count: 0,
+            first: None,
+            last: None,
+        }
+    }
+
+    fn see(&mut self, clustering: &Bytes) {
+        if self.first.is_none() {
+            self.first = Some(clustering.clone());
+        }
+        self.last = Some(clustering.clone());
+        self.count += 1;
+    }
+}
 
 /// Writes one SSTable.
 pub(crate) struct SstableWriter {
@@ -34,6 +64,10 @@ pub(crate) struct SstableWriter {
     key_ends: Vec<usize>,
     /// Reused lz4 output buffer.
     scratch: Vec<u8>,
+    /// Encoded rows of the chunk being built (reused).
+    chunk_rows: Vec<u8>,
+    /// Clustering index of the partition being written.
+    cindex: CindexBuilder,
     fp_chance: f64,
     last: Option<(i64, Bytes)>,
     /// Statistics; the caller sets level, commitlog_upper and ancestors.
@@ -64,6 +98,8 @@ impl SstableWriter {
             keys: Vec::new(),
             key_ends: Vec::new(),
             scratch: Vec::new(),
+            chunk_rows: Vec::new(),
+            cindex: CindexBuilder::default(),
             fp_chance,
             last: None,
             stats: Stats::new(),
@@ -82,6 +118,13 @@ impl SstableWriter {
 
     /// Appends a partition; keys must strictly increase. Returns the data
     /// bytes written to disk by this call (for throttling).
+    ///
+    /// Format v2: the head (deletion, range tombstones, static row) goes into
+    /// the current block, then the rows in chunks. Once the partition has
+    /// filled a block's worth of bytes, a chunk is closed whenever the
+    /// current block is full and the next chunk starts a new block, with a
+    /// clustering-index entry per chunk; a partition smaller than a block
+    /// stays one chunk (no clustering index), sharing its block with others.
     pub fn add(&mut self, token: i64, key: &Bytes, p: &PartitionData) -> Result<u64> {
         if let Some((lt, lk)) = &self.last {
             if (token, key) <= (*lt, lk) {
@@ -94,12 +137,40 @@ impl SstableWriter {
         if self.index_first.is_none() {
             self.index_first = Some((token, key.clone()));
         }
-        self.index_block.put_i64(token);
-        self.index_block.put_bytes(key);
-        self.index_block.put_var(self.data_offset);
-        self.index_block.put_var(self.block.len() as u64);
+        let mut entry = Vec::with_capacity(key.len() + 16);
+        entry.put_i64(token);
+        entry.put_bytes(key);
+        entry.put_var(self.data_offset);
+        entry.put_var(self.block.len() as u64);
+        let head_start = self.block.len();
+        self.block.put_i64(token);
+        self.block.put_bytes(key);
+        codec::put_head(
+            &mut self.block,
+            &p.partition_deletion,
+            &p.range_tombstones,
+            &p.static_row,
+        );
+        let mut part_bytes = self.block.len() - head_start;
+        let mut chunk = Chunk::starting_at(self.data_offset, self.block.len() as u64);
+        let mut written = 0;
+        for row in p.rows.values() {
+            let full = part_bytes >= self.block_size
+                && self.block.len() + self.chunk_rows.len() >= self.block_size;
+            if full && chunk.count > 0 {
+                self.close_chunk(&chunk, true);
+                written += self.flush_block()?;
+                chunk = Chunk::starting_at(self.data_offset, 0);
+            }
+            let before = self.chunk_rows.len();
+            codec::put_row(&mut self.chunk_rows, row);
+            part_bytes += self.chunk_rows.len() - before;
+            chunk.see(&row.clustering);
+        }
+        self.close_chunk(&chunk, false);
+        self.cindex.finish(&mut entry, &mut self.index_file);
+        self.index_block.extend_from_slice(&entry);
         self.index_entries += 1;
-        codec::put_partition(&mut self.block, token, key, p);
         self.stats.add_partition(token, key, p);
         self.keys.extend_from_slice(key);
         self.key_ends.push(self.keys.len());
@@ -107,9 +178,27 @@ impl SstableWriter {
             self.flush_index_block();
         }
         if self.block.len() >= self.block_size {
-            return self.flush_block();
+            written += self.flush_block()?;
         }
-        Ok(0)
+        Ok(written)
+    }
+
+    /// Appends the chunk's rows to the block (`var n | rows | more`) and
+    /// records it in the clustering index.
+    fn close_chunk(&mut self, chunk: &Chunk, more: bool) {
+        self.block.put_var(chunk.count);
+        self.block.extend_from_slice(&self.chunk_rows);
+        self.block.put_u8(u8::from(more));
+        self.chunk_rows.clear();
+        if let (Some(first), Some(last)) = (&chunk.first, &chunk.last) {
+            let e = ChunkEntry {
+                first: first.clone(),
+                last: last.clone(),
+                block: chunk.block,
+                offset: chunk.offset,
+            };
+            self.cindex.add(&e, &mut self.index_file);
+        }
     }
 
     fn flush_index_block(&mut self) {

@@ -7,6 +7,7 @@
 
 mod aggregate;
 mod terms;
+mod times;
 
 pub use aggregate::AggState;
 
@@ -81,6 +82,8 @@ pub enum Sel {
     /// A bind marker in a selector; [`SelectionPlan::bind`] replaces it by the
     /// request's value before any row is evaluated.
     Marker(term::Expr),
+    /// `writetime(s[1])`, `ttl(m['k'])`, `writetime(u.f)`... ([`times`]).
+    Times(times::Times),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -187,10 +190,16 @@ fn compile_expr<S: ColumnSource>(
         SelectorExpr::WriteTime(inner)
         | SelectorExpr::MaxWriteTime(inner)
         | SelectorExpr::Ttl(inner) => {
+            let kind = match e {
+                SelectorExpr::WriteTime(_) => times::TimesKind::WriteTime,
+                SelectorExpr::MaxWriteTime(_) => times::TimesKind::MaxWriteTime,
+                _ => times::TimesKind::Ttl,
+            };
+            if let Some(sub) = times::compile(src, kind, inner, m)? {
+                return Ok(sub);
+            }
             let SelectorExpr::Column(name) = &**inner else {
-                return Err(RequestError::invalid(
-                    "writetime() and ttl() on collection elements are not supported by Helenus yet",
-                ));
+                return Err(RequestError::Server("writetime() of a non-column".into()));
             };
             let (i, t, is_key) = column(name)?;
             let fname = match e {
@@ -259,6 +268,12 @@ fn compile_expr<S: ColumnSource>(
             // A constant needs a type: Cassandra infers it from the literal kind.
             let typ = match t {
                 Term::Literal(l) => literal_type(l.kind),
+                Term::BindMarker(_) => {
+                    return Err(RequestError::invalid(format!(
+                        "Cannot infer type for term {} in selection clause (try using a cast to force a type)",
+                        terms::term_label(t)
+                    )))
+                }
                 _ => {
                     return Err(RequestError::invalid(
                         "Selecting a non-literal term is not supported by Helenus yet",
@@ -301,7 +316,11 @@ fn compile_expr<S: ColumnSource>(
             let (inner, t, label) = compile_expr(src, expr, m)?;
             let (key_t, out_t) = match t.unfrozen() {
                 CqlType::Map(k, v) => ((**k).clone(), (**v).clone()),
-                CqlType::List(e) => (CqlType::Int, (**e).clone()),
+                CqlType::List(_) => {
+                    return Err(RequestError::invalid(format!(
+                        "Element selection is only allowed on sets and maps, but {label} is a list"
+                    )))
+                }
                 CqlType::Set(e) => ((**e).clone(), (**e).clone()),
                 _ => {
                     return Err(RequestError::invalid(format!(
@@ -323,16 +342,41 @@ fn compile_expr<S: ColumnSource>(
             Ok((
                 Sel::Element(Box::new(inner), kb, t.clone()),
                 out_t,
-                format!("{label}[...]"),
+                format!("{label}[{}]", terms::term_label(key)),
             ))
         }
         SelectorExpr::Arithmetic { op, left, right } => {
+            let ambiguous = || {
+                RequestError::invalid(format!(
+                    "Ambiguous '{}' operation: use type casts to disambiguate",
+                    functions::number::op_symbol(*op)
+                ))
+            };
+            let is_term = |e: &SelectorExpr| matches!(e, SelectorExpr::Term(_));
+            if (terms::is_bare_marker(left) && is_term(right))
+                || (terms::is_bare_marker(right) && is_term(left))
+            {
+                return Err(ambiguous());
+            }
             let (l, r) = compile_operands(src, left, right, m)?;
+            // An untyped marker matches every overload of the operator (all numbers,
+            // ascii and text) except next to a timestamp or date, whose only operand
+            // is a duration: Cassandra's FunctionResolver refuses the rest.
+            let marker_typed =
+                |e: &SelectorExpr, t: &CqlType| terms::is_bare_marker(e) && *t != CqlType::Duration;
+            if marker_typed(left, &l.1) || marker_typed(right, &r.1) {
+                return Err(ambiguous());
+            }
             let (f, ret) = functions::resolve_operation(*op, &l.1, &r.1, (&l.2, &r.2))?;
             let label = format!("{} {} {}", l.2, functions::number::op_symbol(*op), r.2);
             Ok((Sel::Call(f, vec![l.0, r.0]), ret, label))
         }
         SelectorExpr::Negation(inner) => {
+            if terms::is_bare_marker(inner) {
+                return Err(RequestError::invalid(
+                    "Ambiguous negation: use type casts to disambiguate",
+                ));
+            }
             let (s, t, label) = compile_expr(src, inner, m)?;
             let (f, ret) = functions::resolve_negation(&t, &label)?;
             Ok((Sel::Call(f, vec![s]), ret, format!("-{label}")))
@@ -341,6 +385,11 @@ fn compile_expr<S: ColumnSource>(
             let (inner, t, label) = compile_expr(src, expr, m)?;
             let key_t = match t.unfrozen() {
                 CqlType::Map(k, _) | CqlType::Set(k) => (**k).clone(),
+                CqlType::List(_) => {
+                    return Err(RequestError::invalid(format!(
+                        "Slice selection is only allowed on sets and maps, but {label} is a list"
+                    )))
+                }
                 _ => {
                     return Err(RequestError::invalid(format!(
                     "Slice selection is only allowed on sets and maps, but {label} is of type {}",
@@ -362,10 +411,11 @@ fn compile_expr<S: ColumnSource>(
                     })
             };
             let (lo, hi) = (bound(from)?, bound(to)?);
+            let side = |b: &Option<Term>| b.as_ref().map(terms::term_label).unwrap_or_default();
             Ok((
                 Sel::Slice(Box::new(inner), lo, hi, t.clone()),
                 t,
-                format!("{label}[...]"),
+                format!("{label}[{}..{}]", side(from), side(to)),
             ))
         }
     }
@@ -378,6 +428,16 @@ fn compile_call<S: ColumnSource>(
     m: &mut Markers,
 ) -> Result<(Sel, CqlType, String), RequestError> {
     let fname = name.name.to_lowercase();
+    if let [arg] = args {
+        if terms::is_bare_marker(arg)
+            && !matches!(
+                fname.as_str(),
+                "count" | "min" | "max" | "sum" | "avg" | "tojson" | "token"
+            )
+        {
+            return compile_marker_call(name, arg, m);
+        }
+    }
     // A non-literal term argument (`[1.0, 2.0]`) takes the type of the first typed
     // argument: `similarity_cosine(v, [..])`, `mask_replace(c, ..)`.
     let mut hint: Option<CqlType> = None;
@@ -476,6 +536,29 @@ fn compile_call<S: ColumnSource>(
     Ok((Sel::Call(f, sels), ret, format!("system.{label}")))
 }
 
+/// `f(?)`: the marker takes the argument type of the function's only signature; an
+/// overloaded function (`abs`, `to_date`...) is ambiguous, as in Cassandra.
+fn compile_marker_call(
+    name: &QualifiedName,
+    arg: &SelectorExpr,
+    m: &mut Markers,
+) -> Result<(Sel, CqlType, String), RequestError> {
+    let sigs = functions::overloads(name);
+    if sigs.len() > 1 {
+        return Err(functions::ambiguous_call(name, &sigs));
+    }
+    let (f, at, ret) = functions::resolve(name, &[None])?;
+    let (SelectorExpr::Term(t), Some(typ)) = (arg, at.first()) else {
+        return Err(functions::unknown(name));
+    };
+    let (s, _, label) = compile_term_as(t, typ, m)?;
+    Ok((
+        Sel::Call(f, vec![s]),
+        ret,
+        format!("system.{}({label})", name.name),
+    ))
+}
+
 fn is_numeric(t: &CqlType) -> bool {
     matches!(
         t,
@@ -501,6 +584,7 @@ impl Sel {
             | Sel::Slice(s, ..)
             | Sel::Agg(_, s, _)
             | Sel::ToJson(s, _) => s.has_marker(),
+            Sel::Times(t) => t.has_marker(),
             _ => false,
         }
     }
@@ -527,6 +611,7 @@ impl Sel {
             Sel::Slice(s, lo, hi, t) => Sel::Slice(b(s)?, lo.clone(), hi.clone(), t.clone()),
             Sel::Agg(k, s, t) => Sel::Agg(*k, b(s)?, t.clone()),
             Sel::ToJson(s, t) => Sel::ToJson(b(s)?, t.clone()),
+            Sel::Times(t) => Sel::Times(t.bound(ctx)?),
             other => other.clone(),
         })
     }
@@ -603,6 +688,7 @@ impl Sel {
                 };
                 Some(Bytes::from(json))
             }
+            Sel::Times(t) => t.eval(row)?,
             Sel::Agg(..) | Sel::CountAll => None,
             // Replaced by `SelectionPlan::bind` before rows are evaluated.
             Sel::Marker(_) => {

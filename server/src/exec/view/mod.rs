@@ -22,9 +22,11 @@
 //! interleave. Tables without views take none of this path.
 
 mod build;
+mod filter;
 mod rows;
 
 pub use build::build;
+pub use filter::check_create;
 
 use std::sync::Arc;
 

@@ -45,6 +45,8 @@ pub fn alter_table(
     });
     let mut t = current.clone();
     let full = format!("{ks_name}.{}", q.name);
+    // Regular columns added: views selecting `*` get them too (Cassandra's AddColumns).
+    let mut added_regular: Vec<ColumnDef> = Vec::new();
     match action {
         AlterTableAction::Add {
             columns,
@@ -102,12 +104,16 @@ pub fn alter_table(
                 } else {
                     ColumnKind::Regular
                 };
-                t.columns.push(ColumnDef {
+                let col = ColumnDef {
                     name: name.clone(),
                     typ,
                     kind,
                     id: storage::ColumnId(t.next_column_id),
-                });
+                };
+                if !*is_static {
+                    added_regular.push(col.clone());
+                }
+                t.columns.push(col);
                 t.next_column_id += 1;
             }
         }
@@ -214,6 +220,9 @@ pub fn alter_table(
             ));
         }
     }
+    if !added_regular.is_empty() {
+        add_to_wildcard_views(ctx, &ks_name, t.id, &added_regular);
+    }
     t.normalize();
     commit(ctx, &ks_name, t);
     Ok(Some(change_table(
@@ -230,6 +239,43 @@ pub fn index_column(target: &str) -> &str {
         .and_then(|(_, r)| r.strip_suffix(')'))
         .unwrap_or(target);
     inner.trim_matches('"')
+}
+
+/// The views of base `base_id` that select `*` get the base's new regular columns
+/// (with ids of their own), as Cassandra's `ALTER TABLE ADD` does.
+fn add_to_wildcard_views(ctx: &mut Ctx<'_>, ks: &str, base_id: uuid::Uuid, added: &[ColumnDef]) {
+    let Some(k) = ctx.schema.keyspaces.get_mut(ks) else {
+        return;
+    };
+    for view in k.views.values_mut() {
+        let wildcard_of_base = view
+            .view
+            .as_ref()
+            .is_some_and(|d| d.base_table_id == base_id && d.include_all_columns);
+        if !wildcard_of_base {
+            continue;
+        }
+        for c in added {
+            if view.column(&c.name).is_some() {
+                continue;
+            }
+            // Past every id in use (a view's first ids follow its base's positions).
+            let id = view
+                .columns
+                .iter()
+                .map(|c| c.id.0 + 1)
+                .max()
+                .unwrap_or(0)
+                .max(view.next_column_id);
+            view.columns.push(ColumnDef {
+                id: storage::ColumnId(id),
+                ..c.clone()
+            });
+            view.next_column_id = id + 1;
+        }
+        view.normalize();
+        ctx.ops.push(StorageOp::Alter(view.clone()));
+    }
 }
 
 fn commit(ctx: &mut Ctx<'_>, ks: &str, t: TableDef) {

@@ -299,15 +299,36 @@ pub fn create_view(
             non_pk.join(", ")
         )));
     }
+    if cv.token_relation {
+        return Err(SchemaError::invalid(
+            "Cannot use token relation when defining a materialized view",
+        ));
+    }
     let unrestricted: Vec<&str> = key
         .iter()
-        .filter(|c| !cv.not_null_columns.contains(c))
+        .filter(|c| !cv.not_null_columns.contains(c) && !cv.restricted_columns.contains(c))
         .map(|c| c.as_str())
         .collect();
     if !unrestricted.is_empty() {
         return Err(SchemaError::invalid(format!(
             "Primary key columns {} must be restricted with 'IS NOT NULL' or otherwise",
             unrestricted.join(", ")
+        )));
+    }
+    // CASSANDRA-13798: a filter on a regular column would let a base row leave the
+    // view without its view row being deleted.
+    let mut illegal: Vec<&str> = Vec::new();
+    for c in &cv.restricted_columns {
+        if base.column(c).is_some_and(|d| !d.kind.is_primary_key())
+            && !illegal.contains(&c.as_str())
+        {
+            illegal.push(c);
+        }
+    }
+    if !illegal.is_empty() {
+        return Err(SchemaError::invalid(format!(
+            "Non-primary key columns can only be restricted with 'IS NOT NULL' (got: {} restricted illegally)",
+            illegal.join(",")
         )));
     }
     let mut columns = Vec::new();
