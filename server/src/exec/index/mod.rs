@@ -309,6 +309,18 @@ pub fn after_truncate(engine: &storage::Engine, schema: &Schema, table: storage:
     }
 }
 
+/// The storage ids of table `t` and of its indexes' hidden tables (what nodetool
+/// flush and compact act on, as Cassandra flushes index tables with their base).
+pub fn with_index_tables(t: &crate::schema::TableDef) -> Vec<storage::TableId> {
+    std::iter::once(storage::TableId(t.id))
+        .chain(
+            t.indexes
+                .iter()
+                .filter_map(|i| i.table_id.map(storage::TableId)),
+        )
+        .collect()
+}
+
 /// The hidden tables of `table`'s indexes (TRUNCATE empties them with it).
 pub fn tables_of(schema: &Schema, table: storage::TableId) -> Vec<storage::TableId> {
     indexes_by_table(schema)
