@@ -189,6 +189,16 @@ async fn views_are_built_maintained_and_refuse_direct_writes() {
     run(&s, "DROP TABLE mv.users").await;
 }
 
+/// `system_schema.views.where_clause` of view `mv.<view>`.
+async fn where_clause(s: &Session, view: &str) -> String {
+    let q = format!(
+        "SELECT where_clause FROM system_schema.views WHERE keyspace_name = 'mv' AND view_name = '{view}'"
+    );
+    let r = s.query_unpaged(q, &[]).await.expect("system_schema.views");
+    let (w,): (String,) = r.into_rows_result().expect("rows").first_row().expect("row");
+    w
+}
+
 /// A node with materialized views enabled (and its config directory, kept alive).
 fn views_node() -> (NodeProc, tempfile::TempDir) {
     let dir = tempfile::tempdir().expect("tempdir");
@@ -247,15 +257,10 @@ async fn views_where_restrictions_and_alter_table() {
     );
     assert_eq!(pairs(&s, &late(1)).await, vec![("bb".into(), 2)]);
     assert!(pairs(&s, &late(3)).await.is_empty());
-    let r = s
-        .query_unpaged(
-            "SELECT where_clause FROM system_schema.views WHERE keyspace_name = 'mv' AND view_name = 'ones'",
-            &[],
-        )
-        .await
-        .expect("system_schema.views");
-    let (w,): (String,) = r.into_rows_result().expect("rows").first_row().expect("row");
-    assert_eq!(w, "c = 1 AND k IS NOT NULL AND c IS NOT NULL");
+    assert_eq!(
+        where_clause(&s, "ones").await,
+        "c = 1 AND k IS NOT NULL AND c IS NOT NULL"
+    );
 
     // Cassandra's refusals.
     for (q, want) in [
@@ -311,5 +316,18 @@ async fn views_where_restrictions_and_alter_table() {
     assert!(
         e.contains("Cannot drop column w on base table ev with materialized views"),
         "{e}"
+    );
+    // RENAME of a base key column renames it in the views, WHERE clause included.
+    run(&s, "ALTER TABLE mv.ev RENAME c TO cc").await;
+    run(&s, "INSERT INTO mv.ev (k, cc, v) VALUES (5, 1, 'h')").await;
+    run(&s, "INSERT INTO mv.ev (k, cc, v) VALUES (5, 2, 'i')").await;
+    assert_eq!(
+        pairs(&s, "SELECT v, k FROM mv.ones WHERE cc = 1 AND k = 5").await,
+        vec![("h".into(), 5)]
+    );
+    assert_eq!(pairs(&s, &late(5).replace(", c ", ", cc ")).await, vec![("i".into(), 2)]);
+    assert_eq!(
+        where_clause(&s, "ones").await,
+        "cc = 1 AND k IS NOT NULL AND cc IS NOT NULL"
     );
 }

@@ -264,8 +264,10 @@ fn cpu_seconds(pid: u32) -> f64 {
 /// a partition of `WIDE_PROBE_MIB` MiB (default 400; 1 KiB rows) written through a
 /// node whose memory budget is smaller than the partition (64 MiB memtable, 32 MiB
 /// block cache), restarted so it is all in SSTables, then paged forwards and
-/// backwards with 1000-row pages. Prints the node's largest RSS sampled after each
-/// page, and the node's CPU time per page over the first and the last 50 pages.
+/// backwards with 1000-row pages after a major compaction (`helenus-nodetool
+/// compact`). Prints the node's peak RSS across the compaction, its largest RSS
+/// sampled after each page, and its CPU time per page over the first and the last
+/// 50 pages.
 /// `HELENUS_BIN` picks the node binary (use a release build).
 #[tokio::test]
 #[ignore = "measurement; run by hand (docs/PERFORMANCE.md)"]
@@ -289,21 +291,20 @@ async fn wide_partition_paging_memory_probe() {
     assert_eq!(node.stop(), Some(0), "clean stop flushes");
     let sstables = node.sstable_files("-Data.db").len();
     node.restart();
-    // Let start-up compactions of the flushed SSTables finish first.
-    let mut last = String::new();
-    for _ in 0..600 {
-        tokio::time::sleep(std::time::Duration::from_secs(1)).await;
-        let log = node.log();
-        let started = log.matches("compaction started").count();
-        let done = node.sstable_files("-Data.db").len();
-        let state = format!("{started}/{done}");
-        if state == last {
-            break;
-        }
-        last = state;
-    }
-    let s = connect(&node).await;
+    // A major compaction merges the flushed pieces of the partition into one
+    // SSTable; the node's peak RSS across it shows what compaction holds.
     let pid = node.pid().expect("pid");
+    let t = std::time::Instant::now();
+    let (code, out, err) = crate::nodetool::nodetool_at(node.admin_port, &["compact", "w", "t"]);
+    assert_eq!(code, Some(0), "compact: {out} {err}");
+    eprintln!(
+        "wide partition probe: major compaction of {sstables} SSTables into {} in {:.1} s, \
+         node peak RSS {} MiB",
+        node.sstable_files("-Data.db").len(),
+        t.elapsed().as_secs_f64(),
+        peak_rss_mib(pid)
+    );
+    let s = connect(&node).await;
     for (label, q) in [
         ("forward", "SELECT c, v FROM w.t WHERE k = 1"),
         (

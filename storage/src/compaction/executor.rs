@@ -8,7 +8,15 @@ use std::time::{Duration, Instant};
 use crate::commitlog::Position;
 use crate::error::Result;
 use crate::memtable::Memtable;
-use crate::sstable::{Descriptor, SsTable, SstableWriter};
+use std::collections::BTreeMap;
+use std::ops::Bound::{Excluded, Included, Unbounded};
+
+use bytes::Bytes;
+
+use crate::memtable::PartitionKey;
+use crate::merge::PartitionData;
+use crate::sstable::{Descriptor, RowWindow, SsTable, SstableIter, SstableWriter};
+use crate::types::{ClusteringBound, Row};
 use crate::version::Version;
 use crate::view::purge;
 
@@ -89,11 +97,16 @@ pub(crate) fn run(
         bytes_read: job.inputs.iter().map(|t| t.stats.data_size).sum(),
         ..CompactionOutput::default()
     };
-    let mut sources: Vec<Box<dyn Iterator<Item = _>>> = Vec::new();
+    let mut inputs = Vec::with_capacity(job.inputs.len());
     for t in &job.inputs {
-        sources.push(Box::new(t.iter_shared()?));
+        let mut it = t.iter_compaction()?;
+        let head = next_of(&mut it)?;
+        inputs.push(Input {
+            table: Arc::clone(t),
+            it,
+            head,
+        });
     }
-    let merged = crate::engine::MergeIter::new(sources);
     let mut done = Vec::new();
     let new_writer = || -> Result<SstableWriter> {
         let mut w = SstableWriter::create(
@@ -107,8 +120,23 @@ pub(crate) fn run(
         Ok(w)
     };
     let mut writer = new_writer()?;
-    for item in merged {
-        let (k, p) = item?;
+    while let Some(k) = inputs
+        .iter()
+        .filter_map(|i| i.head.as_ref().map(|h| &h.0))
+        .min()
+        .cloned()
+    {
+        // Every input's version of partition `k`; a chunked one (larger
+        // than a block) came without rows and is read in windows.
+        let mut versions = Vec::new();
+        for i in &mut inputs {
+            if i.head.as_ref().is_some_and(|h| h.0 == k) {
+                if let Some((_, p, chunked)) = i.head.take() {
+                    versions.push((p, chunked.then(|| Arc::clone(&i.table))));
+                }
+                i.head = next_of(&mut i.it)?;
+            }
+        }
         // The oldest data any other source may hold for this partition: a
         // tombstone at or above it may still shadow something there.
         let mut max_purgeable = i64::MAX;
@@ -122,9 +150,6 @@ pub(crate) fn run(
                 max_purgeable = max_purgeable.min(m.min_timestamp());
             }
         }
-        let Some(p) = purge(p, job.gc_before, max_purgeable) else {
-            continue;
-        };
         if job
             .max_output_size
             .is_some_and(|max| writer.size() >= max && writer.partition_count() > 0)
@@ -134,8 +159,26 @@ pub(crate) fn run(
             out.bytes_written += s.data_size;
             done.push(d);
         }
-        throttle.account(writer.add(k.token, &k.key, &p)?);
-        out.partitions += 1;
+        let purge_at = |p| purge(p, job.gc_before, max_purgeable);
+        let written = if versions.iter().any(|(_, t)| t.is_some()) {
+            stream_partition(&k, versions, &purge_at, &mut writer, throttle)?
+        } else {
+            let mut merged: Option<PartitionData> = None;
+            for (p, _) in versions {
+                match merged.as_mut() {
+                    Some(m) => m.merge(p),
+                    None => merged = Some(p),
+                }
+            }
+            match merged.and_then(purge_at) {
+                Some(p) => {
+                    throttle.account(writer.add(k.token, &k.key, &p)?);
+                    true
+                }
+                None => false,
+            }
+        };
+        out.partitions += u64::from(written);
     }
     // Always finish the last writer, even empty: an output keeps the inputs'
     // commit-log position, so purged data is not replayed after a restart.
@@ -145,4 +188,137 @@ pub(crate) fn run(
         done.push(d);
     }
     Ok((done, out))
+}
+
+/// One input SSTable and its next partition (key, version, chunked).
+struct Input {
+    table: Arc<SsTable>,
+    it: SstableIter,
+    head: Option<(PartitionKey, PartitionData, bool)>,
+}
+
+fn next_of(it: &mut SstableIter) -> Result<Option<(PartitionKey, PartitionData, bool)>> {
+    Ok(it
+        .next()
+        .transpose()?
+        .map(|(k, p)| (k, p, it.last_was_chunked())))
+}
+
+/// Rows each chunked input contributes to one window of a streamed
+/// partition: memory holds about this many rows per input, whatever the
+/// partition's size.
+const WINDOW_ROWS: usize = 512;
+
+/// The head of `p` (deletions, range tombstones, static row), without rows.
+fn head_of(p: &PartitionData) -> PartitionData {
+    PartitionData {
+        partition_deletion: p.partition_deletion,
+        range_tombstones: p.range_tombstones.clone(),
+        static_row: p.static_row.clone(),
+        rows: BTreeMap::new(),
+    }
+}
+
+/// Merges, purges and writes one partition that some input holds in
+/// several chunks, window by window: each chunked input hands over at most
+/// `WINDOW_ROWS` rows after the last row written (`SsTable::read_window`
+/// seeks there through its clustering index); rows up to the nearest last
+/// row among the inputs that hit that budget are complete and are written,
+/// the rest is read again with the next window. Versions without chunks
+/// are already in memory. Purging a row needs only the partition's head,
+/// which every window carries. Returns whether anything was written.
+fn stream_partition(
+    k: &PartitionKey,
+    versions: Vec<(PartitionData, Option<Arc<SsTable>>)>,
+    purge_at: &dyn Fn(PartitionData) -> Option<PartitionData>,
+    writer: &mut SstableWriter,
+    throttle: &mut Throttle,
+) -> Result<bool> {
+    let mut head = PartitionData::default();
+    let mut in_memory = PartitionData::default();
+    let mut tables = Vec::new();
+    for (p, t) in versions {
+        head.merge(head_of(&p));
+        match t {
+            Some(t) => tables.push(t),
+            None => in_memory.merge(p),
+        }
+    }
+    let written_head = purge_at(head.clone()).unwrap_or_default();
+    let mut started = false;
+    let mut resume: Option<Bytes> = None;
+    loop {
+        let wanted = |c: &[u8]| resume.as_ref().is_none_or(|r| c > &r[..]);
+        let w = RowWindow {
+            reversed: false,
+            lower: &ClusteringBound::Bottom,
+            upper: &ClusteringBound::Top,
+            resume_after: resume.as_deref(),
+            wanted: &wanted,
+            budget: WINDOW_ROWS,
+        };
+        let mut window = head_of(&head);
+        let mut complete_to: Option<Bytes> = None;
+        for t in &tables {
+            let Some(x) = t.read_window(k.token, &k.key, &w)? else {
+                continue;
+            };
+            if x.full {
+                if let Some(last) = x.data.rows.keys().next_back() {
+                    if complete_to.as_ref().is_none_or(|c| last < c) {
+                        complete_to = Some(last.clone());
+                    }
+                }
+            }
+            window.merge(PartitionData {
+                rows: x.data.rows,
+                ..PartitionData::default()
+            });
+        }
+        let after = resume.as_ref().map_or(Unbounded, |r| Excluded(r.clone()));
+        let upto = complete_to
+            .as_ref()
+            .map_or(Unbounded, |c| Included(c.clone()));
+        let rows: BTreeMap<Bytes, Row> = in_memory
+            .rows
+            .range((after, upto.clone()))
+            .map(|(c, r)| (c.clone(), r.clone()))
+            .collect();
+        window.merge(PartitionData {
+            rows,
+            ..PartitionData::default()
+        });
+        if let Some(c) = &complete_to {
+            // Rows after `c` are not complete yet: the next window has them.
+            let _ = window.rows.split_off(&after_key(c));
+        }
+        let rows = purge_at(window).map(|p| p.rows).unwrap_or_default();
+        for row in rows.values() {
+            if !started {
+                throttle.account(writer.begin(k.token, &k.key, &written_head)?);
+                started = true;
+            }
+            throttle.account(writer.add_row(row)?);
+        }
+        match complete_to {
+            Some(c) => resume = Some(c),
+            None => break,
+        }
+    }
+    let head_left = written_head != PartitionData::default();
+    if !started && head_left {
+        throttle.account(writer.begin(k.token, &k.key, &written_head)?);
+        started = true;
+    }
+    if started {
+        throttle.account(writer.end()?);
+    }
+    Ok(started)
+}
+
+/// The smallest clustering after `c` (`c` followed by a zero byte).
+fn after_key(c: &Bytes) -> Bytes {
+    let mut v = c.to_vec();
+    v.push(0);
+    Bytes::from(v)
 }

@@ -20,7 +20,6 @@ mod snapshot;
 mod table;
 
 pub use activity::{ActivityStats, PartitionEstimate};
-pub(crate) use read::MergeIter;
 pub use snapshot::{check_tag as check_snapshot_tag, SnapshotInfo};
 use table::Table;
 

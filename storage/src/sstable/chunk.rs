@@ -59,6 +59,17 @@ pub(crate) fn get_rows(r: &mut Reader, rows: &mut BTreeMap<Bytes, Row>) -> DResu
     more_flag(r)
 }
 
+/// Skips the rows of the chunk at `r` without allocating; returns its
+/// "more" flag.
+pub(crate) fn skip_rows(r: &mut Reader) -> DResult<bool> {
+    let n = r.count(5)?;
+    for _ in 0..n {
+        r.bytes_ref()?;
+        codec::skip_row_rest(r)?;
+    }
+    more_flag(r)
+}
+
 /// The flag that ends a v2 chunk.
 pub(crate) fn more_flag(r: &mut Reader) -> DResult<bool> {
     match r.u8()? {

@@ -23,7 +23,7 @@ mod writer;
 pub use cache::BlockCache;
 pub use filter::KeyFilter;
 pub use public::{IndexEntry, SstableReader, VerifyReport};
-pub(crate) use reader::SsTable;
+pub(crate) use reader::{SsTable, SstableIter};
 pub use stats::Stats;
 pub(crate) use window::{RowWindow, Windowed};
 pub(crate) use writer::SstableWriter;

@@ -330,18 +330,23 @@ impl SsTable {
     }
 
     /// Partitions from `from` on, in order; their byte strings are copies
-    /// (see `iter_shared`).
+    /// (see `iter_compaction`).
     pub fn iter_from(self: &Arc<Self>, from: Bound<PartitionKey>) -> Result<SstableIter> {
         self.iter(from, false)
     }
 
-    /// Every partition in order, its keys and values sharing the decoded
-    /// block instead of being copied cell by cell. For compaction, whose
-    /// partitions are written out and dropped at once; a caller that keeps
-    /// partitions (a read whose rows may be written back into a memtable)
-    /// must use `iter_from`, or one value would pin a whole block.
-    pub fn iter_shared(self: &Arc<Self>) -> Result<SstableIter> {
-        self.iter(Bound::Unbounded, true)
+    /// Every partition in order, for compaction: keys and values share the
+    /// decoded block instead of being copied cell by cell (compaction writes
+    /// them out and drops them at once; a caller that keeps partitions, like
+    /// a read whose rows may be written back into a memtable, must use
+    /// `iter_from`, or one value would pin a whole block). A partition of
+    /// several chunks (v2, larger than a block) is yielded without its rows
+    /// and `last_was_chunked` says so: compaction reads its rows in windows
+    /// (`read_window`), so its memory does not grow with the partition.
+    pub fn iter_compaction(self: &Arc<Self>) -> Result<SstableIter> {
+        let mut it = self.iter(Bound::Unbounded, true)?;
+        it.skip_chunked = true;
+        Ok(it)
     }
 
     fn iter(self: &Arc<Self>, from: Bound<PartitionKey>, share: bool) -> Result<SstableIter> {
@@ -370,6 +375,8 @@ impl SsTable {
             from,
             done: false,
             share,
+            skip_chunked: false,
+            last_chunked: false,
         })
     }
 }
@@ -394,6 +401,9 @@ pub(crate) struct SstableIter {
     from: Bound<PartitionKey>,
     done: bool,
     share: bool,
+    /// Yield chunked partitions without their rows (`iter_compaction`).
+    skip_chunked: bool,
+    last_chunked: bool,
 }
 
 impl SstableIter {
@@ -449,6 +459,12 @@ impl SstableIter {
             if !more {
                 return Ok((token, key, p));
             }
+            if self.skip_chunked {
+                p.rows.clear();
+                self.skip_chunks()?;
+                self.last_chunked = true;
+                return Ok((token, key, p));
+            }
             if self.next_block >= self.table.data().len() as u64 {
                 return Err(self.corrupt(codec::DecodeError {
                     offset: pos,
@@ -459,7 +475,36 @@ impl SstableIter {
         }
     }
 
+    /// Skips the chunks after the first of a partition, up to its last.
+    fn skip_chunks(&mut self) -> Result<()> {
+        loop {
+            if self.next_block >= self.table.data().len() as u64 {
+                return Err(self.corrupt(codec::DecodeError {
+                    offset: self.pos,
+                    reason: "partition continues past the last block",
+                }));
+            }
+            self.load_next()?;
+            let (more, pos) = {
+                let mut r = self.reader();
+                let more = chunk::skip_rows(&mut r).map_err(|e| self.corrupt(e))?;
+                (more, r.pos())
+            };
+            self.pos = pos;
+            if !more {
+                return Ok(());
+            }
+        }
+    }
+
+    /// True if the last partition yielded was chunked and came without
+    /// rows (only with `iter_compaction`).
+    pub fn last_was_chunked(&self) -> bool {
+        self.last_chunked
+    }
+
     fn next_inner(&mut self) -> Result<Option<(PartitionKey, PartitionData)>> {
+        self.last_chunked = false;
         loop {
             if self.pos >= self.raw.len() {
                 if self.next_block >= self.table.data().len() as u64 {

@@ -8,7 +8,7 @@ use crate::codec::{DResult, Put, Reader};
 use crate::commitlog::Position;
 use crate::error::{Error, Result};
 use crate::merge::PartitionData;
-use crate::types::CellValue;
+use crate::types::{CellValue, Row};
 
 /// Tombstone local-deletion times are bucketed to this many seconds.
 const TOMBSTONE_BUCKET: i32 = 3600;
@@ -95,7 +95,18 @@ impl Stats {
     }
 
     /// Accounts one partition written in order.
+    #[cfg(test)]
     pub(crate) fn add_partition(&mut self, token: i64, key: &Bytes, p: &PartitionData) {
+        self.add_head(token, key, p);
+        for row in p.rows.values() {
+            self.add_row(row, p.static_row.is_some());
+        }
+    }
+
+    /// Accounts the start of a partition written in order: key, deletions
+    /// and static row (`p.rows` is not looked at; `add_row` takes the rows
+    /// one by one, so a partition can be written without holding it).
+    pub(crate) fn add_head(&mut self, token: i64, key: &Bytes, p: &PartitionData) {
         if self.partition_count == 0 {
             self.first_token = token;
             self.first_key = key.clone();
@@ -103,47 +114,63 @@ impl Stats {
         self.last_token = token;
         self.last_key = key.clone();
         self.partition_count += 1;
-        if let Some((lo, hi)) = p.timestamp_range() {
-            self.min_timestamp = self.min_timestamp.min(lo);
-            self.max_timestamp = self.max_timestamp.max(hi);
-        }
         if let Some(d) = p.partition_deletion {
+            self.timestamp(d.marked_for_delete_at);
             self.tombstone(d.local_deletion_time);
         }
         for rt in &p.range_tombstones {
+            self.timestamp(rt.deletion.marked_for_delete_at);
             self.tombstone(rt.deletion.local_deletion_time);
         }
-        for row in p.static_row.iter().chain(p.rows.values()) {
-            if !row.clustering.is_empty() || p.static_row.is_none() {
-                if self.row_count == 0 || row.clustering < self.min_clustering {
-                    self.min_clustering = row.clustering.clone();
-                }
-                if row.clustering > self.max_clustering {
-                    self.max_clustering = row.clustering.clone();
-                }
+        if let Some(row) = &p.static_row {
+            self.add_row(row, true);
+        }
+    }
+
+    fn timestamp(&mut self, t: i64) {
+        self.min_timestamp = self.min_timestamp.min(t);
+        self.max_timestamp = self.max_timestamp.max(t);
+    }
+
+    /// Accounts one row (or the static row) of the current partition;
+    /// `has_static`: the partition has a static row (then an empty
+    /// clustering is the static row's and not a clustering bound).
+    pub(crate) fn add_row(&mut self, row: &Row, has_static: bool) {
+        if !row.clustering.is_empty() || !has_static {
+            if self.row_count == 0 || row.clustering < self.min_clustering {
+                self.min_clustering = row.clustering.clone();
             }
-            self.row_count += 1;
-            if let Some(d) = row.deletion {
-                self.tombstone(d.local_deletion_time);
+            if row.clustering > self.max_clustering {
+                self.max_clustering = row.clustering.clone();
             }
-            for (_, d) in &row.complex_deletions {
-                self.tombstone(d.local_deletion_time);
-            }
-            if let Some((_, exp)) = row.liveness.and_then(|l| l.ttl) {
-                self.tombstone(exp);
-            }
-            for c in &row.cells {
-                self.cell_count += 1;
-                match &c.value {
-                    CellValue::Tombstone {
-                        local_deletion_time,
-                    } => self.tombstone(*local_deletion_time),
-                    CellValue::Live {
-                        ttl: Some((_, exp)),
-                        ..
-                    } => self.tombstone(*exp),
-                    _ => {}
-                }
+        }
+        self.row_count += 1;
+        if let Some(l) = row.liveness {
+            self.timestamp(l.timestamp);
+        }
+        if let Some(d) = row.deletion {
+            self.timestamp(d.marked_for_delete_at);
+            self.tombstone(d.local_deletion_time);
+        }
+        for (_, d) in &row.complex_deletions {
+            self.timestamp(d.marked_for_delete_at);
+            self.tombstone(d.local_deletion_time);
+        }
+        if let Some((_, exp)) = row.liveness.and_then(|l| l.ttl) {
+            self.tombstone(exp);
+        }
+        for c in &row.cells {
+            self.timestamp(c.timestamp);
+            self.cell_count += 1;
+            match &c.value {
+                CellValue::Tombstone {
+                    local_deletion_time,
+                } => self.tombstone(*local_deletion_time),
+                CellValue::Live {
+                    ttl: Some((_, exp)),
+                    ..
+                } => self.tombstone(*exp),
+                _ => {}
             }
         }
     }

@@ -11,6 +11,7 @@ use super::{block, fsync_dir, seal, write_atomic, Component, Descriptor, Stats};
 use crate::codec::{self, Put};
 use crate::error::{Error, Result};
 use crate::merge::PartitionData;
+use crate::types::Row;
 
 /// Index entries per index block (one summary entry each).
 pub(crate) const INDEX_BLOCK_ENTRIES: usize = 64;
@@ -44,6 +45,16 @@ impl Chunk {
     }
 }
 
+/// The partition being written.
+struct OpenPartition {
+    /// Its index entry so far (the clustering index is added at the end).
+    entry: Vec<u8>,
+    /// Encoded bytes of the partition so far.
+    bytes: usize,
+    has_static: bool,
+    chunk: Chunk,
+}
+
 /// Writes one SSTable.
 pub(crate) struct SstableWriter {
     desc: Descriptor,
@@ -68,6 +79,7 @@ pub(crate) struct SstableWriter {
     chunk_rows: Vec<u8>,
     /// Clustering index of the partition being written.
     cindex: CindexBuilder,
+    open: Option<OpenPartition>,
     fp_chance: f64,
     last: Option<(i64, Bytes)>,
     /// Statistics; the caller sets level, commitlog_upper and ancestors.
@@ -100,6 +112,7 @@ impl SstableWriter {
             scratch: Vec::new(),
             chunk_rows: Vec::new(),
             cindex: CindexBuilder::default(),
+            open: None,
             fp_chance,
             last: None,
             stats: Stats::new(),
@@ -118,20 +131,37 @@ impl SstableWriter {
 
     /// Appends a partition; keys must strictly increase. Returns the data
     /// bytes written to disk by this call (for throttling).
-    ///
-    /// Format v2: the head (deletion, range tombstones, static row) goes into
-    /// the current block, then the rows in chunks. Once the partition has
-    /// filled a block's worth of bytes, a chunk is closed whenever the
-    /// current block is full and the next chunk starts a new block, with a
-    /// clustering-index entry per chunk; a partition smaller than a block
-    /// stays one chunk (no clustering index), sharing its block with others.
     pub fn add(&mut self, token: i64, key: &Bytes, p: &PartitionData) -> Result<u64> {
+        let mut written = self.begin(token, key, p)?;
+        for row in p.rows.values() {
+            written += self.add_row(row)?;
+        }
+        Ok(written + self.end()?)
+    }
+
+    /// Starts a partition (keys must strictly increase) with the head of
+    /// `p`: partition deletion, range tombstones, static row (`p.rows` is
+    /// ignored). Rows follow with `add_row`, in clustering order, then
+    /// `end`. Memory holds about a block, whatever the partition's size.
+    ///
+    /// Format v2: the head goes into the current block, then the rows in
+    /// chunks. Once the partition has filled a block's worth of bytes, a
+    /// chunk is closed whenever the current block is full and the next chunk
+    /// starts a new block, with a clustering-index entry per chunk; a
+    /// partition smaller than a block stays one chunk (no clustering index),
+    /// sharing its block with others.
+    pub fn begin(&mut self, token: i64, key: &Bytes, p: &PartitionData) -> Result<u64> {
         if let Some((lt, lk)) = &self.last {
             if (token, key) <= (*lt, lk) {
                 return Err(Error::InvalidRequest(format!(
                     "SSTable writer: partition ({token}) out of order"
                 )));
             }
+        }
+        if self.open.is_some() {
+            return Err(Error::InvalidRequest(
+                "SSTable writer: partition started before the previous one ended".into(),
+            ));
         }
         self.last = Some((token, key.clone()));
         if self.index_first.is_none() {
@@ -151,36 +181,59 @@ impl SstableWriter {
             &p.range_tombstones,
             &p.static_row,
         );
-        let mut part_bytes = self.block.len() - head_start;
-        let mut chunk = Chunk::starting_at(self.data_offset, self.block.len() as u64);
-        let mut written = 0;
-        for row in p.rows.values() {
-            let full = part_bytes >= self.block_size
-                && self.block.len() + self.chunk_rows.len() >= self.block_size;
-            if full && chunk.count > 0 {
-                self.close_chunk(&chunk, true);
-                written += self.flush_block()?;
-                chunk = Chunk::starting_at(self.data_offset, 0);
-            }
-            let before = self.chunk_rows.len();
-            codec::put_row(&mut self.chunk_rows, row);
-            part_bytes += self.chunk_rows.len() - before;
-            chunk.see(&row.clustering);
-        }
-        self.close_chunk(&chunk, false);
-        self.cindex.finish(&mut entry, &mut self.index_file);
-        self.index_block.extend_from_slice(&entry);
-        self.index_entries += 1;
-        self.stats.add_partition(token, key, p);
+        self.stats.add_head(token, key, p);
         self.keys.extend_from_slice(key);
         self.key_ends.push(self.keys.len());
+        self.open = Some(OpenPartition {
+            entry,
+            bytes: self.block.len() - head_start,
+            has_static: p.static_row.is_some(),
+            chunk: Chunk::starting_at(self.data_offset, self.block.len() as u64),
+        });
+        Ok(0)
+    }
+
+    /// Appends a row of the partition `begin` started; clusterings must
+    /// increase.
+    pub fn add_row(&mut self, row: &Row) -> Result<u64> {
+        let Some(mut open) = self.open.take() else {
+            return Err(Error::InvalidRequest(
+                "SSTable writer: row outside a partition".into(),
+            ));
+        };
+        let mut written = 0;
+        let full = open.bytes >= self.block_size
+            && self.block.len() + self.chunk_rows.len() >= self.block_size;
+        if full && open.chunk.count > 0 {
+            self.close_chunk(&open.chunk, true);
+            written = self.flush_block()?;
+            open.chunk = Chunk::starting_at(self.data_offset, 0);
+        }
+        let before = self.chunk_rows.len();
+        codec::put_row(&mut self.chunk_rows, row);
+        open.bytes += self.chunk_rows.len() - before;
+        open.chunk.see(&row.clustering);
+        self.stats.add_row(row, open.has_static);
+        self.open = Some(open);
+        Ok(written)
+    }
+
+    /// Ends the partition `begin` started.
+    pub fn end(&mut self) -> Result<u64> {
+        let Some(mut open) = self.open.take() else {
+            return Ok(0);
+        };
+        self.close_chunk(&open.chunk, false);
+        self.cindex.finish(&mut open.entry, &mut self.index_file);
+        self.index_block.extend_from_slice(&open.entry);
+        self.index_entries += 1;
         if self.index_entries >= INDEX_BLOCK_ENTRIES {
             self.flush_index_block();
         }
         if self.block.len() >= self.block_size {
-            written += self.flush_block()?;
+            return self.flush_block();
         }
-        Ok(written)
+        Ok(0)
     }
 
     /// Appends the chunk's rows to the block (`var n | rows | more`) and
@@ -242,6 +295,7 @@ impl SstableWriter {
     /// Writes the remaining components and the TOC; the SSTable is durable
     /// and complete when this returns.
     pub fn finish(mut self, created_at: i64) -> Result<(Descriptor, Stats)> {
+        self.end()?;
         self.flush_block()?;
         self.flush_index_block();
         let data_tmp = self.desc.tmp_path(Component::Data);

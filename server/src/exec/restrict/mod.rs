@@ -723,18 +723,7 @@ fn contains_type(typ: &CqlType, op: Operator, column: &str) -> Result<CqlType, R
     }
 }
 
-pub fn op_str(op: Operator) -> &'static str {
-    match op {
-        Operator::Eq => "=",
-        Operator::Lt => "<",
-        Operator::Lte => "<=",
-        Operator::Gt => ">",
-        Operator::Gte => ">=",
-        Operator::Neq => "!=",
-        Operator::Contains => "CONTAINS",
-        Operator::ContainsKey => "CONTAINS KEY",
-        Operator::Like => "LIKE",
-        Operator::NotContains => "NOT CONTAINS",
-        Operator::NotContainsKey => "NOT CONTAINS KEY",
-    }
+/// The operator as CQL writes it (`CONTAINS KEY`, `!=`...).
+pub fn op_str(op: Operator) -> String {
+    op.to_string()
 }

@@ -61,8 +61,8 @@ pub struct Times {
     col: usize,
     /// Whether the column has a write time per element (non-frozen).
     multi_cell: bool,
-    step: Step,
-    /// The whole sub-selection: a null value selects nothing.
+    /// The whole sub-selection: a null value selects nothing; its step on the column
+    /// ([`first_step`]) says which element times to take.
     value: Box<Sel>,
     /// A list of times (a slice of a non-frozen collection), not one.
     list: bool,
@@ -95,9 +95,6 @@ pub(super) fn compile<S: ColumnSource>(
         )));
     }
     let (value, typ, label) = compile_expr(src, inner, m)?;
-    let step = first_step(&value, col).ok_or_else(|| {
-        RequestError::Server("a sub-selection without a step on its column".into())
-    })?;
     let list = typ.is_multi_cell() && kind != TimesKind::MaxWriteTime;
     let out_type = if list {
         CqlType::List(Box::new(kind.scalar()))
@@ -108,7 +105,6 @@ pub(super) fn compile<S: ColumnSource>(
         kind,
         col,
         multi_cell: col_type.is_multi_cell(),
-        step,
         value: Box::new(value),
         list,
     });
@@ -150,7 +146,6 @@ impl Times {
     ) -> Result<Times, RequestError> {
         Ok(Times {
             value: Box::new(self.value.bound(ctx)?),
-            step: self.step.clone(),
             ..*self
         })
     }
@@ -175,7 +170,12 @@ impl Times {
         let Some(whole) = &cell.value else {
             return Ok(None);
         };
-        let indexes = self.indexes(whole)?;
+        // Element keys given as markers are known once bound, so the step is read
+        // from the (bound) sub-selection here.
+        let step = first_step(&self.value, self.col).ok_or_else(|| {
+            RequestError::Server("a sub-selection without a step on its column".into())
+        })?;
+        let indexes = indexes(&step, whole)?;
         let times: Vec<(Option<i64>, Option<i32>)> = indexes
             .into_iter()
             .filter_map(|i| cell.elements.get(i).copied())
@@ -190,35 +190,35 @@ impl Times {
             (false, _) => times.into_iter().next().and_then(pick).map(Bytes::from),
         })
     }
+}
 
-    /// Positions, in the column's element order, of what the step selects.
-    fn indexes(&self, whole: &Bytes) -> Result<Vec<usize>, RequestError> {
-        let typ = match &self.step {
-            Step::Field(i) => return Ok(vec![*i]),
-            Step::Element(_, t) | Step::Slice(_, _, t) => t,
-        };
-        let (key_t, per) = match typ.unfrozen() {
-            CqlType::Map(k, _) => (&**k, 2),
-            CqlType::Set(k) => (&**k, 1),
-            _ => return Ok(vec![]),
-        };
-        let selected = |k: &Bytes| match &self.step {
-            Step::Element(key, _) => values::compare(key_t, k, key).is_eq(),
-            Step::Slice(lo, hi, _) => {
-                lo.as_ref()
-                    .is_none_or(|lo| values::compare(key_t, k, lo).is_ge())
-                    && hi
-                        .as_ref()
-                        .is_none_or(|hi| values::compare(key_t, k, hi).is_le())
-            }
-            Step::Field(_) => false,
-        };
-        let items = crate::exec::modify::split_collection(whole, typ)?;
-        Ok(items
-            .chunks(per)
-            .enumerate()
-            .filter(|(_, e)| e.first().is_some_and(selected))
-            .map(|(i, _)| i)
-            .collect())
-    }
+/// Positions, in the column's element order, of what the step selects.
+fn indexes(step: &Step, whole: &Bytes) -> Result<Vec<usize>, RequestError> {
+    let typ = match step {
+        Step::Field(i) => return Ok(vec![*i]),
+        Step::Element(_, t) | Step::Slice(_, _, t) => t,
+    };
+    let (key_t, per) = match typ.unfrozen() {
+        CqlType::Map(k, _) => (&**k, 2),
+        CqlType::Set(k) => (&**k, 1),
+        _ => return Ok(vec![]),
+    };
+    let selected = |k: &Bytes| match step {
+        Step::Element(key, _) => values::compare(key_t, k, key).is_eq(),
+        Step::Slice(lo, hi, _) => {
+            lo.as_ref()
+                .is_none_or(|lo| values::compare(key_t, k, lo).is_ge())
+                && hi
+                    .as_ref()
+                    .is_none_or(|hi| values::compare(key_t, k, hi).is_le())
+        }
+        Step::Field(_) => false,
+    };
+    let items = crate::exec::modify::split_collection(whole, typ)?;
+    Ok(items
+        .chunks(per)
+        .enumerate()
+        .filter(|(_, e)| e.first().is_some_and(selected))
+        .map(|(i, _)| i)
+        .collect())
 }
