@@ -852,3 +852,39 @@ async fn index_survives_crash_restart_and_partition_key_component() {
     let (seen, _) = page_through(&s, "SELECT id FROM ixr.t WHERE a = 3", 9).await;
     assert_eq!(seen.len(), 50);
 }
+
+#[tokio::test]
+async fn index_build_during_writes_misses_no_row() {
+    let node = NodeProc::start();
+    let s = connect(&node).await;
+    keyspace(&s, "ixc").await;
+    run(&s, "CREATE TABLE ixc.t (k int PRIMARY KEY, v int)").await;
+    let s = std::sync::Arc::new(s);
+    // Two writers insert rows before, during and after the build.
+    let mut writers = Vec::new();
+    for w in 0..2i32 {
+        let s = s.clone();
+        writers.push(tokio::spawn(async move {
+            let insert = s
+                .prepare("INSERT INTO ixc.t (k, v) VALUES (?, ?)")
+                .await
+                .expect("prepare");
+            for i in 0..1500i32 {
+                let k = i * 2 + w;
+                s.execute_unpaged(&insert, (k, k % 3))
+                    .await
+                    .expect("insert");
+            }
+        }));
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    run(&s, "CREATE INDEX v_idx ON ixc.t (v)").await;
+    for w in writers {
+        w.await.expect("writer");
+    }
+    wait_built(&s, "ixc", "v_idx").await;
+    let (seen, _) = page_through(&s, "SELECT k FROM ixc.t WHERE v = 1", 500).await;
+    let mut seen = seen;
+    seen.sort_unstable();
+    assert_eq!(seen, (0..3000).filter(|k| k % 3 == 1).collect::<Vec<_>>());
+}

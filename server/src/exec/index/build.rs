@@ -30,6 +30,18 @@ enum State {
     Built,
 }
 
+/// Writes hold it shared from before they read the schema until their mutations are
+/// applied; a build takes it exclusively once before scanning (Cassandra's write
+/// barrier). A write that saw the schema without the new index has then landed,
+/// so the scan sees it; every later write writes the index's entries itself.
+static WRITE_ORDER: parking_lot::RwLock<()> = parking_lot::RwLock::new(());
+
+/// The shared side of [`WRITE_ORDER`], for the duration of one write (never held
+/// twice by one thread: a waiting build would deadlock it).
+pub fn write_order() -> parking_lot::RwLockReadGuard<'static, ()> {
+    WRITE_ORDER.read()
+}
+
 /// Index table id to state, for the indexes this process has looked at.
 static STATES: LazyLock<Mutex<HashMap<Uuid, State>>> = LazyLock::new(Default::default);
 
@@ -142,6 +154,7 @@ fn build(engine: &Engine, t: &TableDef, i: &IndexDef) -> Result<(), storage::Err
     let (Some(spec), Some(id)) = (Indexed::new(t, i), i.table_id) else {
         return Ok(());
     };
+    drop(WRITE_ORDER.write());
     let mut start = ScanBound::Start;
     loop {
         let cmd = ScanCommand {

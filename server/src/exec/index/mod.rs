@@ -14,7 +14,9 @@ mod layout;
 mod lookup;
 mod stale;
 
-pub use build::{built, is_built, mark_built, resume_all, scan_after, start as start_builds};
+pub use build::{
+    built, is_built, mark_built, resume_all, scan_after, start as start_builds, write_order,
+};
 pub use entries::Indexed;
 pub use layout::{decode_entry, partition_prefix, strip_value, token_bytes as token_prefix};
 pub use lookup::{choose, Lookup};
@@ -273,6 +275,7 @@ pub fn with_entries(schema: &Schema, muts: &[Mutation]) -> Option<Vec<Mutation>>
 /// (a lightweight transaction's Paxos commit). An entry whose write is then not
 /// committed is stale, and skipped at read time.
 pub fn write_entries(ctx: &super::ExecContext, muts: &[Mutation]) -> Result<(), RequestError> {
+    let _order = write_order();
     let schema = ctx.schema.snapshot();
     let Some(all) = with_entries(&schema, muts) else {
         return Ok(());
