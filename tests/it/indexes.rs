@@ -305,6 +305,8 @@ async fn index_paging_restart_sai_like_and_errors() {
     );
     run(&s, "DROP INDEX ix.name_idx").await;
     run(&s, "CREATE CUSTOM INDEX ON ix.p (name) USING 'org.apache.cassandra.index.sasi.SASIIndex' WITH OPTIONS = {'mode': 'CONTAINS'}").await;
+    // Built: a prefix pattern reads the index's ordered entries, the others scan.
+    wait_built(&s, "ix", "p_name_idx").await;
     assert_eq!(
         ids(&s, "SELECT k FROM ix.p WHERE name LIKE 'user39%'").await,
         vec![39, 390, 391, 392, 393, 394, 395, 396, 397, 398, 399]

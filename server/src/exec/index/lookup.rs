@@ -133,7 +133,7 @@ fn range(
     let ranged = |f: &&Filter| {
         matches!(
             f.op,
-            Operator::Lt | Operator::Lte | Operator::Gt | Operator::Gte
+            Operator::Lt | Operator::Lte | Operator::Gt | Operator::Gte | Operator::Like
         ) && f.map_key.is_none()
     };
     for f in r.filters.iter().filter(ranged) {
@@ -164,6 +164,15 @@ fn range(
             let Some(v) = bytes_of(e, ctx)? else {
                 return Ok(None);
             };
+            if g.op == Operator::Like {
+                // `'abc%'`: the texts starting with abc, a prefix of the encoded
+                // value. Other patterns bound nothing.
+                if let Some(p) = like_prefix(&typ, &v) {
+                    start = ClusteringBound::Inclusive(p.clone());
+                    end = ClusteringBound::Inclusive(p);
+                }
+                continue;
+            }
             let Some(p) = layout::value_prefix(&typ, &v) else {
                 return Ok(None);
             };
@@ -173,6 +182,10 @@ fn range(
                 Operator::Lt => end = ClusteringBound::Exclusive(p),
                 _ => end = ClusteringBound::Inclusive(p),
             }
+        }
+        if (&start, &end) == (&ClusteringBound::Bottom, &ClusteringBound::Top) {
+            // Every entry of the index, then a base read each: a scan is cheaper.
+            continue;
         }
         let key = Bytes::from_static(layout::ORDERED_KEY);
         return Ok(Some(Lookup {
@@ -185,6 +198,19 @@ fn range(
         }));
     }
     Ok(None)
+}
+
+/// The ordered layout's clustering prefix of every text matching `pattern` when it
+/// is a prefix pattern (`abc%`): the encoded `abc` without its terminator.
+fn like_prefix(typ: &cql::types::CqlType, pattern: &[u8]) -> Option<Bytes> {
+    use cql::types::CqlType as T;
+    if !matches!(typ, T::Text | T::Ascii) || pattern.starts_with(b"%") {
+        return None;
+    }
+    let needle = pattern.strip_suffix(b"%")?;
+    let encoded = layout::value_prefix(typ, needle)?;
+    // Text encodes as 0x02, the escaped bytes, then the 0x00 0x00 terminator.
+    encoded.strip_suffix(&[0, 0]).map(Bytes::copy_from_slice)
 }
 
 fn bytes_of(e: &Expr, ctx: &EvalCtx<'_>) -> Result<Option<Bytes>, RequestError> {
