@@ -2,11 +2,12 @@
 //! purges what `view::purge` allows, and writes the outputs (split at the
 //! task's size for leveled compaction). Swapping the outputs in and deleting
 //! the inputs is the engine's job, after the outputs are durable.
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crate::commitlog::Position;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::memtable::Memtable;
 use std::collections::BTreeMap;
 use std::ops::Bound::{Excluded, Included, Unbounded};
@@ -76,16 +77,38 @@ pub(crate) struct Job<'a> {
     pub block_size: usize,
     pub fp_chance: f64,
     pub now_seconds: i64,
+    /// Set when the engine shuts down: the run stops with
+    /// `Error::Shutdown`, leaving no output behind.
+    pub stop: &'a AtomicBool,
 }
 
 /// Runs the compaction; returns the finished outputs (durable, with TOC).
-/// `generation` allocates output generations.
+/// `generation` allocates output generations. Stopped by `job.stop`, it
+/// deletes what it wrote and returns `Error::Shutdown`.
 pub(crate) fn run(
     job: Job,
     dir: &std::path::Path,
     generation: &dyn Fn() -> u64,
     throttle: &mut Throttle,
 ) -> Result<(Vec<Descriptor>, CompactionOutput)> {
+    let mut done = Vec::new();
+    let r = run_into(job, dir, generation, throttle, &mut done);
+    if r.is_err() {
+        // Finished outputs of a failed or stopped run are never swapped in.
+        for d in &done {
+            d.delete_files();
+        }
+    }
+    r.map(|out| (done, out))
+}
+
+fn run_into(
+    job: Job,
+    dir: &std::path::Path,
+    generation: &dyn Fn() -> u64,
+    throttle: &mut Throttle,
+    done: &mut Vec<Descriptor>,
+) -> Result<CompactionOutput> {
     let upper = job
         .inputs
         .iter()
@@ -107,7 +130,6 @@ pub(crate) fn run(
             head,
         });
     }
-    let mut done = Vec::new();
     let new_writer = || -> Result<SstableWriter> {
         let mut w = SstableWriter::create(
             Descriptor::new(dir, generation()),
@@ -126,6 +148,7 @@ pub(crate) fn run(
         .min()
         .cloned()
     {
+        stopped(job.stop)?;
         // Every input's version of partition `k`; a chunked one (larger
         // than a block) came without rows and is read in windows.
         let mut versions = Vec::new();
@@ -161,7 +184,7 @@ pub(crate) fn run(
         }
         let purge_at = |p| purge(p, job.gc_before, max_purgeable);
         let written = if versions.iter().any(|(_, t)| t.is_some()) {
-            stream_partition(&k, versions, &purge_at, &mut writer, throttle)?
+            stream_partition(&k, versions, &purge_at, &mut writer, throttle, job.stop)?
         } else {
             let mut merged: Option<PartitionData> = None;
             for (p, _) in versions {
@@ -187,7 +210,14 @@ pub(crate) fn run(
         out.bytes_written += s.data_size;
         done.push(d);
     }
-    Ok((done, out))
+    Ok(out)
+}
+
+fn stopped(stop: &AtomicBool) -> Result<()> {
+    if stop.load(Ordering::Acquire) {
+        return Err(Error::Shutdown);
+    }
+    Ok(())
 }
 
 /// One input SSTable and its next partition (key, version, chunked).
@@ -233,6 +263,7 @@ fn stream_partition(
     purge_at: &dyn Fn(PartitionData) -> Option<PartitionData>,
     writer: &mut SstableWriter,
     throttle: &mut Throttle,
+    stop: &AtomicBool,
 ) -> Result<bool> {
     let mut head = PartitionData::default();
     let mut in_memory = PartitionData::default();
@@ -248,6 +279,7 @@ fn stream_partition(
     let mut started = false;
     let mut resume: Option<Bytes> = None;
     loop {
+        stopped(stop)?;
         let wanted = |c: &[u8]| resume.as_ref().is_none_or(|r| c > &r[..]);
         let w = RowWindow {
             reversed: false,
@@ -321,4 +353,80 @@ fn after_key(c: &Bytes) -> Bytes {
     let mut v = c.to_vec();
     v.push(0);
     Bytes::from(v)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sstable::BlockCache;
+
+    fn wide_input(dir: &std::path::Path, generation: u64) -> Arc<SsTable> {
+        let mut w =
+            SstableWriter::create(Descriptor::new(dir, generation), 512, 0.01).expect("create");
+        let mut p = PartitionData::default();
+        for c in 0..2000u32 {
+            let ck = Bytes::from(c.to_be_bytes().to_vec());
+            let row = crate::sstable::test_row(ck.clone(), i64::from(c), Bytes::from(vec![7; 40]));
+            p.rows.insert(ck, row);
+        }
+        w.add(1, &Bytes::from_static(b"wide"), &p).expect("add");
+        let (desc, _) = w.finish(0).expect("finish");
+        Arc::new(SsTable::open(desc, Arc::new(BlockCache::new(0))).expect("open"))
+    }
+
+    fn job<'a>(inputs: Vec<Arc<SsTable>>, others: &'a Version, stop: &'a AtomicBool) -> Job<'a> {
+        Job {
+            inputs,
+            others,
+            memtables: &[],
+            gc_before: 0,
+            output_level: 0,
+            max_output_size: None,
+            block_size: 512,
+            fp_chance: 0.01,
+            now_seconds: 0,
+            stop,
+        }
+    }
+
+    /// A compaction of chunked partitions writes the same rows it read; one told
+    /// to stop returns `Error::Shutdown` and leaves only its inputs on disk.
+    #[test]
+    fn chunked_partitions_compact_and_a_stopped_run_leaves_nothing() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let inputs = vec![wide_input(dir.path(), 1), wide_input(dir.path(), 2)];
+        let others = Version::default();
+        let files = || std::fs::read_dir(dir.path()).expect("ls").count();
+        let before = files();
+        let stop = AtomicBool::new(true);
+        let next = std::sync::atomic::AtomicU64::new(10);
+        let generation = || next.fetch_add(1, Ordering::Relaxed);
+        let r = run(
+            job(inputs.clone(), &others, &stop),
+            dir.path(),
+            &generation,
+            &mut Throttle::new(0),
+        );
+        assert!(matches!(r, Err(Error::Shutdown)), "{r:?}");
+        assert_eq!(files(), before, "no output files left");
+        stop.store(false, Ordering::Relaxed);
+        let (outs, out) = run(
+            job(inputs.clone(), &others, &stop),
+            dir.path(),
+            &generation,
+            &mut Throttle::new(0),
+        )
+        .expect("compaction");
+        assert_eq!((outs.len(), out.partitions), (1, 1));
+        let merged = SsTable::open(
+            outs.into_iter().next().expect("output"),
+            Arc::new(BlockCache::new(0)),
+        )
+        .expect("open");
+        let key = Bytes::from_static(b"wide");
+        assert_eq!(
+            merged.get(1, &key).expect("read"),
+            inputs.first().and_then(|t| t.get(1, &key).expect("read")),
+        );
+    }
 }

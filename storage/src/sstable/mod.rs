@@ -8,6 +8,9 @@ use std::fs::File;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
+#[cfg(test)]
+use bytes::Bytes;
+
 use crate::error::{Error, Result};
 
 mod block;
@@ -189,6 +192,22 @@ pub(crate) fn unseal<'a>(path: &Path, bytes: &'a [u8]) -> Result<&'a [u8]> {
         return Err(Error::corrupt(path, 0, "checksum mismatch"));
     }
     Ok(body)
+}
+
+/// A test row: clustering `ck`, one live cell of column 1.
+#[cfg(test)]
+pub(crate) fn test_row(ck: Bytes, timestamp: i64, value: Bytes) -> crate::types::Row {
+    use crate::types::{Cell, CellValue, ColumnId, Row};
+    Row {
+        clustering: ck,
+        cells: vec![Cell {
+            column: ColumnId(1),
+            path: None,
+            timestamp,
+            value: CellValue::Live { value, ttl: None },
+        }],
+        ..Row::default()
+    }
 }
 
 #[cfg(test)]

@@ -94,15 +94,6 @@ impl Stats {
             .sum()
     }
 
-    /// Accounts one partition written in order.
-    #[cfg(test)]
-    pub(crate) fn add_partition(&mut self, token: i64, key: &Bytes, p: &PartitionData) {
-        self.add_head(token, key, p);
-        for row in p.rows.values() {
-            self.add_row(row, p.static_row.is_some());
-        }
-    }
-
     /// Accounts the start of a partition written in order: key, deletions
     /// and static row (`p.rows` is not looked at; `add_row` takes the rows
     /// one by one, so a partition can be written without holding it).

@@ -9,28 +9,13 @@ use bytes::Bytes;
 use super::*;
 use crate::memtable::PartitionKey;
 use crate::merge::PartitionData;
-use crate::types::{Cell, CellValue, ColumnId, Row};
 
 fn partition(i: u32) -> PartitionData {
     let mut rows = BTreeMap::new();
     for r in 0..3u8 {
         let ck = Bytes::from(vec![r]);
-        rows.insert(
-            ck.clone(),
-            Row {
-                clustering: ck,
-                cells: vec![Cell {
-                    column: ColumnId(1),
-                    path: None,
-                    timestamp: i64::from(i),
-                    value: CellValue::Live {
-                        value: Bytes::from(format!("value-{i}-{r}")),
-                        ttl: None,
-                    },
-                }],
-                ..Row::default()
-            },
-        );
+        let value = Bytes::from(format!("value-{i}-{r}"));
+        rows.insert(ck.clone(), test_row(ck, i64::from(i), value));
     }
     PartitionData {
         rows,
@@ -177,22 +162,8 @@ fn wide(n: u32) -> PartitionData {
     let mut p = PartitionData::default();
     for c in 0..n {
         let ck = Bytes::from(c.to_be_bytes().to_vec());
-        p.rows.insert(
-            ck.clone(),
-            Row {
-                clustering: ck,
-                cells: vec![Cell {
-                    column: ColumnId(1),
-                    path: None,
-                    timestamp: 3,
-                    value: CellValue::Live {
-                        value: Bytes::from(format!("{c:0100}")),
-                        ttl: None,
-                    },
-                }],
-                ..Row::default()
-            },
-        );
+        let value = Bytes::from(format!("{c:0100}"));
+        p.rows.insert(ck.clone(), test_row(ck, 3, value));
     }
     p.range_tombstones.push(crate::types::RangeTombstone {
         start: crate::types::ClusteringBound::Inclusive(Bytes::from(10u32.to_be_bytes().to_vec())),

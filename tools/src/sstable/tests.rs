@@ -17,6 +17,23 @@ fn write_sstable(dir: &Path) -> PathBuf {
     write_sstable_with(dir, 0)
 }
 
+/// A row with one live cell of column 1.
+fn cell_row(clustering: Vec<u8>, timestamp: i64, value: String) -> Row {
+    Row {
+        clustering: Bytes::from(clustering),
+        cells: vec![Cell {
+            column: ColumnId(1),
+            path: None,
+            timestamp,
+            value: CellValue::Live {
+                value: Bytes::from(value),
+                ttl: None,
+            },
+        }],
+        ..Row::default()
+    }
+}
+
 /// Rows of the wide partition `write_sstable_with` adds (~140 KiB: about 35
 /// blocks of the tests' 4 KiB).
 const WIDE_ROWS: u16 = 3000;
@@ -30,21 +47,15 @@ fn write_sstable_with(dir: &Path, wide_rows: u16) -> PathBuf {
     for p in 0..PARTITIONS {
         let rows = (0..3u8)
             .map(|c| Row {
-                clustering: Bytes::from(vec![c]),
                 liveness: Some(LivenessInfo {
                     timestamp: 1000 + p,
                     ttl: None,
                 }),
-                cells: vec![Cell {
-                    column: ColumnId(1),
-                    path: None,
-                    timestamp: 1000 + p,
-                    value: CellValue::Live {
-                        value: Bytes::from(format!("value {p} {c} padding padding padding")),
-                        ttl: None,
-                    },
-                }],
-                ..Row::default()
+                ..cell_row(
+                    vec![c],
+                    1000 + p,
+                    format!("value {p} {c} padding padding padding"),
+                )
             })
             .collect();
         engine
@@ -59,18 +70,12 @@ fn write_sstable_with(dir: &Path, wide_rows: u16) -> PathBuf {
     }
     if wide_rows > 0 {
         let rows = (0..wide_rows)
-            .map(|c| Row {
-                clustering: Bytes::from(c.to_be_bytes().to_vec()),
-                cells: vec![Cell {
-                    column: ColumnId(1),
-                    path: None,
-                    timestamp: 5,
-                    value: CellValue::Live {
-                        value: Bytes::from(format!("wide row {c} padding padding")),
-                        ttl: None,
-                    },
-                }],
-                ..Row::default()
+            .map(|c| {
+                cell_row(
+                    c.to_be_bytes().to_vec(),
+                    5,
+                    format!("wide row {c} padding padding"),
+                )
             })
             .collect();
         engine
