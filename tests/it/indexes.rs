@@ -566,6 +566,25 @@ async fn index_pages_limits_and_combines_with_other_restrictions() {
             .len(),
         3
     );
+    // IN on an indexed column: the entries of each value, merged in token order.
+    let (seen, _) = page_through(&s, "SELECT c FROM ixp.t WHERE w IN (1, 2, 77)", 150).await;
+    let mut sorted = seen.clone();
+    sorted.sort_unstable();
+    sorted.dedup();
+    assert_eq!(seen.len(), sorted.len(), "a row came twice");
+    assert_eq!(
+        sorted,
+        (0..4000)
+            .filter(|i| matches!(i % 10, 1 | 2))
+            .collect::<Vec<_>>()
+    );
+    let (seen, _) = page_through(
+        &s,
+        "SELECT c FROM ixp.t WHERE g IN (1, 1, 5) LIMIT 1500",
+        400,
+    )
+    .await;
+    assert_eq!(seen.len(), 1500);
     run(&s, "UPDATE ixp.t SET w = 100 WHERE k = 0 AND c = 0").await;
     assert_eq!(ids(&s, "SELECT c FROM ixp.t WHERE w > 99").await, vec![0]);
     assert!(!ids(&s, "SELECT c FROM ixp.t WHERE w < 1")

@@ -19,7 +19,7 @@ pub use build::{
 };
 pub use entries::Indexed;
 pub use layout::{decode_entry, partition_prefix, strip_value, token_bytes as token_prefix};
-pub use lookup::{choose, Lookup};
+pub use lookup::{choose, Lookup, Slice};
 pub use stale::{forget as forget_stale, superseded, StaleEntry};
 
 use std::collections::HashMap;

@@ -94,15 +94,18 @@ impl Run<'_, '_> {
         end_token: Option<i64>,
         slices: &[(ClusteringBound, ClusteringBound)],
     ) -> Result<(), RequestError> {
-        if let Some(range) = &lookup.range {
-            // A range's entries come in value order: all of them, then in token order.
+        if !lookup.collect.is_empty() {
+            // A range's entries come in value order, IN's value by value: all of
+            // them, then in token order.
             let mut tails = Vec::new();
-            let mut resume = None;
-            loop {
-                let (chunk, last) = read_chunk(exec, lookup, range, resume, self.now)?;
-                tails.extend(chunk);
-                let Some(last) = last else { break };
-                resume = Some(last);
+            for slice in &lookup.collect {
+                let mut resume = None;
+                loop {
+                    let (chunk, last) = read_chunk(exec, lookup, slice, resume, self.now)?;
+                    tails.extend(chunk);
+                    let Some(last) = last else { break };
+                    resume = Some(last);
+                }
             }
             tails.sort_unstable_by(|a, b| a.tail.cmp(&b.tail));
             tails.dedup_by(|a, b| a.tail == b.tail);
@@ -135,7 +138,11 @@ impl Run<'_, '_> {
         } else {
             ClusteringBound::Inclusive(vp.clone())
         };
-        let slice = (start, end);
+        let slice = index::Slice {
+            token: lookup.token,
+            key: lookup.key.clone(),
+            bounds: (start, end),
+        };
         let mut resume = resume_after.map(|r| with_vp(&r));
         while !self.done() {
             let (chunk, last) = read_chunk(exec, lookup, &slice, resume, self.now)?;
@@ -250,15 +257,15 @@ struct Entry {
 fn read_chunk(
     exec: &ExecContext,
     lookup: &Lookup,
-    slice: &(ClusteringBound, ClusteringBound),
+    slice: &index::Slice,
     resume: Option<Bytes>,
     now: i32,
 ) -> Result<(Vec<Entry>, Option<Bytes>), RequestError> {
     let cmd = ReadCommand {
         table: lookup.index.table,
-        token: lookup.token,
-        key: lookup.key.clone(),
-        slices: vec![slice.clone()],
+        token: slice.token,
+        key: slice.key.clone(),
+        slices: vec![slice.bounds.clone()],
         reversed: false,
         row_limit: Some(ENTRY_CHUNK),
         resume_after: resume,
