@@ -551,3 +551,34 @@ async fn decimal_math_and_untyped_selector_markers() {
     let got: (i32, i32, i64, String) = r.first_row().expect("row");
     assert_eq!(got, (7, 3, 5, "2024-02-01T10:00:00.000Z".to_string()));
 }
+
+/// Tuple selectors (Cassandra 4.0+): `(a, b)` is a `tuple<type of a, type of b>` of the
+/// selected values, named `(a, b)`; nested and mixed with functions and literals.
+#[tokio::test]
+async fn tuple_selectors() {
+    let node = NodeProc::start();
+    let s = connect(&node).await;
+    schema(&s).await;
+    let r = query(
+        &s,
+        "SELECT (i, t), (k, (abs(si), 'x')) FROM fx.n WHERE k = 1",
+    )
+    .await;
+    assert_eq!(r.cols, ["(i, t)", "(k, (system.abs(si), 'x'))"]);
+    assert_eq!(
+        r.rows[0],
+        vec![
+            Some(CqlValue::Tuple(vec![
+                Some(CqlValue::Int(2147483647)),
+                text("abc")
+            ])),
+            Some(CqlValue::Tuple(vec![
+                Some(CqlValue::Int(1)),
+                Some(CqlValue::Tuple(vec![
+                    Some(CqlValue::SmallInt(1000)),
+                    text("x")
+                ]))
+            ])),
+        ]
+    );
+}

@@ -208,8 +208,12 @@ impl<'a> Parser<'a> {
             self.bump();
             let inner = self.selector_expr()?;
             if self.kind() == K::Comma {
-                // A tuple of selectors is only supported for constants.
-                return Err(self.err_msg("tuple selectors are not supported"));
+                let mut items = vec![inner];
+                while self.eat(K::Comma) {
+                    items.push(self.selector_expr()?);
+                }
+                self.expect(K::RParen)?;
+                return Ok(SelectorExpr::Tuple(items));
             }
             self.expect(K::RParen)?;
             return Ok(inner);

@@ -84,6 +84,8 @@ pub enum SelectorExpr {
         right: Box<SelectorExpr>,
     },
     Negation(Box<SelectorExpr>),
+    /// `(a, b, ...)`: a tuple of selectors (Cassandra 4.0+).
+    Tuple(Vec<SelectorExpr>),
     /// `(type) expr`.
     TypeHint {
         typ: RawType,
