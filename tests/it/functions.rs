@@ -528,6 +528,10 @@ async fn decimal_math_and_untyped_selector_markers() {
             "SELECT -? FROM fx.n",
             "Ambiguous negation: use type casts to disambiguate",
         ),
+        (
+            "SELECT [1, 2] FROM fx.n",
+            "Cannot infer type for term [1, 2] in selection clause (try using a cast to force a type)",
+        ),
     ] {
         let e = s.prepare(q).await.expect_err(q).to_string();
         assert!(e.contains(want), "{q}: {e}");

@@ -281,16 +281,11 @@ fn compile_expr<S: ColumnSource>(
             // A constant needs a type: Cassandra infers it from the literal kind.
             let typ = match t {
                 Term::Literal(l) => literal_type(l.kind),
-                Term::BindMarker(_) => {
-                    return Err(RequestError::invalid(format!(
-                        "Cannot infer type for term {} in selection clause (try using a cast to force a type)",
-                        terms::term_label(t)
-                    )))
-                }
+                // A marker or a collection literal has no type of its own.
                 _ => {
-                    return Err(RequestError::invalid(
-                        "Selecting a non-literal term is not supported by Helenus yet",
-                    ))
+                    return Err(RequestError::invalid(format!(
+                        "Cannot infer type for term {t} in selection clause (try using a cast to force a type)"
+                    )))
                 }
             };
             compile_term_as(t, &typ, m)
