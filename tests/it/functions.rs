@@ -556,8 +556,9 @@ async fn decimal_math_and_untyped_selector_markers() {
     assert_eq!(got, (7, 3, 5, "2024-02-01T10:00:00.000Z".to_string()));
 }
 
-/// Tuple selectors (Cassandra 4.0+): `(a, b)` is a `tuple<type of a, type of b>` of the
-/// selected values, named `(a, b)`; nested and mixed with functions and literals.
+/// Tuple and list selectors (Cassandra 4.0+): `(a, b)` is a `tuple<type of a, type of
+/// b>` of the selected values, named `(a, b)`; `[a, 2]` a list of the first
+/// non-constant element's type; nested and mixed with functions and literals.
 #[tokio::test]
 async fn tuple_selectors() {
     let node = NodeProc::start();
@@ -584,5 +585,25 @@ async fn tuple_selectors() {
                 ]))
             ])),
         ]
+    );
+    let r = query(&s, "SELECT [k, 2, i], [t, 'x'] FROM fx.n WHERE k = 1").await;
+    assert_eq!(r.cols, ["[k, 2, i]", "[t, 'x']"]);
+    assert_eq!(
+        r.rows[0],
+        vec![
+            Some(CqlValue::List(vec![
+                CqlValue::Int(1),
+                CqlValue::Int(2),
+                CqlValue::Int(2147483647)
+            ])),
+            Some(CqlValue::List(vec![
+                CqlValue::Text("abc".into()),
+                CqlValue::Text("x".into())
+            ])),
+        ]
+    );
+    assert_eq!(
+        invalid(&s, "SELECT [k, t] FROM fx.n").await,
+        "Invalid list literal for selection: value t is not of type int"
     );
 }

@@ -290,6 +290,21 @@ impl<'a> Parser<'a> {
         if self.is_ident_at(0) && !literal_word {
             return Ok(SelectorExpr::Column(self.ident()?));
         }
+        if self.kind() == K::LBracket {
+            // A list of constants is a term; otherwise a list of selectors.
+            let (pos, markers) = (self.position(), self.marker_count());
+            if let Ok(t) = self.term_unary() {
+                return Ok(SelectorExpr::Term(t));
+            }
+            self.reset(pos, markers);
+            self.bump();
+            let mut items = vec![self.selector_expr()?];
+            while self.eat(K::Comma) {
+                items.push(self.selector_expr()?);
+            }
+            self.expect(K::RBracket)?;
+            return Ok(SelectorExpr::List(items));
+        }
         Ok(SelectorExpr::Term(self.term_unary()?))
     }
 

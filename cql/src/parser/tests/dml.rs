@@ -714,3 +714,15 @@ fn tuple_selectors() {
     // A single parenthesised selector is that selector, not a tuple.
     assert!(matches!(&sel[1].expr, SelectorExpr::Column(c) if c == "c"));
 }
+
+#[test]
+fn list_selectors() {
+    let s = select("SELECT [a, 1], [1, 2], [] FROM t");
+    let Selection::Selectors(sel) = &s.selection else {
+        panic!("selectors expected");
+    };
+    assert!(matches!(&sel[0].expr, SelectorExpr::List(items) if items.len() == 2));
+    // Constants only: a list term, as before.
+    assert!(matches!(&sel[1].expr, SelectorExpr::Term(Term::List(v)) if v.len() == 2));
+    assert!(matches!(&sel[2].expr, SelectorExpr::Term(Term::List(v)) if v.is_empty()));
+}

@@ -97,6 +97,8 @@ pub enum Sel {
     Times(times::Times),
     /// `(a, b, ...)`: a tuple of the selectors' values.
     Tuple(Vec<Sel>),
+    /// `[a, b, ...]`: a list of the selectors' values.
+    List(Vec<Sel>),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -366,6 +368,7 @@ fn compile_expr<S: ColumnSource>(
                 format!("({})", labels.join(", ")),
             ))
         }
+        SelectorExpr::List(items) => elements::compile_list(src, items, m),
         SelectorExpr::Negation(inner) => {
             if terms::is_bare_marker(inner) {
                 return Err(RequestError::invalid(
@@ -540,7 +543,9 @@ impl Sel {
     fn has_marker(&self) -> bool {
         match self {
             Sel::Marker(_) => true,
-            Sel::Call(_, args) | Sel::Tuple(args) => args.iter().any(Sel::has_marker),
+            Sel::Call(_, args) | Sel::Tuple(args) | Sel::List(args) => {
+                args.iter().any(Sel::has_marker)
+            }
             Sel::Field(s, _)
             | Sel::Element(s, ..)
             | Sel::Slice(s, ..)
@@ -576,6 +581,12 @@ impl Sel {
             Sel::ToJson(s, t) => Sel::ToJson(b(s)?, t.clone()),
             Sel::Times(t) => Sel::Times(t.bound(ctx)?),
             Sel::Tuple(items) => Sel::Tuple(
+                items
+                    .iter()
+                    .map(|a| a.bound(ctx))
+                    .collect::<Result<_, _>>()?,
+            ),
+            Sel::List(items) => Sel::List(
                 items
                     .iter()
                     .map(|a| a.bound(ctx))
@@ -662,6 +673,7 @@ impl Sel {
                 Some(Bytes::from(json))
             }
             Sel::Times(t) => t.eval(row)?,
+            Sel::List(items) => Some(elements::list_value(items, row)?),
             Sel::Tuple(items) => {
                 // The tuple wire form: each element as [int length][bytes], null as -1.
                 let mut out = Vec::new();
