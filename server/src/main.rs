@@ -5,14 +5,6 @@
 use clap::Parser;
 use server::config::{Cli, Config};
 
-/// mimalloc instead of glibc malloc: a request allocates and frees a few dozen small
-/// buffers (frames, values, rows), and mimalloc's per-thread free lists make each
-/// cheaper; it also has no per-thread arenas to cap (see `limit_malloc_arenas`).
-/// Measured in docs/PERFORMANCE.md, "Allocator".
-#[cfg(feature = "mimalloc")]
-#[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 fn main() {
     limit_malloc_arenas();
     let cli = Cli::parse();
@@ -77,7 +69,7 @@ async fn shutdown_signal() {
 /// memtable budget, the node's anonymous memory grew past 1.5 GiB with the default and
 /// stayed near 350 MiB with capped arenas (docs/PERFORMANCE.md, "Node memory"). An
 /// operator's MALLOC_ARENA_MAX still wins.
-#[cfg(all(target_os = "linux", target_env = "gnu", not(feature = "mimalloc")))]
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
 fn limit_malloc_arenas() {
     if std::env::var_os("MALLOC_ARENA_MAX").is_none() {
         // SAFETY: mallopt only sets an allocator tunable; this runs first in main,
@@ -88,5 +80,5 @@ fn limit_malloc_arenas() {
     }
 }
 
-#[cfg(not(all(target_os = "linux", target_env = "gnu", not(feature = "mimalloc"))))]
+#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
 fn limit_malloc_arenas() {}
