@@ -196,25 +196,25 @@ async fn start_admin(
 
 /// The storage engine's config, composed from ours.
 fn storage_config(config: &Config) -> storage::Config {
-    let mut s = storage::Config::default();
-    s.data_dir = config.primary_data_dir();
-    s.commitlog_dir = config.commitlog_directory.clone();
-    s.commitlog_sync = match config.commitlog_sync {
-        CommitlogSync::Periodic => storage::SyncMode::Periodic {
-            period: config.commitlog_sync_period,
+    let defaults = storage::Config::default();
+    storage::Config {
+        data_dir: config.primary_data_dir(),
+        commitlog_dir: config.commitlog_directory.clone(),
+        commitlog_sync: match config.commitlog_sync {
+            CommitlogSync::Periodic => storage::SyncMode::Periodic {
+                period: config.commitlog_sync_period,
+            },
+            CommitlogSync::Batch => storage::SyncMode::Batch,
+            CommitlogSync::Group => storage::SyncMode::Group {
+                window: config.commitlog_sync_group_window,
+            },
         },
-        CommitlogSync::Batch => storage::SyncMode::Batch,
-        CommitlogSync::Group => storage::SyncMode::Group {
-            window: config.commitlog_sync_group_window,
-        },
-    };
-    s.commitlog_segment_size = config.commitlog_segment_size;
-    s.commitlog_ignore_replay_errors = config.commitlog_ignore_replay_errors;
-    if let Some(space) = config.memtable_heap_space {
-        s.memtable_space = space;
+        commitlog_segment_size: config.commitlog_segment_size,
+        commitlog_ignore_replay_errors: config.commitlog_ignore_replay_errors,
+        memtable_space: config.memtable_heap_space.unwrap_or(defaults.memtable_space),
+        compaction_throughput: config.compaction_throughput,
+        block_cache_size: config.file_cache_size,
+        commitlog_preallocate: config.commitlog_preallocate,
+        ..defaults
     }
-    s.compaction_throughput = config.compaction_throughput;
-    s.block_cache_size = config.file_cache_size;
-    s.commitlog_preallocate = config.commitlog_preallocate;
-    s
 }

@@ -72,6 +72,7 @@ impl QueryProcessor {
             clock: exec::Clock::default(),
             paxos: vec![paxos],
         };
+        exec::index::resume_all(&ctx.engine, &ctx.schema.snapshot());
         Ok(Arc::new(QueryProcessor { ctx, events }))
     }
 

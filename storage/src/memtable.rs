@@ -138,32 +138,7 @@ impl Memtable {
     /// A copy of the partition, if this memtable holds it.
     #[cfg(test)]
     pub(crate) fn get(&self, token: i64, key: &Bytes) -> Option<PartitionData> {
-        self.get_filtered(token, key, None)
-    }
-
-    /// A copy of the partition with only the rows `keep` accepts.
-    pub(crate) fn get_filtered(
-        &self,
-        token: i64,
-        key: &Bytes,
-        keep: crate::codec::RowFilter,
-    ) -> Option<PartitionData> {
-        self.with_partition(token, key, |p| {
-            let Some(keep) = keep else {
-                return p.clone();
-            };
-            PartitionData {
-                partition_deletion: p.partition_deletion,
-                range_tombstones: p.range_tombstones.clone(),
-                static_row: p.static_row.clone(),
-                rows: p
-                    .rows
-                    .iter()
-                    .filter(|(c, _)| keep(c))
-                    .map(|(c, r)| (c.clone(), r.clone()))
-                    .collect(),
-            }
-        })
+        self.with_partition(token, key, PartitionData::clone)
     }
 
     /// Runs `f` on the partition in place (under its shard's lock, no copy), if this

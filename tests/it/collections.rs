@@ -120,3 +120,59 @@ async fn collection_errors_are_cassandras() {
         row(&["[1, 2, 3]", "[1]", "null"])
     );
 }
+
+/// Element and slice selection with bind markers (`m[?]`, `s[?..?]`, also inside
+/// `writetime(...)`): bound per execution; a null key is refused with Cassandra's
+/// message, an unset slice bound is an open one.
+#[tokio::test]
+async fn element_and_slice_selection_with_bind_markers() {
+    use scylla::value::MaybeUnset;
+    let node = NodeProc::start();
+    let s = connect(&node).await;
+    keyspace(&s, "cm").await;
+    run(
+        &s,
+        "CREATE TABLE cm.t (k int PRIMARY KEY, m map<text, int>, st set<int>)",
+    )
+    .await;
+    run(
+        &s,
+        "INSERT INTO cm.t (k, m, st) VALUES (1, {'a': 1, 'b': 2, 'c': 3}, {10, 20, 30}) USING TIMESTAMP 7",
+    )
+    .await;
+    let p = s
+        .prepare("SELECT m[?], st[?], m[?..?], writetime(m[?]) FROM cm.t WHERE k = ?")
+        .await
+        .expect("prepare");
+    let specs = p.get_current_result_set_col_specs();
+    let cols: Vec<&str> = specs.get().iter().map(|c| c.name()).collect();
+    assert_eq!(cols, ["m[?]", "st[?]", "m[?..?]", "writetime(m[?])"]);
+    let r = s
+        .execute_unpaged(
+            &p,
+            (
+                "b",
+                20i32,
+                MaybeUnset::Set("b"),
+                MaybeUnset::<&str>::Unset,
+                "c",
+                1i32,
+            ),
+        )
+        .await
+        .expect("execute")
+        .into_rows_result()
+        .expect("rows");
+    let row: scylla::value::Row = r.first_row().expect("row");
+    let got: Vec<String> = row.columns.iter().map(crate::client::render).collect();
+    assert_eq!(got, ["2", "20", "{'b': 2, 'c': 3}", "7"]);
+    let err = s
+        .execute_unpaged(&p, (None::<&str>, 20i32, "a", "b", "c", 1i32))
+        .await
+        .expect_err("null key")
+        .to_string();
+    assert!(
+        err.contains("Invalid null value for element selection on m"),
+        "{err}"
+    );
+}

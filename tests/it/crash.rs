@@ -22,14 +22,14 @@ use scylla::response::PagingState;
 use crate::client::connect;
 use crate::harness::NodeProc;
 
-const WRITERS: i64 = 4;
+pub(crate) const WRITERS: i64 = 4;
 const VALUE_LEN: usize = 1024;
 /// Longest wait for a flush or compaction to start before the kill.
 const EVENT_TIMEOUT: Duration = Duration::from_secs(90);
 /// Node config shared by the tests: flush every ~1 MiB, small segments.
 const YAML: &str = "memtable_heap_space: 1MiB\ncommitlog_segment_size: 1MiB\n";
 
-fn seed() -> u64 {
+pub(crate) fn seed() -> u64 {
     let seed = std::env::var("CRASH_SEED")
         .ok()
         .and_then(|s| s.parse().ok())
@@ -39,7 +39,7 @@ fn seed() -> u64 {
 }
 
 /// The value written for key `k`: its bytes repeated, so a read can be checked.
-fn value(k: i64) -> Vec<u8> {
+pub(crate) fn value(k: i64) -> Vec<u8> {
     k.to_le_bytes()
         .iter()
         .copied()
@@ -50,14 +50,14 @@ fn value(k: i64) -> Vec<u8> {
 
 /// Writer tasks inserting distinct keys until the node dies; each acknowledged key is
 /// recorded with the moment its acknowledgement arrived.
-struct Load {
+pub(crate) struct Load {
     acked: Arc<Mutex<Vec<(i64, Instant)>>>,
     tasks: Vec<tokio::task::JoinHandle<()>>,
     stop: Arc<AtomicBool>,
 }
 
 impl Load {
-    async fn start(session: Arc<Session>, cycle: i64) -> Load {
+    pub(crate) async fn start(session: Arc<Session>, cycle: i64) -> Load {
         let insert = session
             .prepare("INSERT INTO crash.t (k, v) VALUES (?, ?)")
             .await
@@ -88,7 +88,7 @@ impl Load {
     }
 
     /// Stops the writers (after the kill) and returns the acknowledged keys.
-    async fn finish(self) -> Vec<(i64, Instant)> {
+    pub(crate) async fn finish(self) -> Vec<(i64, Instant)> {
         self.stop.store(true, Ordering::Relaxed);
         for t in self.tasks {
             let _ = tokio::time::timeout(Duration::from_secs(60), t).await;
@@ -104,7 +104,7 @@ impl Load {
 
 /// When to pull the plug.
 #[derive(Debug, Clone, Copy)]
-enum Moment {
+pub(crate) enum Moment {
     /// After this long under load.
     After(Duration),
     /// As soon as the node logs that it started flushing a memtable.
@@ -122,7 +122,12 @@ fn log_count(node: &NodeProc, from: usize, needle: &str) -> usize {
 
 /// Waits for the moment (with the load running), then SIGKILLs the node. Returns the
 /// instant of the kill.
-async fn kill_at(node: &mut NodeProc, moment: Moment, log_from: usize, seed: u64) -> Instant {
+pub(crate) async fn kill_at(
+    node: &mut NodeProc,
+    moment: Moment,
+    log_from: usize,
+    seed: u64,
+) -> Instant {
     let needle = match moment {
         Moment::After(d) => {
             tokio::time::sleep(d).await;
@@ -149,7 +154,7 @@ async fn kill_at(node: &mut NodeProc, moment: Moment, log_from: usize, seed: u64
 }
 
 /// Every row of crash.t, read page by page.
-async fn read_all(s: &Session) -> HashMap<i64, Vec<u8>> {
+pub(crate) async fn read_all(s: &Session) -> HashMap<i64, Vec<u8>> {
     let mut stmt = scylla::statement::Statement::new("SELECT k, v FROM crash.t");
     stmt.set_page_size(2000);
     let mut paging = PagingState::start();
@@ -176,7 +181,7 @@ async fn read_all(s: &Session) -> HashMap<i64, Vec<u8>> {
     out
 }
 
-async fn create_schema(s: &Session) {
+pub(crate) async fn create_schema(s: &Session) {
     s.query_unpaged(
         "CREATE KEYSPACE crash WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 1}",
         &[],

@@ -113,3 +113,48 @@ async fn filtering_needs_allow_filtering_then_applies_every_operator() {
         .collect();
     assert_eq!(got, want);
 }
+
+/// 5.0's NOT CONTAINS and NOT CONTAINS KEY: filters only (ALLOW FILTERING), on lists,
+/// sets and map values / keys; a row whose collection is null matches no filter.
+#[tokio::test]
+async fn filtering_not_contains_and_not_contains_key() {
+    let node = NodeProc::start();
+    let s = connect(&node).await;
+    keyspace(&s, "fn").await;
+    run(
+        &s,
+        "CREATE TABLE fn.t (k int PRIMARY KEY, s set<int>, l list<text>, m map<text, int>, fs frozen<set<int>>, v int)",
+    )
+    .await;
+    for q in [
+        "INSERT INTO fn.t (k, s, l, m, fs) VALUES (1, {1, 2}, ['a'], {'x': 1}, {1})",
+        "INSERT INTO fn.t (k, s, l, m, fs) VALUES (2, {2, 3}, ['b', 'a'], {'y': 2}, {2})",
+        "INSERT INTO fn.t (k, s, l, m, fs) VALUES (3, {4}, ['c'], {'x': 3, 'z': 1}, {3})",
+        "INSERT INTO fn.t (k, v) VALUES (4, 0)",
+    ] {
+        run(&s, q).await;
+    }
+    assert_eq!(
+        invalid(&s, "SELECT k FROM fn.t WHERE s NOT CONTAINS 1").await,
+        NEEDS_FILTERING
+    );
+    let af = |w: &str| format!("SELECT k FROM fn.t WHERE {w} ALLOW FILTERING");
+    assert_eq!(keys(&s, &af("s NOT CONTAINS 2")).await, ["3"]);
+    assert_eq!(keys(&s, &af("s NOT CONTAINS 9")).await, ["1", "2", "3"]);
+    assert_eq!(keys(&s, &af("l NOT CONTAINS 'a'")).await, ["3"]);
+    assert_eq!(keys(&s, &af("m NOT CONTAINS KEY 'x'")).await, ["2"]);
+    assert_eq!(keys(&s, &af("m NOT CONTAINS 1")).await, ["2"]);
+    assert_eq!(keys(&s, &af("fs NOT CONTAINS 1")).await, ["2", "3"]);
+    assert_eq!(
+        keys(&s, &af("s CONTAINS 2 AND s NOT CONTAINS 1")).await,
+        ["2"]
+    );
+    assert_eq!(
+        invalid(&s, &af("v NOT CONTAINS 1")).await,
+        "Cannot use NOT CONTAINS on non-collection column v"
+    );
+    assert_eq!(
+        invalid(&s, &af("s NOT CONTAINS KEY 1")).await,
+        "Cannot use NOT CONTAINS KEY on non-map column s"
+    );
+}

@@ -229,8 +229,6 @@ async fn cast_math_collection_masking_vector_and_conversions() {
     assert_eq!(r[7], Some(CqlValue::Double(2.5f64.ln())));
     let m = invalid(&s, "SELECT abs(t) FROM fx.n").await;
     assert!(m.contains("none of its type signatures match"), "{m}");
-    let m = invalid(&s, "SELECT exp(de) FROM fx.n WHERE k = 1").await;
-    assert_eq!(m, "exp(decimal) is not supported by Helenus yet");
 
     // Collections (non-frozen columns).
     let r = row(
@@ -307,19 +305,20 @@ async fn cast_math_collection_masking_vector_and_conversions() {
             CqlValue::Float(0.0)
         ]))
     );
-    // Bind markers in selectors: typed by the other argument / operand.
+    // Bind markers in selectors: typed by the other argument (vector functions and
+    // masking take their type from the first argument, as Cassandra's factories do).
     let p = s
-        .prepare("SELECT similarity_cosine(v, ?), i + ?, t + ? FROM fx.n WHERE k = ?")
+        .prepare("SELECT similarity_cosine(v, ?), mask_replace(t, ?) FROM fx.n WHERE k = ?")
         .await
         .expect("prepare");
     let r = s
-        .execute_unpaged(&p, (vec![0.0f32, 1.0, 0.0], 1i32, "!", 1i32))
+        .execute_unpaged(&p, (vec![0.0f32, 1.0, 0.0], "!", 1i32))
         .await
         .expect("execute")
         .into_rows_result()
         .expect("rows");
-    let (cos, sum, cat): (f32, i32, String) = r.first_row().expect("row");
-    assert_eq!((cos, sum, cat.as_str()), (0.5, i32::MIN, "abc!"));
+    let (cos, masked): (f32, String) = r.first_row().expect("row");
+    assert_eq!((cos, masked.as_str()), (0.5, "!"));
     let m = invalid(&s, "SELECT similarity_cosine(v, l) FROM fx.n").await;
     assert_eq!(m, "Only float vectors are supported by similarity_cosine");
 
@@ -446,4 +445,109 @@ async fn row_of_ttl_map(s: &Session) -> Vec<CqlValue> {
         Some(CqlValue::List(v)) => v,
         other => panic!("ttl(m) = {other:?}"),
     }
+}
+
+/// exp/log/log10 of decimal and varint (DecimalType's BigDecimal math: 32 significant
+/// digits or the argument's precision, HALF_EVEN; varint truncated), the server error
+/// Cassandra gives for the log of zero, and bind markers in selectors: refused with
+/// FunctionResolver's messages where no type can be inferred, bound where one can.
+#[tokio::test]
+async fn decimal_math_and_untyped_selector_markers() {
+    let node = NodeProc::start();
+    let s = connect(&node).await;
+    schema(&s).await;
+    let r = row(
+        &s,
+        "SELECT CAST(exp(de) AS text), CAST(log(de) AS text), CAST(log10(de) AS text), \
+         CAST(exp((decimal) 0) AS text), CAST(log((decimal) 1) AS text), \
+         CAST(log((decimal) 1.0000001) AS text), CAST(exp((decimal) -1) AS text), \
+         CAST(exp((varint) 10) AS text), CAST(log((varint) 100) AS text), CAST(log10(vi) AS text), \
+         CAST(exp((varint) 100) AS text) FROM fx.n WHERE k = 1",
+    )
+    .await;
+    assert_eq!(
+        r,
+        vec![
+            text("12.182493960703473438070175951168"),
+            text("0.91629073187415506518352721176801"),
+            text("0.39794000867203760957252221055101"),
+            text("1"),
+            text("0"),
+            text("9.9999995000000333333308333335333E-8"),
+            text("0.36787944117144232159552377016146"),
+            text("22026"),
+            text("4"),
+            text("19"),
+            text("26881171418161354484126255515800000000000000"),
+        ]
+    );
+    // The ArithmeticException is not caught by Cassandra: a server error.
+    let (e, m) = db_error(&s, "SELECT log((decimal) 0) FROM fx.n WHERE k = 1").await;
+    assert!(matches!(e, DbError::ServerError), "{e:?}");
+    assert_eq!(
+        m,
+        "java.lang.ArithmeticException: Natural log of number zero or less"
+    );
+    let (_, m) = db_error(&s, "SELECT log10((varint) -5) FROM fx.n WHERE k = 1").await;
+    assert_eq!(m, "java.lang.ArithmeticException: Log10 of number zero or less");
+
+    // Untyped markers: Cassandra cannot pick an overload, nor type a bare marker.
+    for (q, want) in [
+        (
+            "SELECT ? FROM fx.n",
+            "Cannot infer type for term ? in selection clause (try using a cast to force a type)",
+        ),
+        (
+            "SELECT abs(?) FROM fx.n",
+            "Ambiguous call to function abs (can be matched by following signatures: \
+             system.abs : (tinyint) -> tinyint, system.abs : (smallint) -> smallint, \
+             system.abs : (int) -> int, system.abs : (float) -> float, \
+             system.abs : (bigint) -> bigint, system.abs : (double) -> double, \
+             system.abs : (varint) -> varint, system.abs : (decimal) -> decimal, \
+             system.abs : (counter) -> counter): use type casts to disambiguate",
+        ),
+        (
+            "SELECT to_date(?) FROM fx.n",
+            "Ambiguous call to function to_date (can be matched by following signatures: \
+             system.to_date : (timeuuid) -> date, system.to_date : (timestamp) -> date): \
+             use type casts to disambiguate",
+        ),
+        (
+            "SELECT ? + 1 FROM fx.n",
+            "Ambiguous '+' operation: use type casts to disambiguate",
+        ),
+        (
+            "SELECT i * ? FROM fx.n",
+            "Ambiguous '*' operation: use type casts to disambiguate",
+        ),
+        (
+            "SELECT t + ? FROM fx.n",
+            "Ambiguous '+' operation: use type casts to disambiguate",
+        ),
+        (
+            "SELECT -? FROM fx.n",
+            "Ambiguous negation: use type casts to disambiguate",
+        ),
+    ] {
+        let e = s.prepare(q).await.expect_err(q).to_string();
+        assert!(e.contains(want), "{q}: {e}");
+    }
+    // One signature, a type hint or a timestamp operand type the marker.
+    let p = s
+        .prepare("SELECT blob_as_int(?), abs((int) ?), (bigint) ?, CAST(ts + ? AS text) FROM fx.n WHERE k = ?")
+        .await
+        .expect("prepare");
+    let day = scylla::value::CqlDuration {
+        months: 0,
+        days: 1,
+        nanoseconds: 0,
+    };
+    let r = s
+        .execute_unpaged(&p, (vec![0u8, 0, 0, 7], -3i32, 5i64, day, 1i32))
+        .await
+        .expect("execute")
+        .into_rows_result()
+        .expect("rows");
+    let got: (i32, i32, i64, String) = r.first_row().expect("row");
+    assert_eq!(got, (7, 3, 5, "2024-02-01T10:00:00.000Z".to_string()));
 }

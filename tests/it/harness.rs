@@ -96,12 +96,19 @@ impl NodeProc {
     /// A fresh node reading `yaml` as its config file (`DIR/helenus.yaml`, which
     /// `set_config` rewrites between restarts), plus extra command-line arguments.
     pub fn start_with_config(yaml: &str, args: &[&str]) -> NodeProc {
+        let mut n = NodeProc::configured(yaml, args);
+        n.spawn();
+        n
+    }
+
+    /// Like `start_with_config` but not started: the caller prepares the directory
+    /// (e.g. mounts a filesystem under it), then calls `restart` to start it.
+    pub fn configured(yaml: &str, args: &[&str]) -> NodeProc {
         let mut n = NodeProc::unstarted(args);
         let path = n.config_path();
         n.set_config(yaml);
         n.extra_args
             .extend(["--config".to_string(), path.display().to_string()]);
-        n.spawn();
         n
     }
 

@@ -6,7 +6,7 @@
 use scylla::client::session::Session;
 use scylla::response::PagingState;
 
-use crate::client::{connect, error, keyspace, run};
+use crate::client::{connect, error, keyspace, query, run};
 use crate::harness::NodeProc;
 
 /// The first (int) column of every row, sorted.
@@ -339,4 +339,500 @@ async fn index_paging_restart_sai_like_and_errors() {
     );
     let e = error(&s, "DROP INDEX ix.nope").await;
     assert!(e.contains("doesn't exist"), "{e}");
+}
+
+/// Storage table directories (named by table id) under the node's data directory.
+fn table_dirs(node: &NodeProc) -> usize {
+    fn walk(p: &std::path::Path, depth: u32) -> usize {
+        let Ok(rd) = std::fs::read_dir(p) else {
+            return 0;
+        };
+        rd.flatten()
+            .filter(|e| e.path().is_dir())
+            .map(|e| {
+                let name = e.file_name().to_string_lossy().to_string();
+                if name.len() == 32 && name.chars().all(|c| c.is_ascii_hexdigit()) {
+                    1
+                } else if depth > 0 {
+                    walk(&e.path(), depth - 1)
+                } else {
+                    0
+                }
+            })
+            .sum()
+    }
+    walk(node.data_dir(), 2)
+}
+
+/// The names of the built indexes of keyspace `ks` in `system."IndexInfo"`.
+async fn built(s: &Session, ks: &str) -> Vec<String> {
+    let q = format!("SELECT index_name FROM system.\"IndexInfo\" WHERE table_name = '{ks}'");
+    let r = s.query_unpaged(q.as_str(), &[]).await.expect("IndexInfo");
+    r.into_rows_result()
+        .expect("rows")
+        .rows::<(String,)>()
+        .expect("typed")
+        .map(|r| r.expect("row").0)
+        .collect()
+}
+
+/// Polls `system."IndexInfo"` until `index` is listed (the build runs in the
+/// background); fails after a minute.
+async fn wait_built(s: &Session, ks: &str, index: &str) {
+    for _ in 0..600 {
+        if built(s, ks).await.iter().any(|n| n == index) {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("index {ks}.{index} never reported built");
+}
+
+#[tokio::test]
+async fn index_builds_existing_rows_in_a_hidden_table() {
+    let node = NodeProc::start();
+    let s = connect(&node).await;
+    keyspace(&s, "ixb").await;
+    run(
+        &s,
+        "CREATE TABLE ixb.t (k int, c int, v int, PRIMARY KEY (k, c))",
+    )
+    .await;
+    let insert = s
+        .prepare("INSERT INTO ixb.t (k, c, v) VALUES (?, ?, ?)")
+        .await
+        .expect("prepare");
+    for i in 0..3000i32 {
+        s.execute_unpaged(&insert, (i % 50, i, i % 7))
+            .await
+            .expect("insert");
+    }
+    let dirs = table_dirs(&node);
+    run(&s, "CREATE INDEX v_idx ON ixb.t (v)").await;
+    // Right answers at once, whether the build has finished or not.
+    let want: Vec<i32> = (0..3000).filter(|i| i % 7 == 3).collect();
+    assert_eq!(ids(&s, "SELECT c FROM ixb.t WHERE v = 3").await, want);
+    wait_built(&s, "ixb", "v_idx").await;
+    assert_eq!(ids(&s, "SELECT c FROM ixb.t WHERE v = 3").await, want);
+    // One more store on disk; not a table for clients (Cassandra lists the index).
+    assert_eq!(table_dirs(&node), dirs + 1);
+    let tables = query(
+        &s,
+        "SELECT table_name FROM system_schema.tables WHERE keyspace_name = 'ixb'",
+    )
+    .await;
+    assert_eq!(tables.rows.len(), 1);
+    let idx = query(
+        &s,
+        "SELECT index_name FROM system_schema.indexes WHERE keyspace_name = 'ixb'",
+    )
+    .await;
+    assert_eq!(idx.rows.len(), 1);
+    // Writes after the build are indexed as they happen.
+    run(&s, "INSERT INTO ixb.t (k, c, v) VALUES (1, 5000, 3)").await;
+    assert!(ids(&s, "SELECT c FROM ixb.t WHERE v = 3")
+        .await
+        .contains(&5000));
+    // TRUNCATE empties the index with its table; it stays built.
+    run(&s, "TRUNCATE ixb.t").await;
+    assert!(ids(&s, "SELECT c FROM ixb.t WHERE v = 3").await.is_empty());
+    assert_eq!(built(&s, "ixb").await, vec!["v_idx".to_string()]);
+    run(&s, "INSERT INTO ixb.t (k, c, v) VALUES (1, 1, 3)").await;
+    assert_eq!(ids(&s, "SELECT c FROM ixb.t WHERE v = 3").await, vec![1]);
+    // DROP INDEX removes the store; DROP TABLE takes its indexes' stores too.
+    run(&s, "DROP INDEX ixb.v_idx").await;
+    assert_eq!(table_dirs(&node), dirs);
+    assert!(built(&s, "ixb").await.is_empty());
+    run(&s, "CREATE INDEX v2 ON ixb.t (v)").await;
+    assert_eq!(table_dirs(&node), dirs + 1);
+    run(&s, "DROP TABLE ixb.t").await;
+    assert_eq!(table_dirs(&node), dirs - 1);
+}
+
+#[tokio::test]
+async fn index_pages_limits_and_combines_with_other_restrictions() {
+    let node = NodeProc::start();
+    let s = connect(&node).await;
+    keyspace(&s, "ixp").await;
+    run(
+        &s,
+        "CREATE TABLE ixp.t (k int, c int, g int, w int, PRIMARY KEY (k, c))",
+    )
+    .await;
+    run(&s, "CREATE INDEX g_idx ON ixp.t (g)").await;
+    wait_built(&s, "ixp", "g_idx").await;
+    let insert = s
+        .prepare("INSERT INTO ixp.t (k, c, g, w) VALUES (?, ?, ?, ?)")
+        .await
+        .expect("prepare");
+    // 2,000 matches (g = 1) among 4,000 rows, 40 rows in each of 100 partitions.
+    for i in 0..4000i32 {
+        s.execute_unpaged(&insert, (i / 40, i, i % 2, i % 10))
+            .await
+            .expect("insert");
+    }
+    let all: Vec<i32> = (0..4000).filter(|i| i % 2 == 1).collect();
+    let (mut seen, pages) = page_through(&s, "SELECT c FROM ixp.t WHERE g = 1", 100).await;
+    assert!(
+        (20..=21).contains(&pages),
+        "{pages} pages of 100 for 2,000 rows"
+    );
+    let n = seen.len();
+    seen.sort_unstable();
+    seen.dedup();
+    assert_eq!(n, seen.len(), "a row came twice");
+    assert_eq!(seen, all);
+
+    // LIMIT, across pages too.
+    assert_eq!(
+        ids(&s, "SELECT c FROM ixp.t WHERE g = 1 LIMIT 7")
+            .await
+            .len(),
+        7
+    );
+    let (seen, _) = page_through(&s, "SELECT c FROM ixp.t WHERE g = 1 LIMIT 250", 100).await;
+    assert_eq!(seen.len(), 250);
+    // PER PARTITION LIMIT: 3 of each partition's 20 matches, also when paged.
+    let (seen, _) = page_through(
+        &s,
+        "SELECT c FROM ixp.t WHERE g = 1 PER PARTITION LIMIT 3",
+        7,
+    )
+    .await;
+    assert_eq!(seen.len(), 300);
+    let mut per: std::collections::BTreeMap<i32, usize> = Default::default();
+    for c in &seen {
+        *per.entry(c / 40).or_default() += 1;
+    }
+    assert!(per.values().all(|n| *n == 3), "{per:?}");
+    // The partition key given: the index restriction inside that partition.
+    assert_eq!(
+        ids(&s, "SELECT c FROM ixp.t WHERE k = 3 AND g = 1").await,
+        (120..160).filter(|i| i % 2 == 1).collect::<Vec<_>>()
+    );
+    // A clustering slice and an extra filter (ALLOW FILTERING).
+    assert_eq!(
+        ids(
+            &s,
+            "SELECT c FROM ixp.t WHERE g = 1 AND c > 3990 ALLOW FILTERING"
+        )
+        .await,
+        vec![3991, 3993, 3995, 3997, 3999]
+    );
+    assert_eq!(
+        ids(
+            &s,
+            "SELECT c FROM ixp.t WHERE g = 1 AND w = 3 ALLOW FILTERING"
+        )
+        .await
+        .len(),
+        400
+    );
+    // A token range: the rows of the partitions in it.
+    let r = query(&s, "SELECT token(k) FROM ixp.t WHERE k = 50").await;
+    let Some(Some(scylla::value::CqlValue::BigInt(t50))) =
+        r.rows.first().and_then(|r| r.first()).cloned()
+    else {
+        panic!("token")
+    };
+    let q = format!("SELECT k FROM ixp.t WHERE g = 1 AND token(k) > {t50} ALLOW FILTERING");
+    let ks = ids(&s, &q).await;
+    assert!(!ks.contains(&50));
+
+    // SAI ranges read the ordered layout, and page in token order like the rest.
+    run(&s, "CREATE INDEX w_sai ON ixp.t (w) USING 'sai'").await;
+    wait_built(&s, "ixp", "w_sai").await;
+    let (seen, _) = page_through(&s, "SELECT c FROM ixp.t WHERE w >= 8", 100).await;
+    let mut sorted = seen.clone();
+    sorted.sort_unstable();
+    sorted.dedup();
+    assert_eq!(seen.len(), sorted.len(), "a row came twice");
+    assert_eq!(
+        sorted,
+        (0..4000).filter(|i| i % 10 >= 8).collect::<Vec<_>>()
+    );
+    assert_eq!(
+        ids(&s, "SELECT c FROM ixp.t WHERE w > 3 AND w <= 4 AND k = 0").await,
+        vec![4, 14, 24, 34]
+    );
+    let (seen, _) = page_through(&s, "SELECT c FROM ixp.t WHERE w > 3 AND w < 5", 33).await;
+    assert_eq!(seen.len(), 400);
+    assert_eq!(
+        ids(&s, "SELECT c FROM ixp.t WHERE w = 9 LIMIT 3")
+            .await
+            .len(),
+        3
+    );
+    run(&s, "UPDATE ixp.t SET w = 100 WHERE k = 0 AND c = 0").await;
+    assert_eq!(ids(&s, "SELECT c FROM ixp.t WHERE w > 99").await, vec![0]);
+    assert!(!ids(&s, "SELECT c FROM ixp.t WHERE w < 1")
+        .await
+        .contains(&0));
+    let toks = query(
+        &s,
+        &format!("SELECT DISTINCT k FROM ixp.t WHERE token(k) > {t50}"),
+    )
+    .await;
+    assert_eq!(ks.len(), toks.rows.len() * 20);
+}
+
+#[tokio::test]
+async fn index_entries_follow_every_kind_of_write() {
+    let node = NodeProc::start();
+    let s = connect(&node).await;
+    keyspace(&s, "ixw").await;
+    run(
+        &s,
+        "CREATE TABLE ixw.t (k int, c int, id int, v text, st text STATIC, \
+         tags set<int>, m map<text, int>, PRIMARY KEY (k, c))",
+    )
+    .await;
+    for stmt in [
+        "CREATE INDEX v_idx ON ixw.t (v)",
+        "CREATE INDEX st_idx ON ixw.t (st)",
+        "CREATE INDEX c_idx ON ixw.t (c)",
+        "CREATE INDEX tags_idx ON ixw.t (tags)",
+        "CREATE INDEX mk_idx ON ixw.t (keys(m))",
+        "CREATE INDEX me_idx ON ixw.t (entries(m))",
+    ] {
+        run(&s, stmt).await;
+    }
+    for i in ["v_idx", "st_idx", "c_idx", "tags_idx", "mk_idx", "me_idx"] {
+        wait_built(&s, "ixw", i).await;
+    }
+    // Overwrite: the old value is no longer found.
+    run(
+        &s,
+        "INSERT INTO ixw.t (k, c, id, v) VALUES (1, 1, 11, 'old')",
+    )
+    .await;
+    run(&s, "UPDATE ixw.t SET v = 'new' WHERE k = 1 AND c = 1").await;
+    assert!(ids(&s, "SELECT id FROM ixw.t WHERE v = 'old'")
+        .await
+        .is_empty());
+    assert_eq!(
+        ids(&s, "SELECT id FROM ixw.t WHERE v = 'new'").await,
+        vec![11]
+    );
+    // Back to the old value: found again (a newer entry).
+    run(&s, "UPDATE ixw.t SET v = 'old' WHERE k = 1 AND c = 1").await;
+    assert_eq!(
+        ids(&s, "SELECT id FROM ixw.t WHERE v = 'old'").await,
+        vec![11]
+    );
+    assert!(ids(&s, "SELECT id FROM ixw.t WHERE v = 'new'")
+        .await
+        .is_empty());
+
+    // Batches and INSERT JSON write entries too.
+    run(
+        &s,
+        "BEGIN BATCH INSERT INTO ixw.t (k, c, id, v) VALUES (2, 1, 21, 'b'); \
+         INSERT INTO ixw.t (k, c, id, v) VALUES (2, 2, 22, 'b'); APPLY BATCH",
+    )
+    .await;
+    run(
+        &s,
+        r#"INSERT INTO ixw.t JSON '{"k": 3, "c": 1, "id": 31, "v": "b"}'"#,
+    )
+    .await;
+    assert_eq!(
+        ids(&s, "SELECT id FROM ixw.t WHERE v = 'b'").await,
+        vec![21, 22, 31]
+    );
+    // Lightweight transactions too.
+    run(
+        &s,
+        "INSERT INTO ixw.t (k, c, id, v) VALUES (4, 1, 41, 'lwt') IF NOT EXISTS",
+    )
+    .await;
+    assert_eq!(
+        ids(&s, "SELECT id FROM ixw.t WHERE v = 'lwt'").await,
+        vec![41]
+    );
+    run(
+        &s,
+        "UPDATE ixw.t SET v = 'lwt2' WHERE k = 4 AND c = 1 IF v = 'lwt'",
+    )
+    .await;
+    assert!(ids(&s, "SELECT id FROM ixw.t WHERE v = 'lwt'")
+        .await
+        .is_empty());
+    assert_eq!(
+        ids(&s, "SELECT id FROM ixw.t WHERE v = 'lwt2'").await,
+        vec![41]
+    );
+
+    // Collection element operations.
+    run(
+        &s,
+        "UPDATE ixw.t SET tags = tags + {7, 8}, m['a'] = 1 WHERE k = 1 AND c = 1",
+    )
+    .await;
+    assert_eq!(
+        ids(&s, "SELECT id FROM ixw.t WHERE tags CONTAINS 7").await,
+        vec![11]
+    );
+    assert_eq!(
+        ids(&s, "SELECT id FROM ixw.t WHERE m CONTAINS KEY 'a'").await,
+        vec![11]
+    );
+    assert_eq!(
+        ids(&s, "SELECT id FROM ixw.t WHERE m['a'] = 1").await,
+        vec![11]
+    );
+    run(
+        &s,
+        "UPDATE ixw.t SET tags = tags - {7}, m['a'] = 2 WHERE k = 1 AND c = 1",
+    )
+    .await;
+    assert!(ids(&s, "SELECT id FROM ixw.t WHERE tags CONTAINS 7")
+        .await
+        .is_empty());
+    assert_eq!(
+        ids(&s, "SELECT id FROM ixw.t WHERE tags CONTAINS 8").await,
+        vec![11]
+    );
+    assert!(ids(&s, "SELECT id FROM ixw.t WHERE m['a'] = 1")
+        .await
+        .is_empty());
+    assert_eq!(
+        ids(&s, "SELECT id FROM ixw.t WHERE m['a'] = 2").await,
+        vec![11]
+    );
+    run(&s, "UPDATE ixw.t SET tags = {9} WHERE k = 1 AND c = 1").await;
+    assert!(ids(&s, "SELECT id FROM ixw.t WHERE tags CONTAINS 8")
+        .await
+        .is_empty());
+    assert_eq!(
+        ids(&s, "SELECT id FROM ixw.t WHERE tags CONTAINS 9").await,
+        vec![11]
+    );
+
+    // Static: every row of the partition; replaced for the whole partition.
+    run(&s, "UPDATE ixw.t SET st = 's' WHERE k = 2").await;
+    assert_eq!(
+        ids(&s, "SELECT id FROM ixw.t WHERE st = 's'").await,
+        vec![21, 22]
+    );
+    run(&s, "UPDATE ixw.t SET st = 't' WHERE k = 2").await;
+    assert!(ids(&s, "SELECT id FROM ixw.t WHERE st = 's'")
+        .await
+        .is_empty());
+    assert_eq!(
+        ids(&s, "SELECT id FROM ixw.t WHERE st = 't'").await,
+        vec![21, 22]
+    );
+
+    // Clustering column: found in every partition; gone with its row.
+    assert_eq!(
+        ids(&s, "SELECT id FROM ixw.t WHERE c = 1").await,
+        vec![11, 21, 31, 41]
+    );
+    run(&s, "DELETE FROM ixw.t WHERE k = 3 AND c = 1").await;
+    assert_eq!(
+        ids(&s, "SELECT id FROM ixw.t WHERE c = 1").await,
+        vec![11, 21, 41]
+    );
+
+    // Deletes: a column, a range of rows, a partition.
+    run(&s, "DELETE v FROM ixw.t WHERE k = 1 AND c = 1").await;
+    assert!(ids(&s, "SELECT id FROM ixw.t WHERE v = 'old'")
+        .await
+        .is_empty());
+    run(&s, "DELETE FROM ixw.t WHERE k = 2 AND c >= 2").await;
+    assert_eq!(
+        ids(&s, "SELECT id FROM ixw.t WHERE v = 'b'").await,
+        vec![21]
+    );
+    run(&s, "DELETE FROM ixw.t WHERE k = 2").await;
+    assert!(ids(&s, "SELECT id FROM ixw.t WHERE v = 'b'")
+        .await
+        .is_empty());
+    assert!(ids(&s, "SELECT id FROM ixw.t WHERE st = 't'")
+        .await
+        .is_empty());
+    // Re-inserted after the deletion: found again.
+    run(&s, "INSERT INTO ixw.t (k, c, id, v) VALUES (2, 1, 23, 'b')").await;
+    assert_eq!(
+        ids(&s, "SELECT id FROM ixw.t WHERE v = 'b'").await,
+        vec![23]
+    );
+
+    // TTL: expired cells and rows are not found (their entries expire with them).
+    run(
+        &s,
+        "INSERT INTO ixw.t (k, c, id, v) VALUES (5, 1, 51, 'ttl') USING TTL 1",
+    )
+    .await;
+    run(
+        &s,
+        "UPDATE ixw.t USING TTL 1 SET v = 'ttl2' WHERE k = 5 AND c = 2",
+    )
+    .await;
+    assert_eq!(
+        ids(&s, "SELECT id FROM ixw.t WHERE v = 'ttl'").await,
+        vec![51]
+    );
+    assert_eq!(
+        ids(&s, "SELECT c FROM ixw.t WHERE v = 'ttl2'").await,
+        vec![2]
+    );
+    tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
+    assert!(ids(&s, "SELECT id FROM ixw.t WHERE v = 'ttl'")
+        .await
+        .is_empty());
+    assert!(ids(&s, "SELECT id FROM ixw.t WHERE v = 'ttl2'")
+        .await
+        .is_empty());
+    assert!(!ids(&s, "SELECT k FROM ixw.t WHERE c = 1")
+        .await
+        .contains(&5));
+}
+
+#[tokio::test]
+async fn index_survives_crash_restart_and_partition_key_component() {
+    let mut node = NodeProc::start();
+    let s = connect(&node).await;
+    keyspace(&s, "ixr").await;
+    run(
+        &s,
+        "CREATE TABLE ixr.t (a int, b int, id int, v int, PRIMARY KEY ((a, b)))",
+    )
+    .await;
+    run(&s, "CREATE INDEX a_idx ON ixr.t (a)").await;
+    run(&s, "CREATE INDEX v_idx ON ixr.t (v)").await;
+    wait_built(&s, "ixr", "a_idx").await;
+    wait_built(&s, "ixr", "v_idx").await;
+    for i in 0..200i32 {
+        let q = format!(
+            "INSERT INTO ixr.t (a, b, id, v) VALUES ({}, {i}, {i}, {})",
+            i % 4,
+            i % 5
+        );
+        run(&s, &q).await;
+    }
+    run(&s, "UPDATE ixr.t SET v = 100 WHERE a = 1 AND b = 1").await;
+    run(&s, "DELETE FROM ixr.t WHERE a = 2 AND b = 2").await;
+    let want_a1: Vec<i32> = (0..200).filter(|i| i % 4 == 1).collect();
+    let want_v0: Vec<i32> = (0..200).filter(|i| i % 5 == 0 && *i != 1).collect();
+    assert_eq!(ids(&s, "SELECT id FROM ixr.t WHERE a = 1").await, want_a1);
+    assert_eq!(ids(&s, "SELECT id FROM ixr.t WHERE v = 0").await, want_v0);
+    // A crash: nothing flushed, the commit log replays base rows and entries.
+    drop(s);
+    node.kill();
+    node.restart();
+    let s = connect(&node).await;
+    assert_eq!(
+        built(&s, "ixr").await,
+        vec!["a_idx".to_string(), "v_idx".to_string()]
+    );
+    assert_eq!(ids(&s, "SELECT id FROM ixr.t WHERE a = 1").await, want_a1);
+    assert_eq!(ids(&s, "SELECT id FROM ixr.t WHERE v = 0").await, want_v0);
+    assert_eq!(ids(&s, "SELECT id FROM ixr.t WHERE v = 100").await, vec![1]);
+    assert!(!ids(&s, "SELECT id FROM ixr.t WHERE a = 2")
+        .await
+        .contains(&2));
+    let (seen, _) = page_through(&s, "SELECT id FROM ixr.t WHERE a = 3", 9).await;
+    assert_eq!(seen.len(), 50);
 }

@@ -18,6 +18,8 @@ mod json;
 mod lwt;
 mod metrics;
 mod nodetool;
+mod power_loss;
+mod powercut_fs;
 mod protocol;
 mod raw;
 mod restart;

@@ -164,7 +164,7 @@ fn protocol_streams_are_answered_out_of_order_safely() {
             &query_body(4, "SELECT cluster_name FROM system.local"),
         );
     }
-    let mut seen = vec![false; 200];
+    let mut seen = [false; 200];
     for _ in 0..200 {
         let f = c.read_frame().unwrap();
         assert_eq!(f.result_kind(), 2);

@@ -150,3 +150,88 @@ async fn timestamps_ties_and_ttl_limits() {
         rows(&[&["'x'"]])
     );
 }
+
+/// 5.0's WRITETIME / MAXWRITETIME / TTL of what an element, slice or field selection
+/// picks (WritetimeOrTTLTest's cases): a non-frozen set, map or UDT has a time per
+/// element, a frozen one shares the column's; a slice gives a list; nothing selected
+/// gives null; lists refuse element and slice selection.
+#[tokio::test]
+async fn writetime_and_ttl_of_elements_slices_and_fields() {
+    let node = NodeProc::start();
+    let s = connect(&node).await;
+    keyspace(&s, "we").await;
+    run(&s, "CREATE TYPE we.pt (x int, y int)").await;
+    run(
+        &s,
+        "CREATE TABLE we.t (k int PRIMARY KEY, s set<int>, fs frozen<set<int>>, m map<text, int>, l list<int>, u pt, fu frozen<pt>)",
+    )
+    .await;
+    run(
+        &s,
+        "INSERT INTO we.t (k, s, fs, m, l, u, fu) VALUES (1, {1}, {1, 2}, {'a': 1}, [1], {x: 1}, {x: 1}) USING TIMESTAMP 1",
+    )
+    .await;
+    run(
+        &s,
+        "UPDATE we.t USING TIMESTAMP 2 AND TTL 2000 SET s = s + {2}, m['b'] = 2, u.y = 3 WHERE k = 1",
+    )
+    .await;
+    let r = crate::client::query(
+        &s,
+        "SELECT writetime(s[1]), writetime(s[2]), writetime(s[3]), writetime(s[1..2]), \
+         maxwritetime(s[..2]), writetime(s[3..]), writetime(fs[2]), writetime(fs[7]), \
+         writetime(fs[1..]), writetime(m['b']), writetime(m['a'..'z']), writetime(u.x), \
+         writetime(u.y), writetime(fu.x), writetime(fu.y) FROM we.t WHERE k = 1",
+    )
+    .await;
+    assert_eq!(r.cols[0], "writetime(s[1])");
+    assert_eq!(r.cols[3], "writetime(s[1..2])");
+    assert_eq!(r.cols[9], "writetime(m['b'])");
+    assert_eq!(r.cols[11], "writetime(u.x)");
+    let got: Vec<String> = r.rows[0].iter().map(crate::client::render).collect();
+    assert_eq!(
+        got,
+        [
+            "1", "2", "null", "[1, 2]", "2", "null", "1", "null", "1", "2", "[1, 2]", "1", "2",
+            "1", "null"
+        ]
+    );
+    // TTL: per element; an element without TTL is null, the slice lists both.
+    let r = crate::client::query(
+        &s,
+        "SELECT ttl(s[1]), ttl(s[2]), ttl(m['b']), ttl(u.y), ttl(fu.x) FROM we.t WHERE k = 1",
+    )
+    .await;
+    let ttl = |v: &Option<scylla::value::CqlValue>| match v {
+        Some(scylla::value::CqlValue::Int(t)) => Some(*t),
+        None => None,
+        other => panic!("ttl {other:?}"),
+    };
+    let ttls: Vec<Option<i32>> = r.rows[0].iter().map(ttl).collect();
+    assert_eq!(ttls[0], None);
+    assert_eq!(ttls[4], None);
+    for t in &ttls[1..4] {
+        assert!(t.is_some_and(|t| t > 1900 && t <= 2000), "{ttls:?}");
+    }
+    // Lists: Cassandra refuses element and slice selection.
+    for (q, m) in [
+        (
+            "SELECT writetime(l[0]) FROM we.t",
+            "Element selection is only allowed on sets and maps, but l is a list",
+        ),
+        (
+            "SELECT ttl(l[0..1]) FROM we.t",
+            "Slice selection is only allowed on sets and maps, but l is a list",
+        ),
+        (
+            "SELECT l[0] FROM we.t",
+            "Element selection is only allowed on sets and maps, but l is a list",
+        ),
+        (
+            "SELECT writetime(k) FROM we.t",
+            "Cannot use selection function writetime on PRIMARY KEY part k",
+        ),
+    ] {
+        assert_eq!(invalid(&s, q).await, m, "{q}");
+    }
+}

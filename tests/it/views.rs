@@ -188,3 +188,146 @@ async fn views_are_built_maintained_and_refuse_direct_writes() {
     run(&s, "DROP MATERIALIZED VIEW mv.by_country").await;
     run(&s, "DROP TABLE mv.users").await;
 }
+
+/// `system_schema.views.where_clause` of view `mv.<view>`.
+async fn where_clause(s: &Session, view: &str) -> String {
+    let q = format!(
+        "SELECT where_clause FROM system_schema.views WHERE keyspace_name = 'mv' AND view_name = '{view}'"
+    );
+    let r = s.query_unpaged(q, &[]).await.expect("system_schema.views");
+    let (w,): (String,) = r.into_rows_result().expect("rows").first_row().expect("row");
+    w
+}
+
+/// A node with materialized views enabled (and its config directory, kept alive).
+fn views_node() -> (NodeProc, tempfile::TempDir) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let conf = dir.path().join("helenus.yaml");
+    std::fs::write(&conf, "materialized_views_enabled: true\n").expect("write config");
+    let conf = conf.to_string_lossy().to_string();
+    (NodeProc::start_with_args(&["--config", &conf]), dir)
+}
+
+/// WHERE restrictions on base primary key columns (Cassandra allows nothing else but
+/// IS NOT NULL): only the base rows that pass have view rows, on build and on writes;
+/// the clause is in system_schema.views as Cassandra writes it. ALTER TABLE ADD
+/// reaches the views that select `*`; DROP of a base column is refused.
+#[tokio::test]
+async fn views_where_restrictions_and_alter_table() {
+    let (node, _dir) = views_node();
+    let s = connect(&node).await;
+    run(&s, KEYSPACE).await;
+    run(
+        &s,
+        "CREATE TABLE mv.ev (k int, c int, v text, PRIMARY KEY (k, c))",
+    )
+    .await;
+    for (k, c, v) in [(1, 1, "a"), (1, 2, "b"), (2, 1, "c"), (2, 3, "d")] {
+        run(
+            &s,
+            &format!("INSERT INTO mv.ev (k, c, v) VALUES ({k}, {c}, '{v}')"),
+        )
+        .await;
+    }
+    run(
+        &s,
+        "CREATE MATERIALIZED VIEW mv.ones AS SELECT * FROM mv.ev \
+         WHERE c = 1 AND k IS NOT NULL AND c IS NOT NULL PRIMARY KEY (c, k)",
+    )
+    .await;
+    run(
+        &s,
+        "CREATE MATERIALIZED VIEW mv.late AS SELECT k, c, v FROM mv.ev \
+         WHERE k IS NOT NULL AND c > 1 AND c IS NOT NULL PRIMARY KEY (k, c)",
+    )
+    .await;
+    let ones = "SELECT v, k FROM mv.ones WHERE c = 1";
+    assert_eq!(pairs(&s, ones).await, vec![("a".into(), 1), ("c".into(), 2)]);
+    let late = |k: i32| format!("SELECT v, c FROM mv.late WHERE k = {k}");
+    assert_eq!(pairs(&s, &late(1)).await, vec![("b".into(), 2)]);
+    assert_eq!(pairs(&s, &late(2)).await, vec![("d".into(), 3)]);
+    // Writes: rows that pass enter, the others never do; deletes leave.
+    run(&s, "INSERT INTO mv.ev (k, c, v) VALUES (3, 1, 'e')").await;
+    run(&s, "INSERT INTO mv.ev (k, c, v) VALUES (3, 0, 'f')").await;
+    run(&s, "UPDATE mv.ev SET v = 'bb' WHERE k = 1 AND c = 2").await;
+    run(&s, "DELETE FROM mv.ev WHERE k = 1 AND c = 1").await;
+    assert_eq!(
+        pairs(&s, ones).await,
+        vec![("c".into(), 2), ("e".into(), 3)]
+    );
+    assert_eq!(pairs(&s, &late(1)).await, vec![("bb".into(), 2)]);
+    assert!(pairs(&s, &late(3)).await.is_empty());
+    assert_eq!(
+        where_clause(&s, "ones").await,
+        "c = 1 AND k IS NOT NULL AND c IS NOT NULL"
+    );
+
+    // Cassandra's refusals.
+    for (q, want) in [
+        (
+            "CREATE MATERIALIZED VIEW mv.bad AS SELECT * FROM mv.ev WHERE v = 'a' AND k IS NOT NULL AND c IS NOT NULL PRIMARY KEY (c, k)",
+            "Non-primary key columns can only be restricted with 'IS NOT NULL' (got: v restricted illegally)",
+        ),
+        (
+            "CREATE MATERIALIZED VIEW mv.bad AS SELECT * FROM mv.ev WHERE token(k) > 0 AND k IS NOT NULL AND c IS NOT NULL PRIMARY KEY (c, k)",
+            "Cannot use token relation when defining a materialized view",
+        ),
+        (
+            "CREATE MATERIALIZED VIEW mv.bad AS SELECT * FROM mv.ev WHERE c = 1 AND c = 2 AND k IS NOT NULL PRIMARY KEY (c, k)",
+            "c cannot be restricted by more than one relation if it includes an Equal",
+        ),
+        (
+            "CREATE MATERIALIZED VIEW mv.bad AS SELECT * FROM mv.ev WHERE c = 1 AND k IS NOT NULL AND v IS NOT NULL PRIMARY KEY (v, c, k)",
+            "",
+        ),
+    ] {
+        if want.is_empty() {
+            // A regular column in the key needs IS NOT NULL, which it has: allowed.
+            run(&s, q).await;
+            continue;
+        }
+        let e = error(&s, q).await;
+        assert!(e.contains(want), "{q}: {e}");
+    }
+    let e = error(
+        &s,
+        "CREATE MATERIALIZED VIEW mv.bad2 AS SELECT * FROM mv.ev WHERE c = ? AND k IS NOT NULL PRIMARY KEY (c, k)",
+    )
+    .await;
+    assert!(
+        e.contains("Bind variables are not allowed in CREATE MATERIALIZED VIEW statements"),
+        "{e}"
+    );
+
+    // ALTER TABLE ADD: `SELECT *` views get the column, others do not.
+    run(&s, "ALTER TABLE mv.ev ADD w int").await;
+    run(&s, "INSERT INTO mv.ev (k, c, v, w) VALUES (4, 1, 'g', 40)").await;
+    let r = s
+        .query_unpaged("SELECT w FROM mv.ones WHERE c = 1 AND k = 4", &[])
+        .await
+        .expect("select w")
+        .into_rows_result()
+        .expect("rows");
+    let (w,): (i32,) = r.first_row().expect("row");
+    assert_eq!(w, 40);
+    let e = error(&s, "SELECT w FROM mv.late WHERE k = 4").await;
+    assert!(e.contains("Undefined column name w"), "{e}");
+    let e = error(&s, "ALTER TABLE mv.ev DROP w").await;
+    assert!(
+        e.contains("Cannot drop column w on base table ev with materialized views"),
+        "{e}"
+    );
+    // RENAME of a base key column renames it in the views, WHERE clause included.
+    run(&s, "ALTER TABLE mv.ev RENAME c TO cc").await;
+    run(&s, "INSERT INTO mv.ev (k, cc, v) VALUES (5, 1, 'h')").await;
+    run(&s, "INSERT INTO mv.ev (k, cc, v) VALUES (5, 2, 'i')").await;
+    assert_eq!(
+        pairs(&s, "SELECT v, k FROM mv.ones WHERE cc = 1 AND k = 5").await,
+        vec![("h".into(), 5)]
+    );
+    assert_eq!(pairs(&s, &late(5).replace(", c ", ", cc ")).await, vec![("i".into(), 2)]);
+    assert_eq!(
+        where_clause(&s, "ones").await,
+        "cc = 1 AND k IS NOT NULL AND cc IS NOT NULL"
+    );
+}

@@ -382,6 +382,17 @@ impl<'a> Parser<'a> {
             let values = self.in_values()?;
             return Ok(Relation::NotIn { column, values });
         }
+        if self.at_kw("not") && self.is_kw_at(1, "contains") {
+            self.bump();
+            self.bump();
+            let op = if self.eat_kw("key") {
+                Operator::NotContainsKey
+            } else {
+                Operator::NotContains
+            };
+            let value = self.term()?;
+            return Ok(Relation::Simple { column, op, value });
+        }
         if self.eat_kw("is") {
             self.expect_kw("not")?;
             self.expect_kw("null")?;

@@ -339,6 +339,7 @@ async fn run_other(
             // A base table's views are emptied with it (Cassandra truncates them too).
             let ids = super::view::with_views(&schema, t.id);
             blocking(|| ids.iter().try_for_each(|id| engine.truncate(*id))).map_err(|e| RequestError::Truncate(format!("Error during truncate: {e}")))?;
+            super::index::after_truncate(&engine, &schema, t.id);
             Ok(Outcome::result(ResultBody::Void))
         }
         Statement::Describe(d) => {
@@ -374,11 +375,17 @@ async fn run_other(
         )),
         // Everything else is DDL.
         _ => {
+            if let Statement::CreateMaterializedView(v) = stmt {
+                super::view::check_create(ctx, keyspace, v)?;
+            }
             let engine = ctx.engine.clone();
             let change = blocking(|| ctx.schema.execute_ddl(stmt, keyspace, &engine))?;
             if let (Statement::CreateMaterializedView(v), Some(_)) = (stmt, &change) {
                 let ks = super::keyspace_of(&v.name, keyspace)?;
                 blocking(|| super::view::build(ctx, ks, &v.name.name))?;
+            }
+            if let (Statement::CreateIndex(ci), Some(_)) = (stmt, &change) {
+                super::index::after_create(ctx, &ci.table, keyspace);
             }
             Ok(match change {
                 Some(c) => Outcome {

@@ -119,6 +119,11 @@ impl SchemaManager {
             .store(on, std::sync::atomic::Ordering::Relaxed);
     }
 
+    pub fn materialized_views_enabled(&self) -> bool {
+        self.materialized_views_enabled
+            .load(std::sync::atomic::Ordering::Relaxed)
+    }
+
     /// Every user table and view, for opening the storage engine.
     pub fn user_tables(&self) -> Vec<TableDef> {
         self.snapshot()
@@ -143,8 +148,15 @@ impl SchemaManager {
 
     /// Every user table and view with its storage options, for `storage::Engine::open`.
     pub fn storage_tables(&self) -> Vec<(storage::TableId, storage::TableOptions)> {
-        self.user_tables()
+        let tables = self.user_tables();
+        // Secondary indexes' hidden tables are stores of their own (docs/INDEXES.md).
+        let hidden: Vec<TableDef> = tables
             .iter()
+            .flat_map(|t| t.indexes.iter().filter_map(|i| i.storage_table(t)))
+            .collect();
+        tables
+            .iter()
+            .chain(&hidden)
             .map(|t| {
                 // Options were validated by the DDL that set them; a schema written by a
                 // newer version may still name something this one cannot run.

@@ -268,11 +268,28 @@ pub struct IndexDef {
     pub name: String,
     pub kind: IndexKind,
     pub options: BTreeMap<String, String>,
+    /// The storage id of the index's hidden table (docs/INDEXES.md), new at each
+    /// CREATE INDEX. `None` in schemas written before indexes had tables: such an
+    /// index is answered by scanning the base table.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub table_id: Option<Uuid>,
 }
 
 impl IndexDef {
     pub fn target(&self) -> &str {
         self.options.get("target").map(String::as_str).unwrap_or("")
+    }
+
+    /// The storage definition of the index's hidden table: the base table's storage
+    /// options under the index's own id. Never part of a keyspace, so never listed
+    /// as a table (system_schema and DESCRIBE show the index, as Cassandra does).
+    pub fn storage_table(&self, base: &TableDef) -> Option<TableDef> {
+        let id = self.table_id?;
+        let mut t = base.clone();
+        t.id = id;
+        t.name = format!("{}.{}_index", base.name, self.name);
+        t.indexes.clear();
+        Some(t)
     }
 }
 

@@ -26,8 +26,11 @@ struct Document {
     keyspaces: BTreeMap<String, KeyspaceDef>,
 }
 
+/// The schema version and the user keyspaces by name.
+pub type Persisted = (Uuid, BTreeMap<String, KeyspaceDef>);
+
 /// The persisted user keyspaces and version, or `None` on first start.
-pub fn load(dir: &Path) -> Result<Option<(Uuid, BTreeMap<String, KeyspaceDef>)>, SchemaError> {
+pub fn load(dir: &Path) -> Result<Option<Persisted>, SchemaError> {
     let path = dir.join(FILE);
     let bytes = match fs::read(&path) {
         Ok(b) => b,

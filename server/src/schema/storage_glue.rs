@@ -93,10 +93,28 @@ impl TableStore for Engine {
     }
 
     fn alter_table(&self, table: &TableDef) -> Result<(), SchemaError> {
-        Engine::alter_table(self, table_id(table), table_options(table)?).map_err(storage_err)
+        Engine::alter_table(self, table_id(table), table_options(table)?).map_err(storage_err)?;
+        // CREATE INDEX alters its base table: the index's hidden table is created
+        // here, and follows the base's storage options from then on.
+        let existing = self.table_ids();
+        for hidden in table.indexes.iter().filter_map(|i| i.storage_table(table)) {
+            let opts = table_options(&hidden)?;
+            if existing.contains(&table_id(&hidden)) {
+                Engine::alter_table(self, table_id(&hidden), opts).map_err(storage_err)?;
+            } else {
+                Engine::create_table(self, table_id(&hidden), opts).map_err(storage_err)?;
+            }
+        }
+        Ok(())
     }
 
     fn drop_table(&self, table: &TableDef) -> Result<(), SchemaError> {
+        // DROP TABLE and DROP KEYSPACE take the table's index tables with it.
+        for hidden in table.indexes.iter().filter_map(|i| i.storage_table(table)) {
+            if let Err(e) = Engine::drop_table(self, table_id(&hidden)) {
+                tracing::warn!(index = %hidden.name, error = %e, "dropping an index table failed");
+            }
+        }
         Engine::drop_table(self, table_id(table)).map_err(storage_err)
     }
 }

@@ -158,6 +158,17 @@ fn system_tables() -> Vec<TableDef> {
                 ("tokens", set_text(), K::R),
             ],
         ),
+        // Cassandra's list of built secondary indexes; `table_name` holds the
+        // keyspace name (a historical quirk it keeps).
+        table(
+            ks,
+            "IndexInfo",
+            vec![
+                ("table_name", text(), K::P(0)),
+                ("index_name", text(), K::C(0)),
+                ("value", Blob, K::R),
+            ],
+        ),
         table(
             ks,
             "peers",

@@ -13,7 +13,7 @@ use super::ddl::{
 use super::error::SchemaError;
 use super::model::{Order, Schema};
 use super::params::{Property, PropertyValue};
-use super::types::{quote_ident, resolve_type, RawType};
+use super::types::{resolve_type, RawType};
 
 /// Whether `stmt` is one [`to_ddl`] handles (schema-changing).
 pub fn is_ddl(stmt: &ast::Statement) -> bool {
@@ -265,7 +265,14 @@ pub fn to_ddl(stmt: &ast::Statement) -> Result<DdlStatement, SchemaError> {
             name: qn(&d.name),
             if_exists: d.if_exists,
         },
-        S::CreateMaterializedView(v) => create_view(v)?,
+        S::CreateMaterializedView(v) => {
+            if ast::where_has_markers(&v.where_clause) {
+                return Err(SchemaError::invalid(
+                    "Bind variables are not allowed in CREATE MATERIALIZED VIEW statements",
+                ));
+            }
+            create_view(v)?
+        }
         S::AlterMaterializedView(a) => DdlStatement::AlterView {
             name: qn(&a.name),
             if_exists: a.if_exists,
@@ -335,20 +342,25 @@ fn create_view(v: &ast::CreateMaterializedView) -> Result<DdlStatement, SchemaEr
             .collect::<Result<_, _>>()?,
     };
     let mut not_null = Vec::new();
-    let mut text = Vec::new();
+    let mut restricted = Vec::new();
+    let mut token_relation = false;
     for r in &v.where_clause {
         match r {
-            ast::Relation::IsNotNull { column } => {
-                not_null.push(column.clone());
-                text.push(format!("{} IS NOT NULL", quote_ident(column)));
+            ast::Relation::IsNotNull { column } => not_null.push(column.clone()),
+            ast::Relation::Simple { column, .. }
+            | ast::Relation::In { column, .. }
+            | ast::Relation::NotIn { column, .. }
+            | ast::Relation::MapElement { column, .. } => restricted.push(column.clone()),
+            ast::Relation::MultiColumn { columns, .. }
+            | ast::Relation::MultiColumnIn { columns, .. } => {
+                restricted.extend(columns.iter().cloned())
             }
-            _ => {
-                return Err(SchemaError::invalid(
-                    "Only IS NOT NULL restrictions are supported in materialized view WHERE clauses by this server",
-                ))
-            }
+            ast::Relation::Token { .. } => token_relation = true,
         }
     }
+    // Cassandra's `toCQLString` of the WHERE clause, which the server parses again to
+    // apply the restrictions (exec::view::filter).
+    let text: Vec<String> = v.where_clause.iter().map(|r| r.to_string()).collect();
     Ok(DdlStatement::CreateView(CreateView {
         name: qn(&v.name),
         if_not_exists: v.if_not_exists,
@@ -356,6 +368,8 @@ fn create_view(v: &ast::CreateMaterializedView) -> Result<DdlStatement, SchemaEr
         columns,
         where_clause: text.join(" AND "),
         not_null_columns: not_null,
+        restricted_columns: restricted,
+        token_relation,
         partition: v.partition_key.clone(),
         clustering: v.clustering_key.clone(),
         clustering_order: v

@@ -64,14 +64,13 @@ pub fn resolve_type(
     keyspace: &str,
     ks: Option<&KeyspaceDef>,
 ) -> Result<CqlType, SchemaError> {
-    resolve(raw, keyspace, ks, false)
+    resolve(raw, keyspace, ks)
 }
 
 fn resolve(
     raw: &RawType,
     keyspace: &str,
     ks: Option<&KeyspaceDef>,
-    inside_collection: bool,
 ) -> Result<CqlType, SchemaError> {
     let t = match raw {
         RawType::Native(n) => native_type(n)
@@ -86,7 +85,7 @@ fn resolve(
         RawType::Tuple(items) => {
             let mut out = Vec::with_capacity(items.len());
             for i in items {
-                let t = resolve(i, keyspace, ks, true)?;
+                let t = resolve(i, keyspace, ks)?;
                 if t.is_counter() {
                     return Err(SchemaError::invalid(
                         "Counters are not allowed inside tuples",
@@ -102,14 +101,14 @@ fn resolve(
                     "vectors may only have positive dimensions; given 0",
                 ));
             }
-            let t = resolve(e, keyspace, ks, true)?;
+            let t = resolve(e, keyspace, ks)?;
             if t.is_counter() {
                 return Err(SchemaError::invalid("vectors may not contain counters"));
             }
             CqlType::Vector(Box::new(freeze(t)), *n)
         }
         RawType::Frozen(inner) => {
-            let t = resolve(inner, keyspace, ks, inside_collection)?;
+            let t = resolve(inner, keyspace, ks)?;
             match t {
                 CqlType::List(_)
                 | CqlType::Set(_)
@@ -150,7 +149,7 @@ fn element(
     keyspace: &str,
     ks: Option<&KeyspaceDef>,
 ) -> Result<CqlType, SchemaError> {
-    let t = resolve(e, keyspace, ks, true)?;
+    let t = resolve(e, keyspace, ks)?;
     let shown = || raw_name(outer);
     if t.is_counter() {
         return Err(SchemaError::invalid(format!(

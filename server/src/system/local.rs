@@ -13,6 +13,18 @@ const NATIVE_PROTOCOL_VERSION: &str = "5";
 pub const CQL_VERSION: &str = "3.4.7";
 
 pub(super) fn fill(table: &str, out: &mut VirtualTable, schema: &Schema, id: &NodeIdentity) {
+    if table == "IndexInfo" {
+        // Built secondary indexes (docs/INDEXES.md), as Cassandra lists them.
+        let mut built = crate::exec::index::built(schema);
+        built.sort();
+        for (ks, name) in built {
+            out.push(vec![
+                ("table_name", CqlValue::Text(ks)),
+                ("index_name", CqlValue::Text(name)),
+            ]);
+        }
+        return;
+    }
     if table != "local" {
         return;
     }

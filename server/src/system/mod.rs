@@ -99,7 +99,7 @@ impl VirtualTable {
 /// Whether `keyspace.table` is served by [`virtual_rows`] rather than storage.
 pub fn is_virtual(keyspace: &str, table: &str) -> bool {
     match keyspace {
-        "system" => matches!(table, "local" | "peers" | "peers_v2"),
+        "system" => matches!(table, "local" | "peers" | "peers_v2" | "IndexInfo"),
         "system_schema" | "system_virtual_schema" => true,
         _ => false,
     }

@@ -2,13 +2,22 @@
 //! purges what `view::purge` allows, and writes the outputs (split at the
 //! task's size for leveled compaction). Swapping the outputs in and deleting
 //! the inputs is the engine's job, after the outputs are durable.
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crate::commitlog::Position;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::memtable::Memtable;
-use crate::sstable::{Descriptor, SsTable, SstableWriter};
+use std::collections::BTreeMap;
+use std::ops::Bound::{Excluded, Included, Unbounded};
+
+use bytes::Bytes;
+
+use crate::memtable::PartitionKey;
+use crate::merge::PartitionData;
+use crate::sstable::{Descriptor, RowWindow, SsTable, SstableIter, SstableWriter};
+use crate::types::{ClusteringBound, Row};
 use crate::version::Version;
 use crate::view::purge;
 
@@ -68,16 +77,38 @@ pub(crate) struct Job<'a> {
     pub block_size: usize,
     pub fp_chance: f64,
     pub now_seconds: i64,
+    /// Set when the engine shuts down: the run stops with
+    /// `Error::Shutdown`, leaving no output behind.
+    pub stop: &'a AtomicBool,
 }
 
 /// Runs the compaction; returns the finished outputs (durable, with TOC).
-/// `generation` allocates output generations.
+/// `generation` allocates output generations. Stopped by `job.stop`, it
+/// deletes what it wrote and returns `Error::Shutdown`.
 pub(crate) fn run(
     job: Job,
     dir: &std::path::Path,
     generation: &dyn Fn() -> u64,
     throttle: &mut Throttle,
 ) -> Result<(Vec<Descriptor>, CompactionOutput)> {
+    let mut done = Vec::new();
+    let r = run_into(job, dir, generation, throttle, &mut done);
+    if r.is_err() {
+        // Finished outputs of a failed or stopped run are never swapped in.
+        for d in &done {
+            d.delete_files();
+        }
+    }
+    r.map(|out| (done, out))
+}
+
+fn run_into(
+    job: Job,
+    dir: &std::path::Path,
+    generation: &dyn Fn() -> u64,
+    throttle: &mut Throttle,
+    done: &mut Vec<Descriptor>,
+) -> Result<CompactionOutput> {
     let upper = job
         .inputs
         .iter()
@@ -89,12 +120,16 @@ pub(crate) fn run(
         bytes_read: job.inputs.iter().map(|t| t.stats.data_size).sum(),
         ..CompactionOutput::default()
     };
-    let mut sources: Vec<Box<dyn Iterator<Item = _>>> = Vec::new();
+    let mut inputs = Vec::with_capacity(job.inputs.len());
     for t in &job.inputs {
-        sources.push(Box::new(t.iter_shared()?));
+        let mut it = t.iter_compaction()?;
+        let head = next_of(&mut it)?;
+        inputs.push(Input {
+            table: Arc::clone(t),
+            it,
+            head,
+        });
     }
-    let merged = crate::engine::MergeIter::new(sources);
-    let mut done = Vec::new();
     let new_writer = || -> Result<SstableWriter> {
         let mut w = SstableWriter::create(
             Descriptor::new(dir, generation()),
@@ -107,8 +142,24 @@ pub(crate) fn run(
         Ok(w)
     };
     let mut writer = new_writer()?;
-    for item in merged {
-        let (k, p) = item?;
+    while let Some(k) = inputs
+        .iter()
+        .filter_map(|i| i.head.as_ref().map(|h| &h.0))
+        .min()
+        .cloned()
+    {
+        stopped(job.stop)?;
+        // Every input's version of partition `k`; a chunked one (larger
+        // than a block) came without rows and is read in windows.
+        let mut versions = Vec::new();
+        for i in &mut inputs {
+            if i.head.as_ref().is_some_and(|h| h.0 == k) {
+                if let Some((_, p, chunked)) = i.head.take() {
+                    versions.push((p, chunked.then(|| Arc::clone(&i.table))));
+                }
+                i.head = next_of(&mut i.it)?;
+            }
+        }
         // The oldest data any other source may hold for this partition: a
         // tombstone at or above it may still shadow something there.
         let mut max_purgeable = i64::MAX;
@@ -122,9 +173,6 @@ pub(crate) fn run(
                 max_purgeable = max_purgeable.min(m.min_timestamp());
             }
         }
-        let Some(p) = purge(p, job.gc_before, max_purgeable) else {
-            continue;
-        };
         if job
             .max_output_size
             .is_some_and(|max| writer.size() >= max && writer.partition_count() > 0)
@@ -134,8 +182,26 @@ pub(crate) fn run(
             out.bytes_written += s.data_size;
             done.push(d);
         }
-        throttle.account(writer.add(k.token, &k.key, &p)?);
-        out.partitions += 1;
+        let purge_at = |p| purge(p, job.gc_before, max_purgeable);
+        let written = if versions.iter().any(|(_, t)| t.is_some()) {
+            stream_partition(&k, versions, &purge_at, &mut writer, throttle, job.stop)?
+        } else {
+            let mut merged: Option<PartitionData> = None;
+            for (p, _) in versions {
+                match merged.as_mut() {
+                    Some(m) => m.merge(p),
+                    None => merged = Some(p),
+                }
+            }
+            match merged.and_then(purge_at) {
+                Some(p) => {
+                    throttle.account(writer.add(k.token, &k.key, &p)?);
+                    true
+                }
+                None => false,
+            }
+        };
+        out.partitions += u64::from(written);
     }
     // Always finish the last writer, even empty: an output keeps the inputs'
     // commit-log position, so purged data is not replayed after a restart.
@@ -144,5 +210,223 @@ pub(crate) fn run(
         out.bytes_written += s.data_size;
         done.push(d);
     }
-    Ok((done, out))
+    Ok(out)
+}
+
+fn stopped(stop: &AtomicBool) -> Result<()> {
+    if stop.load(Ordering::Acquire) {
+        return Err(Error::Shutdown);
+    }
+    Ok(())
+}
+
+/// One input SSTable and its next partition (key, version, chunked).
+struct Input {
+    table: Arc<SsTable>,
+    it: SstableIter,
+    head: Option<(PartitionKey, PartitionData, bool)>,
+}
+
+fn next_of(it: &mut SstableIter) -> Result<Option<(PartitionKey, PartitionData, bool)>> {
+    Ok(it
+        .next()
+        .transpose()?
+        .map(|(k, p)| (k, p, it.last_was_chunked())))
+}
+
+/// Rows each chunked input contributes to one window of a streamed
+/// partition: memory holds about this many rows per input, whatever the
+/// partition's size.
+const WINDOW_ROWS: usize = 512;
+
+/// The head of `p` (deletions, range tombstones, static row), without rows.
+fn head_of(p: &PartitionData) -> PartitionData {
+    PartitionData {
+        partition_deletion: p.partition_deletion,
+        range_tombstones: p.range_tombstones.clone(),
+        static_row: p.static_row.clone(),
+        rows: BTreeMap::new(),
+    }
+}
+
+/// Merges, purges and writes one partition that some input holds in
+/// several chunks, window by window: each chunked input hands over at most
+/// `WINDOW_ROWS` rows after the last row written (`SsTable::read_window`
+/// seeks there through its clustering index); rows up to the nearest last
+/// row among the inputs that hit that budget are complete and are written,
+/// the rest is read again with the next window. Versions without chunks
+/// are already in memory. Purging a row needs only the partition's head,
+/// which every window carries. Returns whether anything was written.
+fn stream_partition(
+    k: &PartitionKey,
+    versions: Vec<(PartitionData, Option<Arc<SsTable>>)>,
+    purge_at: &dyn Fn(PartitionData) -> Option<PartitionData>,
+    writer: &mut SstableWriter,
+    throttle: &mut Throttle,
+    stop: &AtomicBool,
+) -> Result<bool> {
+    let mut head = PartitionData::default();
+    let mut in_memory = PartitionData::default();
+    let mut tables = Vec::new();
+    for (p, t) in versions {
+        head.merge(head_of(&p));
+        match t {
+            Some(t) => tables.push(t),
+            None => in_memory.merge(p),
+        }
+    }
+    let written_head = purge_at(head.clone()).unwrap_or_default();
+    let mut started = false;
+    let mut resume: Option<Bytes> = None;
+    loop {
+        stopped(stop)?;
+        let wanted = |c: &[u8]| resume.as_ref().is_none_or(|r| c > &r[..]);
+        let w = RowWindow {
+            reversed: false,
+            lower: &ClusteringBound::Bottom,
+            upper: &ClusteringBound::Top,
+            resume_after: resume.as_deref(),
+            wanted: &wanted,
+            budget: WINDOW_ROWS,
+        };
+        let mut window = head_of(&head);
+        let mut complete_to: Option<Bytes> = None;
+        for t in &tables {
+            let Some(x) = t.read_window(k.token, &k.key, &w)? else {
+                continue;
+            };
+            if x.full {
+                if let Some(last) = x.data.rows.keys().next_back() {
+                    if complete_to.as_ref().is_none_or(|c| last < c) {
+                        complete_to = Some(last.clone());
+                    }
+                }
+            }
+            window.merge(PartitionData {
+                rows: x.data.rows,
+                ..PartitionData::default()
+            });
+        }
+        let after = resume.as_ref().map_or(Unbounded, |r| Excluded(r.clone()));
+        let upto = complete_to
+            .as_ref()
+            .map_or(Unbounded, |c| Included(c.clone()));
+        let rows: BTreeMap<Bytes, Row> = in_memory
+            .rows
+            .range((after, upto.clone()))
+            .map(|(c, r)| (c.clone(), r.clone()))
+            .collect();
+        window.merge(PartitionData {
+            rows,
+            ..PartitionData::default()
+        });
+        if let Some(c) = &complete_to {
+            // Rows after `c` are not complete yet: the next window has them.
+            let _ = window.rows.split_off(&after_key(c));
+        }
+        let rows = purge_at(window).map(|p| p.rows).unwrap_or_default();
+        for row in rows.values() {
+            if !started {
+                throttle.account(writer.begin(k.token, &k.key, &written_head)?);
+                started = true;
+            }
+            throttle.account(writer.add_row(row)?);
+        }
+        match complete_to {
+            Some(c) => resume = Some(c),
+            None => break,
+        }
+    }
+    let head_left = written_head != PartitionData::default();
+    if !started && head_left {
+        throttle.account(writer.begin(k.token, &k.key, &written_head)?);
+        started = true;
+    }
+    if started {
+        throttle.account(writer.end()?);
+    }
+    Ok(started)
+}
+
+/// The smallest clustering after `c` (`c` followed by a zero byte).
+fn after_key(c: &Bytes) -> Bytes {
+    let mut v = c.to_vec();
+    v.push(0);
+    Bytes::from(v)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sstable::BlockCache;
+
+    fn wide_input(dir: &std::path::Path, generation: u64) -> Arc<SsTable> {
+        let mut w =
+            SstableWriter::create(Descriptor::new(dir, generation), 512, 0.01).expect("create");
+        let mut p = PartitionData::default();
+        for c in 0..2000u32 {
+            let ck = Bytes::from(c.to_be_bytes().to_vec());
+            let row = crate::sstable::test_row(ck.clone(), i64::from(c), Bytes::from(vec![7; 40]));
+            p.rows.insert(ck, row);
+        }
+        w.add(1, &Bytes::from_static(b"wide"), &p).expect("add");
+        let (desc, _) = w.finish(0).expect("finish");
+        Arc::new(SsTable::open(desc, Arc::new(BlockCache::new(0))).expect("open"))
+    }
+
+    fn job<'a>(inputs: Vec<Arc<SsTable>>, others: &'a Version, stop: &'a AtomicBool) -> Job<'a> {
+        Job {
+            inputs,
+            others,
+            memtables: &[],
+            gc_before: 0,
+            output_level: 0,
+            max_output_size: None,
+            block_size: 512,
+            fp_chance: 0.01,
+            now_seconds: 0,
+            stop,
+        }
+    }
+
+    /// A compaction of chunked partitions writes the same rows it read; one told
+    /// to stop returns `Error::Shutdown` and leaves only its inputs on disk.
+    #[test]
+    fn chunked_partitions_compact_and_a_stopped_run_leaves_nothing() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let inputs = vec![wide_input(dir.path(), 1), wide_input(dir.path(), 2)];
+        let others = Version::default();
+        let files = || std::fs::read_dir(dir.path()).expect("ls").count();
+        let before = files();
+        let stop = AtomicBool::new(true);
+        let next = std::sync::atomic::AtomicU64::new(10);
+        let generation = || next.fetch_add(1, Ordering::Relaxed);
+        let r = run(
+            job(inputs.clone(), &others, &stop),
+            dir.path(),
+            &generation,
+            &mut Throttle::new(0),
+        );
+        assert!(matches!(r, Err(Error::Shutdown)), "{r:?}");
+        assert_eq!(files(), before, "no output files left");
+        stop.store(false, Ordering::Relaxed);
+        let (outs, out) = run(
+            job(inputs.clone(), &others, &stop),
+            dir.path(),
+            &generation,
+            &mut Throttle::new(0),
+        )
+        .expect("compaction");
+        assert_eq!((outs.len(), out.partitions), (1, 1));
+        let merged = SsTable::open(
+            outs.into_iter().next().expect("output"),
+            Arc::new(BlockCache::new(0)),
+        )
+        .expect("open");
+        let key = Bytes::from_static(b"wide");
+        assert_eq!(
+            merged.get(1, &key).expect("read"),
+            inputs.first().and_then(|t| t.get(1, &key).expect("read")),
+        );
+    }
 }

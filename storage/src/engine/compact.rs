@@ -8,7 +8,7 @@ use std::sync::Arc;
 use super::table::Table;
 use super::{now_seconds, Engine};
 use crate::compaction::{run_compaction, CompactionConfig, Job, SstableInfo, Throttle};
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::sstable::SsTable;
 use crate::version::Version;
 
@@ -43,7 +43,10 @@ impl Drop for Registered<'_> {
 /// Runs background compactions of `t` until its strategy has nothing to do.
 pub(super) fn background(engine: &Engine, t: &Arc<Table>) -> Result<()> {
     loop {
-        if t.dropped.load(Ordering::Acquire) || engine.shutdown.load(Ordering::Acquire) {
+        if t.dropped.load(Ordering::Acquire)
+            || engine.shutdown.load(Ordering::Acquire)
+            || engine.stop_compactions.load(Ordering::Acquire)
+        {
             return Ok(());
         }
         let strategy = t.opts.read().compaction.strategy();
@@ -175,12 +178,20 @@ fn run(
         block_size: engine.config.sstable_block_size,
         fp_chance: opts.bloom_filter_fp_chance,
         now_seconds: i64::from(now),
+        stop: &engine.stop_compactions,
     };
     let rate =
         engine.config.compaction_throughput / engine.config.concurrent_compactors.max(1) as u64;
     let mut throttle = Throttle::new(rate);
     let _running = engine.activity.compaction_running();
-    let (descs, out) = run_compaction(job, &t.dir, &|| engine.next_generation(), &mut throttle)?;
+    let (descs, out) =
+        match run_compaction(job, &t.dir, &|| engine.next_generation(), &mut throttle) {
+            Err(Error::Shutdown) => {
+                tracing::info!(table = %t.id.0, "compaction stopped by shutdown");
+                return Ok(());
+            }
+            r => r?,
+        };
     let mut outputs = Vec::new();
     for d in descs {
         outputs.push(Arc::new(SsTable::open(d, Arc::clone(&t.cache))?));

@@ -20,7 +20,6 @@ mod snapshot;
 mod table;
 
 pub use activity::{ActivityStats, PartitionEstimate};
-pub(crate) use read::MergeIter;
 pub use snapshot::{check_tag as check_snapshot_tag, SnapshotInfo};
 use table::Table;
 
@@ -57,6 +56,10 @@ pub struct Engine {
     next_generation: AtomicU64,
     memtable_total: AtomicUsize,
     shutdown: AtomicBool,
+    /// Set when shutting down, before waiting for the background threads:
+    /// a running compaction gives up (its outputs deleted, inputs kept)
+    /// instead of holding the shutdown up for as long as it runs.
+    stop_compactions: AtomicBool,
     poisoned: AtomicBool,
     bg: background::Workers,
     weak_self: Mutex<Weak<Engine>>,
@@ -136,6 +139,7 @@ impl Engine {
             next_generation: AtomicU64::new(max_gen + 1),
             memtable_total: AtomicUsize::new(0),
             shutdown: AtomicBool::new(false),
+            stop_compactions: AtomicBool::new(false),
             poisoned: AtomicBool::new(false),
             weak_self: Mutex::new(Weak::new()),
             last_segment: AtomicU64::new(first_segment),
@@ -494,6 +498,7 @@ impl Engine {
         if self.shutdown.load(Ordering::Acquire) {
             return Ok(());
         }
+        self.stop_compactions.store(true, Ordering::Release);
         self.bg.stop();
         let flushed = if self.poisoned.load(Ordering::Acquire) {
             Ok(())
@@ -508,6 +513,7 @@ impl Engine {
 
 impl Drop for Engine {
     fn drop(&mut self) {
+        self.stop_compactions.store(true, Ordering::Release);
         self.bg.stop();
         let _ = self.commitlog.shutdown();
     }

@@ -9,35 +9,10 @@ use super::table::Table;
 use crate::error::{Error, Result};
 use crate::memtable::{Memtable, PartitionKey};
 use crate::merge::PartitionData;
-use crate::types::{Partition, ReadCommand, ScanBound, ScanCommand};
+use crate::sstable::{RowWindow, Windowed};
+use crate::types::{ClusteringBound, Partition, ReadCommand, Row, ScanBound, ScanCommand};
 use crate::version::Version;
 use crate::view::{live_view, Filter};
-
-/// The merged version of one partition from all sources, if any holds it.
-pub(crate) fn merged_partition(
-    mts: &[Arc<Memtable>],
-    version: &Version,
-    token: i64,
-    key: &Bytes,
-    keep: crate::codec::RowFilter,
-) -> Result<Option<PartitionData>> {
-    let mut merged: Option<PartitionData> = None;
-    let mut add = |p: PartitionData| match merged.as_mut() {
-        Some(m) => m.merge(p),
-        None => merged = Some(p),
-    };
-    for mt in mts {
-        if let Some(p) = mt.get_filtered(token, key, keep) {
-            add(p);
-        }
-    }
-    for t in &version.sstables {
-        if let Some(p) = t.get_filtered(token, key, keep)? {
-            add(p);
-        }
-    }
-    Ok(merged)
-}
 
 /// Fast path of a point read when no SSTable can hold the partition (key
 /// range and bloom filter) and only one memtable is involved: the live view
@@ -85,81 +60,129 @@ pub(crate) fn read(table: &Table, cmd: &ReadCommand) -> Result<Option<Partition>
     if let Some(view) = read_from_lone_memtable(&mts, &version, cmd, &filter) {
         return Ok(view);
     }
-    // A forward read with a row limit (a page) decodes only a bounded number
-    // of rows per source, so paging through a partition with millions of rows
-    // keeps a page's worth of rows in memory, not the partition.
-    if let (Some(limit), false) = (cmd.row_limit, cmd.reversed) {
-        let mut budget = limit.saturating_mul(ROW_BUDGET_FACTOR).max(MIN_ROW_BUDGET);
-        loop {
-            match bounded_read(&mts, &version, cmd, &filter, budget)? {
-                Some(p) => return Ok(p),
-                // Too many rows of the budget were dead: try with more.
-                None => budget = budget.saturating_mul(4),
+    let wanted = |c: &[u8]| crate::view::wanted(&filter, c);
+    // One slice bounds where the read seeks to and where it stops; with
+    // several, `wanted` alone picks the rows.
+    let (lower, upper) = match cmd.slices.as_slice() {
+        [(s, e)] => (s, e),
+        _ => (&BOTTOM, &TOP),
+    };
+    let mut w = RowWindow {
+        reversed: cmd.reversed,
+        lower,
+        upper,
+        resume_after: cmd.resume_after.as_deref(),
+        wanted: &wanted,
+        budget: usize::MAX,
+    };
+    // A read with a row limit (every page) takes a bounded number of rows
+    // from each source, in its order, so paging through a partition with
+    // millions of rows keeps a page's worth of rows in memory, and an
+    // SSTable seeks to the page's first block instead of decoding the rows
+    // before it.
+    let Some(limit) = cmd.row_limit else {
+        return Ok(bounded_read(&mts, &version, cmd, &filter, &w)?.flatten());
+    };
+    w.budget = limit.saturating_mul(ROW_BUDGET_FACTOR).max(MIN_ROW_BUDGET);
+    loop {
+        match bounded_read(&mts, &version, cmd, &filter, &w)? {
+            Some(p) => return Ok(p),
+            // Too many rows of the budget were dead: try with more.
+            None => w.budget = w.budget.saturating_mul(4),
+        }
+    }
+}
+
+const BOTTOM: ClusteringBound = ClusteringBound::Bottom;
+const TOP: ClusteringBound = ClusteringBound::Top;
+
+/// The rows of an in-memory partition `w` wants, like
+/// `SsTable::read_window`: starts at the paging position, stops at the
+/// budget or past the slice.
+fn window_of(p: &PartitionData, w: &RowWindow) -> Windowed {
+    use std::ops::Bound::{Excluded, Unbounded};
+    let after = w.resume_after.map_or(Unbounded, Excluded);
+    let rows: Box<dyn Iterator<Item = (&Bytes, &Row)>> = if w.reversed {
+        Box::new(p.rows.range::<[u8], _>((Unbounded, after)).rev())
+    } else {
+        Box::new(p.rows.range::<[u8], _>((after, Unbounded)))
+    };
+    let mut out = Windowed {
+        data: PartitionData {
+            partition_deletion: p.partition_deletion,
+            range_tombstones: p.range_tombstones.clone(),
+            static_row: p.static_row.clone(),
+            rows: Default::default(),
+        },
+        full: false,
+    };
+    if w.budget == 0 {
+        return out;
+    }
+    for (c, row) in rows {
+        if w.past_end(c) {
+            break;
+        }
+        if (w.wanted)(c) {
+            out.data.rows.insert(c.clone(), row.clone());
+            if out.data.rows.len() >= w.budget {
+                out.full = true;
+                break;
             }
         }
     }
-    // Rows outside the slices are skipped while decoding: a narrow slice of
-    // a wide partition does not materialize the whole partition.
-    let keep_fn = |c: &[u8]| crate::view::wanted(&filter, c);
-    let keep: crate::codec::RowFilter =
-        (!cmd.slices.is_empty() || cmd.resume_after.is_some()).then_some(&keep_fn);
-    let Some(p) = merged_partition(&mts, &version, cmd.token, &cmd.key, keep)? else {
-        return Ok(None);
-    };
-    Ok(live_view(cmd.token, cmd.key.clone(), &p, &filter))
+    out
 }
 
-/// One attempt at a forward, row-limited read in which every source hands
-/// over at most `budget` wanted rows (in clustering order). Rows up to the
-/// smallest "last row kept" among the sources that hit the budget are
-/// complete in the merge (every source gave all its rows up to there), so
-/// the answer is exact if the limit is reached within them or if no source
-/// hit its budget: `Some(answer)`. Otherwise dead rows used up the budget:
-/// `None`, retry with a larger one.
+/// One attempt at a read in which every source hands over at most
+/// `w.budget` wanted rows, in read order. Rows up to the nearest "last row
+/// kept" among the sources that hit the budget are complete in the merge
+/// (every source gave all its rows up to there), so the answer is exact if
+/// the limit is reached within them or if no source hit its budget:
+/// `Some(answer)`. Otherwise dead rows used up the budget: `None`, retry
+/// with a larger one.
 fn bounded_read(
     mts: &[Arc<Memtable>],
     version: &Version,
     cmd: &ReadCommand,
     filter: &Filter,
-    budget: usize,
+    w: &RowWindow,
 ) -> Result<Option<Option<Partition>>> {
-    let kept = std::cell::Cell::new(0usize);
-    let last = std::cell::RefCell::new(Bytes::new());
-    let keep_fn = |c: &[u8]| {
-        if kept.get() >= budget || !crate::view::wanted(filter, c) {
-            return false;
-        }
-        kept.set(kept.get() + 1);
-        *last.borrow_mut() = Bytes::copy_from_slice(c);
-        true
-    };
-    // Clustering up to which the merge is complete; None = everything.
+    // Clustering up to which (in read order) the merge is complete; None =
+    // everything.
     let mut complete_to: Option<Bytes> = None;
-    let after_source = |complete_to: &mut Option<Bytes>| {
-        if kept.get() >= budget {
-            let l = last.borrow().clone();
-            if complete_to.as_ref().is_none_or(|c| l < *c) {
-                *complete_to = Some(l);
+    let mut merged: Option<PartitionData> = None;
+    let mut add = |x: Windowed| {
+        if x.full {
+            let last = if w.reversed {
+                x.data.rows.keys().next()
+            } else {
+                x.data.rows.keys().next_back()
+            };
+            if let Some(l) = last {
+                let nearer =
+                    complete_to
+                        .as_ref()
+                        .is_none_or(|c| if w.reversed { l > c } else { l < c });
+                if nearer {
+                    complete_to = Some(l.clone());
+                }
             }
         }
-        kept.set(0);
-    };
-    let mut merged: Option<PartitionData> = None;
-    let mut add = |p: PartitionData| match merged.as_mut() {
-        Some(m) => m.merge(p),
-        None => merged = Some(p),
+        match merged.as_mut() {
+            Some(m) => m.merge(x.data),
+            None => merged = Some(x.data),
+        }
     };
     for mt in mts {
-        if let Some(p) = mt.get_filtered(cmd.token, &cmd.key, Some(&keep_fn)) {
-            add(p);
+        if let Some(x) = mt.with_partition(cmd.token, &cmd.key, |p| window_of(p, w)) {
+            add(x);
         }
-        after_source(&mut complete_to);
     }
     for t in &version.sstables {
-        if let Some(p) = t.get_filtered(cmd.token, &cmd.key, Some(&keep_fn))? {
-            add(p);
+        if let Some(x) = t.read_window(cmd.token, &cmd.key, w)? {
+            add(x);
         }
-        after_source(&mut complete_to);
     }
     let Some(p) = merged else {
         return Ok(Some(None));
@@ -172,7 +195,14 @@ fn bounded_read(
     // A limit of 0 asks for no rows (only the static row): no row can change it.
     let exact = limit == 0
         || view.as_ref().is_some_and(|v| {
-            v.rows.len() >= limit && v.rows.last().is_some_and(|r| r.clustering <= bound)
+            v.rows.len() >= limit
+                && v.rows.last().is_some_and(|r| {
+                    if w.reversed {
+                        r.clustering >= bound
+                    } else {
+                        r.clustering <= bound
+                    }
+                })
         });
     Ok(exact.then_some(view))
 }

@@ -8,25 +8,32 @@ use std::fs::File;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
+#[cfg(test)]
+use bytes::Bytes;
+
 use crate::error::{Error, Result};
 
 mod block;
 mod cache;
+mod chunk;
 mod filter;
 mod public;
 mod reader;
 mod stats;
+mod window;
 mod writer;
 
 pub use cache::BlockCache;
 pub use filter::KeyFilter;
 pub use public::{IndexEntry, SstableReader, VerifyReport};
-pub(crate) use reader::SsTable;
+pub(crate) use reader::{SsTable, SstableIter};
 pub use stats::Stats;
+pub(crate) use window::{RowWindow, Windowed};
 pub(crate) use writer::SstableWriter;
 
-/// SSTable format version written by this code.
-pub const FORMAT_VERSION: u32 = 1;
+/// SSTable format version written by this code. Version 1 (a partition is
+/// one run of rows inside one block) is still read.
+pub const FORMAT_VERSION: u32 = 2;
 
 /// The component files of one SSTable.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -185,6 +192,22 @@ pub(crate) fn unseal<'a>(path: &Path, bytes: &'a [u8]) -> Result<&'a [u8]> {
         return Err(Error::corrupt(path, 0, "checksum mismatch"));
     }
     Ok(body)
+}
+
+/// A test row: clustering `ck`, one live cell of column 1.
+#[cfg(test)]
+pub(crate) fn test_row(ck: Bytes, timestamp: i64, value: Bytes) -> crate::types::Row {
+    use crate::types::{Cell, CellValue, ColumnId, Row};
+    Row {
+        clustering: ck,
+        cells: vec![Cell {
+            column: ColumnId(1),
+            path: None,
+            timestamp,
+            value: CellValue::Live { value, ttl: None },
+        }],
+        ..Row::default()
+    }
 }
 
 #[cfg(test)]

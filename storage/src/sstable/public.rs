@@ -8,6 +8,7 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 
+use super::chunk::{self, ChunkEntry};
 use super::{block, BlockCache, Component, Descriptor, SsTable, Stats};
 use crate::codec::{self, Reader};
 use crate::error::{Error, Result};
@@ -29,6 +30,9 @@ pub struct IndexEntry {
     pub data_block: u64,
     /// Offset of the partition inside the uncompressed data block.
     pub offset_in_block: u64,
+    /// Chunks of the partition's rows when it spans several blocks (format
+    /// v2 clustering index); 0 for a partition stored as one run of rows.
+    pub clustering_chunks: u64,
 }
 
 /// What `SstableReader::verify` checked.
@@ -38,6 +42,8 @@ pub struct VerifyReport {
     pub index_blocks: u64,
     pub partitions: u64,
     pub index_entries: u64,
+    /// Clustering-index entries checked against the chunks they describe.
+    pub clustering_chunks: u64,
 }
 
 /// Offsets of the blocks of `file`, checking each one's checksum and length.
@@ -95,28 +101,93 @@ impl SstableReader {
 
     /// Every partition index entry, in file order.
     pub fn index_entries(&self) -> Result<Vec<IndexEntry>> {
+        Ok(self
+            .index_entries_with_chunks()?
+            .into_iter()
+            .map(|(e, _)| e)
+            .collect())
+    }
+
+    /// Index entries with their clustering-index entries (empty for a
+    /// partition of one chunk). The partition index blocks are the ones the
+    /// summary names: v2 puts clustering-index blocks between them.
+    fn index_entries_with_chunks(&self) -> Result<Vec<(IndexEntry, Vec<ChunkEntry>)>> {
         let path = self.path(Component::Index);
         let (_, index) = self.table.raw_files();
+        let v2 = self.table.v2();
         let mut out = Vec::new();
-        for (offset, raw) in walk_blocks(&path, index)? {
+        for offset in self.table.index_block_offsets() {
+            let (raw, _) =
+                block::decode(index, offset).map_err(|r| Error::corrupt(&path, offset, r))?;
             let mut r = Reader::new(&raw);
             let mut parse = |r: &mut Reader| -> codec::DResult<()> {
                 let n = r.count(11)?;
                 for _ in 0..n {
-                    out.push(IndexEntry {
+                    let e = IndexEntry {
                         token: r.i64()?,
                         key: r.bytes()?,
                         index_block: offset,
                         data_block: r.var()?,
                         offset_in_block: r.var()?,
-                    });
+                        clustering_chunks: 0,
+                    };
+                    let refs = if v2 {
+                        chunk::decode_refs(r)?
+                    } else {
+                        Vec::new()
+                    };
+                    out.push((e, refs));
                 }
                 Ok(())
             };
             parse(&mut r)
                 .map_err(|e| Error::corrupt(&path, offset, format!("index block: {}", e.reason)))?;
         }
-        Ok(out)
+        let mut with_chunks = Vec::with_capacity(out.len());
+        for (mut e, refs) in out {
+            let mut chunks = Vec::new();
+            for r in &refs {
+                let raw = self.table.cached_cindex_block(r.offset)?;
+                let got = chunk::decode_cindex(&mut Reader::new(&raw.raw)).map_err(|err| {
+                    Error::corrupt(&path, r.offset, format!("clustering index: {}", err.reason))
+                })?;
+                if got.first().map(|c| &c.first) != Some(&r.first) {
+                    return Err(Error::corrupt(
+                        &path,
+                        r.offset,
+                        "clustering index block does not start where its reference says",
+                    ));
+                }
+                chunks.extend(got);
+            }
+            e.clustering_chunks = chunks.len() as u64;
+            with_chunks.push((e, chunks));
+        }
+        Ok(with_chunks)
+    }
+
+    /// Checks that each chunk a clustering index names starts at its offset
+    /// with the first and last clustering the index gives.
+    fn verify_chunks(&self, chunks: &[ChunkEntry]) -> Result<()> {
+        let path = self.path(Component::Data);
+        let (data, _) = self.table.raw_files();
+        for c in chunks {
+            let (raw, _) =
+                block::decode(data, c.block).map_err(|r| Error::corrupt(&path, c.block, r))?;
+            let mut r = Reader::at(&raw, usize::try_from(c.offset).unwrap_or(usize::MAX));
+            let mut rows = std::collections::BTreeMap::new();
+            chunk::get_rows(&mut r, &mut rows)
+                .map_err(|e| Error::corrupt(&path, c.block, format!("chunk: {}", e.reason)))?;
+            let (first, last) = (rows.keys().next(), rows.keys().next_back());
+            if first != Some(&c.first) || last != Some(&c.last) {
+                return Err(Error::corrupt(
+                    &path,
+                    c.block,
+                    "chunk rows differ from the clustering index",
+                ));
+            }
+        }
+        Ok(())
     }
 
     /// Reads every partition (checking the checksum of each data block on
@@ -139,7 +210,13 @@ impl SstableReader {
         let data_blocks = walk_blocks(&data_path, data)?.len() as u64;
         let index_path = self.path(Component::Index);
         let index_blocks = walk_blocks(&index_path, index)?.len() as u64;
-        let entries = self.index_entries()?;
+        let with_chunks = self.index_entries_with_chunks()?;
+        let mut clustering_chunks = 0;
+        for (_, chunks) in &with_chunks {
+            self.verify_chunks(chunks)?;
+            clustering_chunks += chunks.len() as u64;
+        }
+        let entries: Vec<IndexEntry> = with_chunks.into_iter().map(|(e, _)| e).collect();
         let mut partitions = 0u64;
         let mut entry = entries.iter();
         for p in self.partitions()? {
@@ -182,6 +259,7 @@ impl SstableReader {
             index_blocks,
             partitions,
             index_entries: entries.len() as u64,
+            clustering_chunks,
         })
     }
 }

@@ -11,7 +11,7 @@ use bytes::Bytes;
 use memmap2::Mmap;
 
 use super::cache::{Block, BlockCache, Kind};
-use super::{block, unseal, Component, Descriptor, Stats};
+use super::{block, chunk, unseal, Component, Descriptor, Stats};
 use crate::codec::{self, Reader};
 use crate::error::{Error, Result};
 use crate::memtable::PartitionKey;
@@ -21,6 +21,18 @@ struct IndexEntry {
     token: i64,
     key: Bytes,
     block: u64,
+    in_block: u64,
+}
+
+/// Where the index says a partition is.
+pub(super) struct Hit {
+    /// The partition index block holding the entry, and its offset.
+    pub index: Arc<Block>,
+    pub index_offset: u64,
+    pub data_block: u64,
+    pub in_block: u64,
+    /// Offset in `index.raw` of the entry's clustering-index refs (v2).
+    pub refs_at: Option<usize>,
 }
 
 /// An open SSTable.
@@ -139,6 +151,7 @@ impl SsTable {
     }
 
     fn index_block(&self, offset: u64) -> Result<Vec<IndexEntry>> {
+        let v2 = self.v2();
         let path = self.desc.path(Component::Index);
         let file = self.index.as_deref().unwrap_or_default();
         let (raw, _) = block::decode(file, offset).map_err(|r| Error::corrupt(&path, offset, r))?;
@@ -150,8 +163,16 @@ impl SsTable {
                 let token = r.i64()?;
                 let key = r.bytes()?;
                 let block = r.var()?;
-                let _in_block = r.var()?;
-                v.push(IndexEntry { token, key, block });
+                let in_block = r.var()?;
+                if v2 {
+                    chunk::skip_refs(r)?;
+                }
+                v.push(IndexEntry {
+                    token,
+                    key,
+                    block,
+                    in_block,
+                });
             }
             Ok(v)
         };
@@ -176,6 +197,7 @@ impl SsTable {
     /// Decodes the index block at `offset` and records where each entry
     /// starts, validating every entry once (a corrupt block fails here).
     fn load_index_block(&self, offset: u64) -> Result<Block> {
+        let v2 = self.v2();
         let path = || self.desc.path(Component::Index);
         let file = self.index.as_deref().unwrap_or_default();
         let (raw, _) =
@@ -190,6 +212,9 @@ impl SsTable {
                 r.bytes_ref()?;
                 r.var()?;
                 r.var()?;
+                if v2 {
+                    chunk::skip_refs(r)?;
+                }
             }
             Ok(entries)
         };
@@ -199,9 +224,9 @@ impl SsTable {
     }
 
     /// Finds `(token, key)` in the index block at `offset` without
-    /// allocating: returns (data block offset, offset inside the block).
-    /// Binary search over the entry offsets found when the block was loaded.
-    fn find_in_index(&self, offset: u64, token: i64, key: &[u8]) -> Result<Option<(u64, u64)>> {
+    /// allocating. Binary search over the entry offsets found when the block
+    /// was loaded.
+    fn find_in_index(&self, offset: u64, token: i64, key: &[u8]) -> Result<Option<Hit>> {
         let path = || self.desc.path(Component::Index);
         let block = self
             .cache
@@ -222,29 +247,28 @@ impl SsTable {
                 std::cmp::Ordering::Less => lo = mid + 1,
                 std::cmp::Ordering::Greater => hi = mid,
                 std::cmp::Ordering::Equal => {
-                    let blk = r.var().map_err(corrupt)?;
-                    let inb = r.var().map_err(corrupt)?;
-                    return Ok(Some((blk, inb)));
+                    let data_block = r.var().map_err(corrupt)?;
+                    let in_block = r.var().map_err(corrupt)?;
+                    let refs_at = self.v2().then_some(r.pos());
+                    return Ok(Some(Hit {
+                        index: Arc::clone(&block),
+                        index_offset: offset,
+                        data_block,
+                        in_block,
+                        refs_at,
+                    }));
                 }
             }
         }
         Ok(None)
     }
 
-    /// The partition, if this SSTable holds it.
-    #[cfg(test)]
-    pub fn get(&self, token: i64, key: &Bytes) -> Result<Option<PartitionData>> {
-        self.get_filtered(token, key, None)
+    pub(super) fn v2(&self) -> bool {
+        self.stats.format_version >= 2
     }
 
-    /// The partition with only the rows `keep` accepts, if this SSTable
-    /// holds it.
-    pub fn get_filtered(
-        &self,
-        token: i64,
-        key: &Bytes,
-        keep: codec::RowFilter,
-    ) -> Result<Option<PartitionData>> {
+    /// Where the index says the partition is, if this SSTable may hold it.
+    pub(super) fn locate(&self, token: i64, key: &Bytes) -> Result<Option<Hit>> {
         if !self.may_contain(token, key) {
             return Ok(None);
         }
@@ -254,61 +278,91 @@ impl SsTable {
         let Some((_, _, ioff)) = self.summary.get(slot) else {
             return Ok(None);
         };
-        let Some((boff, inb)) = self.find_in_index(*ioff, token, key)? else {
-            return Ok(None);
-        };
-        let block = self
-            .cache
-            .get_or_load(self.desc.generation, boff, Kind::Data, || {
-                self.data_block(boff).map(|(raw, _)| Block {
+        self.find_in_index(*ioff, token, key)
+    }
+
+    /// The data block at `offset`, through the block cache.
+    pub(super) fn cached_data_block(&self, offset: u64) -> Result<Arc<Block>> {
+        self.cache
+            .get_or_load(self.desc.generation, offset, Kind::Data, || {
+                self.data_block(offset).map(|(raw, _)| Block {
                     raw,
                     entries: Vec::new(),
                 })
-            })?;
-        let pos = usize::try_from(inb).unwrap_or(usize::MAX);
-        // Copying reader: results of reads may be written back (views, LWT,
-        // counters) and must not pin a whole cached block in a memtable.
-        let mut r = Reader::at(&block.raw, pos);
-        let path = self.desc.path(Component::Data);
-        let (t, k, p) = codec::get_partition_filtered(&mut r, keep)
-            .map_err(|err| Error::corrupt(&path, boff, format!("partition: {}", err.reason)))?;
-        if t != token || k != *key {
-            return Err(Error::corrupt(
-                &path,
-                boff,
-                "index points at another partition",
-            ));
-        }
-        Ok(Some(p))
+            })
+    }
+
+    /// The clustering-index block at `offset` of the Index file, through
+    /// the block cache.
+    pub(super) fn cached_cindex_block(&self, offset: u64) -> Result<Arc<Block>> {
+        let path = self.desc.path(Component::Index);
+        let file = self.index.as_deref().unwrap_or_default();
+        self.cache
+            .get_or_load(self.desc.generation, offset, Kind::Clustering, || {
+                block::decode(file, offset)
+                    .map(|(raw, _)| Block {
+                        raw,
+                        entries: Vec::new(),
+                    })
+                    .map_err(|r| Error::corrupt(&path, offset, r))
+            })
+    }
+
+    /// Offsets of the partition index blocks (one per summary entry), in
+    /// order; format v2 interleaves clustering-index blocks with them.
+    pub(super) fn index_block_offsets(&self) -> Vec<u64> {
+        self.summary.iter().map(|(_, _, o)| *o).collect()
+    }
+
+    /// The whole partition, if this SSTable holds it.
+    #[cfg(test)]
+    pub fn get(&self, token: i64, key: &Bytes) -> Result<Option<PartitionData>> {
+        let all = |_: &[u8]| true;
+        let w = super::RowWindow {
+            reversed: false,
+            lower: &crate::types::ClusteringBound::Bottom,
+            upper: &crate::types::ClusteringBound::Top,
+            resume_after: None,
+            wanted: &all,
+            budget: usize::MAX,
+        };
+        Ok(self.read_window(token, key, &w)?.map(|x| x.data))
     }
 
     /// Partitions from `from` on, in order; their byte strings are copies
-    /// (see `iter_shared`).
+    /// (see `iter_compaction`).
     pub fn iter_from(self: &Arc<Self>, from: Bound<PartitionKey>) -> Result<SstableIter> {
         self.iter(from, false)
     }
 
-    /// Every partition in order, its keys and values sharing the decoded
-    /// block instead of being copied cell by cell. For compaction, whose
-    /// partitions are written out and dropped at once; a caller that keeps
-    /// partitions (a read whose rows may be written back into a memtable)
-    /// must use `iter_from`, or one value would pin a whole block.
-    pub fn iter_shared(self: &Arc<Self>) -> Result<SstableIter> {
-        self.iter(Bound::Unbounded, true)
+    /// Every partition in order, for compaction: keys and values share the
+    /// decoded block instead of being copied cell by cell (compaction writes
+    /// them out and drops them at once; a caller that keeps partitions, like
+    /// a read whose rows may be written back into a memtable, must use
+    /// `iter_from`, or one value would pin a whole block). A partition of
+    /// several chunks (v2, larger than a block) is yielded without its rows
+    /// and `last_was_chunked` says so: compaction reads its rows in windows
+    /// (`read_window`), so its memory does not grow with the partition.
+    pub fn iter_compaction(self: &Arc<Self>) -> Result<SstableIter> {
+        let mut it = self.iter(Bound::Unbounded, true)?;
+        it.skip_chunked = true;
+        Ok(it)
     }
 
     fn iter(self: &Arc<Self>, from: Bound<PartitionKey>, share: bool) -> Result<SstableIter> {
-        let mut start = 0;
+        let (mut start, mut start_pos) = (0, 0);
         if let Bound::Included(k) | Bound::Excluded(k) = &from {
             if let Some(slot) = self.summary_slot(k.token, &k.key) {
                 if let Some((_, _, ioff)) = self.summary.get(slot) {
                     let entries = self.index_block(*ioff)?;
-                    start = entries
+                    // Start at a partition's first byte: in v2 a block may
+                    // begin with the last chunk of an earlier partition.
+                    (start, start_pos) = entries
                         .iter()
                         .take_while(|e| (e.token, &e.key) <= (k.token, &k.key))
                         .last()
                         .or(entries.first())
-                        .map_or(0, |e| e.block);
+                        .map_or((0, 0), |e| (e.block, e.in_block as usize));
                 }
             }
         }
@@ -317,9 +371,12 @@ impl SsTable {
             next_block: start,
             raw: Bytes::new(),
             pos: 0,
+            start_pos,
             from,
             done: false,
             share,
+            skip_chunked: false,
+            last_chunked: false,
         })
     }
 }
@@ -339,37 +396,132 @@ pub(crate) struct SstableIter {
     next_block: u64,
     raw: Bytes,
     pos: usize,
+    /// Where to start in the first block loaded.
+    start_pos: usize,
     from: Bound<PartitionKey>,
     done: bool,
     share: bool,
+    /// Yield chunked partitions without their rows (`iter_compaction`).
+    skip_chunked: bool,
+    last_chunked: bool,
 }
 
 impl SstableIter {
+    fn reader(&self) -> Reader<'_> {
+        if self.share {
+            Reader::shared(&self.raw, self.pos)
+        } else {
+            Reader::at(&self.raw, self.pos)
+        }
+    }
+
+    fn corrupt(&self, e: codec::DecodeError) -> Error {
+        Error::corrupt(
+            self.table.desc.path(Component::Data),
+            self.next_block,
+            format!("partition: {}", e.reason),
+        )
+    }
+
+    fn load_next(&mut self) -> Result<()> {
+        let (raw, next) = self.table.data_block(self.next_block)?;
+        self.raw = raw;
+        self.pos = 0;
+        self.next_block = next;
+        Ok(())
+    }
+
+    /// A v2 partition: head, then its chunks, following "more" flags into
+    /// the next blocks.
+    fn partition_v2(&mut self) -> Result<(i64, Bytes, PartitionData)> {
+        let (token, key, head, pos) = {
+            let mut r = self.reader();
+            let mut parse =
+                || -> codec::DResult<_> { Ok((r.i64()?, r.bytes()?, codec::get_head(&mut r)?)) };
+            let (t, k, h) = parse().map_err(|e| self.corrupt(e))?;
+            (t, k, h, r.pos())
+        };
+        self.pos = pos;
+        let (partition_deletion, range_tombstones, static_row) = head;
+        let mut p = PartitionData {
+            partition_deletion,
+            range_tombstones,
+            static_row,
+            rows: std::collections::BTreeMap::new(),
+        };
+        loop {
+            let (more, pos) = {
+                let mut r = self.reader();
+                let more = chunk::get_rows(&mut r, &mut p.rows).map_err(|e| self.corrupt(e))?;
+                (more, r.pos())
+            };
+            self.pos = pos;
+            if !more {
+                return Ok((token, key, p));
+            }
+            if self.skip_chunked {
+                p.rows.clear();
+                self.skip_chunks()?;
+                self.last_chunked = true;
+                return Ok((token, key, p));
+            }
+            if self.next_block >= self.table.data().len() as u64 {
+                return Err(self.corrupt(codec::DecodeError {
+                    offset: pos,
+                    reason: "partition continues past the last block",
+                }));
+            }
+            self.load_next()?;
+        }
+    }
+
+    /// Skips the chunks after the first of a partition, up to its last.
+    fn skip_chunks(&mut self) -> Result<()> {
+        loop {
+            if self.next_block >= self.table.data().len() as u64 {
+                return Err(self.corrupt(codec::DecodeError {
+                    offset: self.pos,
+                    reason: "partition continues past the last block",
+                }));
+            }
+            self.load_next()?;
+            let (more, pos) = {
+                let mut r = self.reader();
+                let more = chunk::skip_rows(&mut r).map_err(|e| self.corrupt(e))?;
+                (more, r.pos())
+            };
+            self.pos = pos;
+            if !more {
+                return Ok(());
+            }
+        }
+    }
+
+    /// True if the last partition yielded was chunked and came without
+    /// rows (only with `iter_compaction`).
+    pub fn last_was_chunked(&self) -> bool {
+        self.last_chunked
+    }
+
     fn next_inner(&mut self) -> Result<Option<(PartitionKey, PartitionData)>> {
+        self.last_chunked = false;
         loop {
             if self.pos >= self.raw.len() {
                 if self.next_block >= self.table.data().len() as u64 {
                     return Ok(None);
                 }
-                let (raw, next) = self.table.data_block(self.next_block)?;
-                self.raw = raw;
-                self.pos = 0;
-                self.next_block = next;
+                self.load_next()?;
+                self.pos = std::mem::take(&mut self.start_pos);
                 continue;
             }
-            let mut r = if self.share {
-                Reader::shared(&self.raw, self.pos)
+            let (token, key, p) = if self.table.v2() {
+                self.partition_v2()?
             } else {
-                Reader::at(&self.raw, self.pos)
+                let mut r = self.reader();
+                let p = codec::get_partition(&mut r).map_err(|e| self.corrupt(e))?;
+                self.pos = r.pos();
+                p
             };
-            let (token, key, p) = codec::get_partition(&mut r).map_err(|e| {
-                Error::corrupt(
-                    self.table.desc.path(Component::Data),
-                    self.next_block,
-                    format!("partition: {}", e.reason),
-                )
-            })?;
-            self.pos = r.pos();
             let k = PartitionKey { token, key };
             let wanted = match &self.from {
                 Bound::Unbounded => true,

@@ -8,7 +8,7 @@ use crate::codec::{DResult, Put, Reader};
 use crate::commitlog::Position;
 use crate::error::{Error, Result};
 use crate::merge::PartitionData;
-use crate::types::CellValue;
+use crate::types::{CellValue, Row};
 
 /// Tombstone local-deletion times are bucketed to this many seconds.
 const TOMBSTONE_BUCKET: i32 = 3600;
@@ -18,6 +18,9 @@ const MAX_BUCKETS: usize = 256;
 /// Metadata of one SSTable.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Stats {
+    /// Format version of the SSTable (1 or 2; a writer always writes
+    /// `FORMAT_VERSION`).
+    pub format_version: u32,
     pub min_timestamp: i64,
     pub max_timestamp: i64,
     pub partition_count: u64,
@@ -51,6 +54,7 @@ impl Stats {
     /// Fresh statistics for a writer.
     pub fn new() -> Stats {
         Stats {
+            format_version: super::FORMAT_VERSION,
             min_timestamp: i64::MAX,
             max_timestamp: i64::MIN,
             ..Stats::default()
@@ -90,8 +94,10 @@ impl Stats {
             .sum()
     }
 
-    /// Accounts one partition written in order.
-    pub(crate) fn add_partition(&mut self, token: i64, key: &Bytes, p: &PartitionData) {
+    /// Accounts the start of a partition written in order: key, deletions
+    /// and static row (`p.rows` is not looked at; `add_row` takes the rows
+    /// one by one, so a partition can be written without holding it).
+    pub(crate) fn add_head(&mut self, token: i64, key: &Bytes, p: &PartitionData) {
         if self.partition_count == 0 {
             self.first_token = token;
             self.first_key = key.clone();
@@ -99,47 +105,63 @@ impl Stats {
         self.last_token = token;
         self.last_key = key.clone();
         self.partition_count += 1;
-        if let Some((lo, hi)) = p.timestamp_range() {
-            self.min_timestamp = self.min_timestamp.min(lo);
-            self.max_timestamp = self.max_timestamp.max(hi);
-        }
         if let Some(d) = p.partition_deletion {
+            self.timestamp(d.marked_for_delete_at);
             self.tombstone(d.local_deletion_time);
         }
         for rt in &p.range_tombstones {
+            self.timestamp(rt.deletion.marked_for_delete_at);
             self.tombstone(rt.deletion.local_deletion_time);
         }
-        for row in p.static_row.iter().chain(p.rows.values()) {
-            if !row.clustering.is_empty() || p.static_row.is_none() {
-                if self.row_count == 0 || row.clustering < self.min_clustering {
-                    self.min_clustering = row.clustering.clone();
-                }
-                if row.clustering > self.max_clustering {
-                    self.max_clustering = row.clustering.clone();
-                }
+        if let Some(row) = &p.static_row {
+            self.add_row(row, true);
+        }
+    }
+
+    fn timestamp(&mut self, t: i64) {
+        self.min_timestamp = self.min_timestamp.min(t);
+        self.max_timestamp = self.max_timestamp.max(t);
+    }
+
+    /// Accounts one row (or the static row) of the current partition;
+    /// `has_static`: the partition has a static row (then an empty
+    /// clustering is the static row's and not a clustering bound).
+    pub(crate) fn add_row(&mut self, row: &Row, has_static: bool) {
+        if !row.clustering.is_empty() || !has_static {
+            if self.row_count == 0 || row.clustering < self.min_clustering {
+                self.min_clustering = row.clustering.clone();
             }
-            self.row_count += 1;
-            if let Some(d) = row.deletion {
-                self.tombstone(d.local_deletion_time);
+            if row.clustering > self.max_clustering {
+                self.max_clustering = row.clustering.clone();
             }
-            for (_, d) in &row.complex_deletions {
-                self.tombstone(d.local_deletion_time);
-            }
-            if let Some((_, exp)) = row.liveness.and_then(|l| l.ttl) {
-                self.tombstone(exp);
-            }
-            for c in &row.cells {
-                self.cell_count += 1;
-                match &c.value {
-                    CellValue::Tombstone {
-                        local_deletion_time,
-                    } => self.tombstone(*local_deletion_time),
-                    CellValue::Live {
-                        ttl: Some((_, exp)),
-                        ..
-                    } => self.tombstone(*exp),
-                    _ => {}
-                }
+        }
+        self.row_count += 1;
+        if let Some(l) = row.liveness {
+            self.timestamp(l.timestamp);
+        }
+        if let Some(d) = row.deletion {
+            self.timestamp(d.marked_for_delete_at);
+            self.tombstone(d.local_deletion_time);
+        }
+        for (_, d) in &row.complex_deletions {
+            self.timestamp(d.marked_for_delete_at);
+            self.tombstone(d.local_deletion_time);
+        }
+        if let Some((_, exp)) = row.liveness.and_then(|l| l.ttl) {
+            self.tombstone(exp);
+        }
+        for c in &row.cells {
+            self.timestamp(c.timestamp);
+            self.cell_count += 1;
+            match &c.value {
+                CellValue::Tombstone {
+                    local_deletion_time,
+                } => self.tombstone(*local_deletion_time),
+                CellValue::Live {
+                    ttl: Some((_, exp)),
+                    ..
+                } => self.tombstone(*exp),
+                _ => {}
             }
         }
     }
@@ -186,10 +208,11 @@ impl Stats {
         let mut r = Reader::new(body);
         let parse = |r: &mut Reader| -> DResult<Stats> {
             let version = r.u32()?;
-            if version != super::FORMAT_VERSION {
+            if !(1..=super::FORMAT_VERSION).contains(&version) {
                 return Err(r.err("unsupported SSTable format version"));
             }
             let mut s = Stats {
+                format_version: version,
                 min_timestamp: r.i64()?,
                 max_timestamp: r.i64()?,
                 partition_count: r.u64()?,

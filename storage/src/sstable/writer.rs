@@ -6,13 +6,54 @@ use std::io::{BufWriter, Write};
 
 use bytes::Bytes;
 
+use super::chunk::{ChunkEntry, CindexBuilder};
 use super::{block, fsync_dir, seal, write_atomic, Component, Descriptor, Stats};
 use crate::codec::{self, Put};
 use crate::error::{Error, Result};
 use crate::merge::PartitionData;
+use crate::types::Row;
 
 /// Index entries per index block (one summary entry each).
 pub(crate) const INDEX_BLOCK_ENTRIES: usize = 64;
+
+/// The chunk being built: where it starts and its first and last rows.
+struct Chunk {
+    block: u64,
+    offset: u64,
+    count: u64,
+    first: Option<Bytes>,
+    last: Option<Bytes>,
+}
+
+impl Chunk {
+    fn starting_at(block: u64, offset: u64) -> Chunk {
+        Chunk {
+            block,
+            offset,
+            count: 0,
+            first: None,
+            last: None,
+        }
+    }
+
+    fn see(&mut self, clustering: &Bytes) {
+        if self.first.is_none() {
+            self.first = Some(clustering.clone());
+        }
+        self.last = Some(clustering.clone());
+        self.count += 1;
+    }
+}
+
+/// The partition being written.
+struct OpenPartition {
+    /// Its index entry so far (the clustering index is added at the end).
+    entry: Vec<u8>,
+    /// Encoded bytes of the partition so far.
+    bytes: usize,
+    has_static: bool,
+    chunk: Chunk,
+}
 
 /// Writes one SSTable.
 pub(crate) struct SstableWriter {
@@ -34,6 +75,11 @@ pub(crate) struct SstableWriter {
     key_ends: Vec<usize>,
     /// Reused lz4 output buffer.
     scratch: Vec<u8>,
+    /// Encoded rows of the chunk being built (reused).
+    chunk_rows: Vec<u8>,
+    /// Clustering index of the partition being written.
+    cindex: CindexBuilder,
+    open: Option<OpenPartition>,
     fp_chance: f64,
     last: Option<(i64, Bytes)>,
     /// Statistics; the caller sets level, commitlog_upper and ancestors.
@@ -64,6 +110,9 @@ impl SstableWriter {
             keys: Vec::new(),
             key_ends: Vec::new(),
             scratch: Vec::new(),
+            chunk_rows: Vec::new(),
+            cindex: CindexBuilder::default(),
+            open: None,
             fp_chance,
             last: None,
             stats: Stats::new(),
@@ -83,6 +132,25 @@ impl SstableWriter {
     /// Appends a partition; keys must strictly increase. Returns the data
     /// bytes written to disk by this call (for throttling).
     pub fn add(&mut self, token: i64, key: &Bytes, p: &PartitionData) -> Result<u64> {
+        let mut written = self.begin(token, key, p)?;
+        for row in p.rows.values() {
+            written += self.add_row(row)?;
+        }
+        Ok(written + self.end()?)
+    }
+
+    /// Starts a partition (keys must strictly increase) with the head of
+    /// `p`: partition deletion, range tombstones, static row (`p.rows` is
+    /// ignored). Rows follow with `add_row`, in clustering order, then
+    /// `end`. Memory holds about a block, whatever the partition's size.
+    ///
+    /// Format v2: the head goes into the current block, then the rows in
+    /// chunks. Once the partition has filled a block's worth of bytes, a
+    /// chunk is closed whenever the current block is full and the next chunk
+    /// starts a new block, with a clustering-index entry per chunk; a
+    /// partition smaller than a block stays one chunk (no clustering index),
+    /// sharing its block with others.
+    pub fn begin(&mut self, token: i64, key: &Bytes, p: &PartitionData) -> Result<u64> {
         if let Some((lt, lk)) = &self.last {
             if (token, key) <= (*lt, lk) {
                 return Err(Error::InvalidRequest(format!(
@@ -90,19 +158,75 @@ impl SstableWriter {
                 )));
             }
         }
+        if self.open.is_some() {
+            return Err(Error::InvalidRequest(
+                "SSTable writer: partition started before the previous one ended".into(),
+            ));
+        }
         self.last = Some((token, key.clone()));
         if self.index_first.is_none() {
             self.index_first = Some((token, key.clone()));
         }
-        self.index_block.put_i64(token);
-        self.index_block.put_bytes(key);
-        self.index_block.put_var(self.data_offset);
-        self.index_block.put_var(self.block.len() as u64);
-        self.index_entries += 1;
-        codec::put_partition(&mut self.block, token, key, p);
-        self.stats.add_partition(token, key, p);
+        let mut entry = Vec::with_capacity(key.len() + 16);
+        entry.put_i64(token);
+        entry.put_bytes(key);
+        entry.put_var(self.data_offset);
+        entry.put_var(self.block.len() as u64);
+        let head_start = self.block.len();
+        self.block.put_i64(token);
+        self.block.put_bytes(key);
+        codec::put_head(
+            &mut self.block,
+            &p.partition_deletion,
+            &p.range_tombstones,
+            &p.static_row,
+        );
+        self.stats.add_head(token, key, p);
         self.keys.extend_from_slice(key);
         self.key_ends.push(self.keys.len());
+        self.open = Some(OpenPartition {
+            entry,
+            bytes: self.block.len() - head_start,
+            has_static: p.static_row.is_some(),
+            chunk: Chunk::starting_at(self.data_offset, self.block.len() as u64),
+        });
+        Ok(0)
+    }
+
+    /// Appends a row of the partition `begin` started; clusterings must
+    /// increase.
+    pub fn add_row(&mut self, row: &Row) -> Result<u64> {
+        let Some(mut open) = self.open.take() else {
+            return Err(Error::InvalidRequest(
+                "SSTable writer: row outside a partition".into(),
+            ));
+        };
+        let mut written = 0;
+        let full = open.bytes >= self.block_size
+            && self.block.len() + self.chunk_rows.len() >= self.block_size;
+        if full && open.chunk.count > 0 {
+            self.close_chunk(&open.chunk, true);
+            written = self.flush_block()?;
+            open.chunk = Chunk::starting_at(self.data_offset, 0);
+        }
+        let before = self.chunk_rows.len();
+        codec::put_row(&mut self.chunk_rows, row);
+        open.bytes += self.chunk_rows.len() - before;
+        open.chunk.see(&row.clustering);
+        self.stats.add_row(row, open.has_static);
+        self.open = Some(open);
+        Ok(written)
+    }
+
+    /// Ends the partition `begin` started.
+    pub fn end(&mut self) -> Result<u64> {
+        let Some(mut open) = self.open.take() else {
+            return Ok(0);
+        };
+        self.close_chunk(&open.chunk, false);
+        self.cindex.finish(&mut open.entry, &mut self.index_file);
+        self.index_block.extend_from_slice(&open.entry);
+        self.index_entries += 1;
         if self.index_entries >= INDEX_BLOCK_ENTRIES {
             self.flush_index_block();
         }
@@ -110,6 +234,24 @@ impl SstableWriter {
             return self.flush_block();
         }
         Ok(0)
+    }
+
+    /// Appends the chunk's rows to the block (`var n | rows | more`) and
+    /// records it in the clustering index.
+    fn close_chunk(&mut self, chunk: &Chunk, more: bool) {
+        self.block.put_var(chunk.count);
+        self.block.extend_from_slice(&self.chunk_rows);
+        self.block.put_u8(u8::from(more));
+        self.chunk_rows.clear();
+        if let (Some(first), Some(last)) = (&chunk.first, &chunk.last) {
+            let e = ChunkEntry {
+                first: first.clone(),
+                last: last.clone(),
+                block: chunk.block,
+                offset: chunk.offset,
+            };
+            self.cindex.add(&e, &mut self.index_file);
+        }
     }
 
     fn flush_index_block(&mut self) {
@@ -153,6 +295,7 @@ impl SstableWriter {
     /// Writes the remaining components and the TOC; the SSTable is durable
     /// and complete when this returns.
     pub fn finish(mut self, created_at: i64) -> Result<(Descriptor, Stats)> {
+        self.end()?;
         self.flush_block()?;
         self.flush_index_block();
         let data_tmp = self.desc.tmp_path(Component::Data);

@@ -1,7 +1,7 @@
 //! `describe`: the Statistics component in human form (sstablemetadata's job).
 use std::io::Write;
 
-use storage::sstable::{Component, SstableReader, FORMAT_VERSION};
+use storage::sstable::{Component, SstableReader};
 
 use super::{hex, ToolError};
 
@@ -16,7 +16,7 @@ pub fn describe(r: &SstableReader, out: &mut dyn Write) -> Result<(), ToolError>
     let s = r.stats();
     let data = r.path(Component::Data);
     writeln!(out, "SSTable: {}", data.display())?;
-    writeln!(out, "Format version: {FORMAT_VERSION}")?;
+    writeln!(out, "Format version: {}", s.format_version)?;
     writeln!(out, "Partitions: {}", s.partition_count)?;
     writeln!(out, "Rows: {}", s.row_count)?;
     writeln!(out, "Cells: {}", s.cell_count)?;

@@ -136,11 +136,13 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<i32, ToolError> {
                 match open(p).and_then(|r| Ok((r.verify_all()?, r))) {
                     Ok((rep, r)) => writeln!(
                         out,
-                        "{}: OK ({} partitions, {} data blocks, {} index blocks)",
+                        "{}: OK ({} partitions, {} data blocks, {} index blocks, {} clustering \
+                         index entries)",
                         r.path(storage::sstable::Component::Data).display(),
                         rep.partitions,
                         rep.data_blocks,
-                        rep.index_blocks
+                        rep.index_blocks,
+                        rep.clustering_chunks
                     )?,
                     Err(e) => {
                         writeln!(out, "{}: CORRUPT: {e}", p.display())?;
@@ -152,16 +154,20 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<i32, ToolError> {
         }
         Command::Index { path } => {
             let r = open(&path)?;
-            writeln!(out, "token\tkey\tindex_block\tdata_block\toffset_in_block")?;
+            writeln!(
+                out,
+                "token\tkey\tindex_block\tdata_block\toffset_in_block\tclustering_chunks"
+            )?;
             for e in r.index_entries()? {
                 writeln!(
                     out,
-                    "{}\t{}\t{}\t{}\t{}",
+                    "{}\t{}\t{}\t{}\t{}\t{}",
                     e.token,
                     hex(&e.key),
                     e.index_block,
                     e.data_block,
-                    e.offset_in_block
+                    e.offset_in_block,
+                    e.clustering_chunks
                 )?;
             }
             Ok(EXIT_OK)

@@ -14,27 +14,48 @@ const PARTITIONS: i64 = 500;
 /// An engine directory with one flushed SSTable of `PARTITIONS` partitions (3 rows
 /// each); returns its Data.db path.
 fn write_sstable(dir: &Path) -> PathBuf {
+    write_sstable_with(dir, 0)
+}
+
+/// A row with one live cell of column 1.
+fn cell_row(clustering: Vec<u8>, timestamp: i64, value: String) -> Row {
+    Row {
+        clustering: Bytes::from(clustering),
+        cells: vec![Cell {
+            column: ColumnId(1),
+            path: None,
+            timestamp,
+            value: CellValue::Live {
+                value: Bytes::from(value),
+                ttl: None,
+            },
+        }],
+        ..Row::default()
+    }
+}
+
+/// Rows of the wide partition `write_sstable_with` adds (~140 KiB: about 35
+/// blocks of the tests' 4 KiB).
+const WIDE_ROWS: u16 = 3000;
+
+/// Like `write_sstable`, plus (when `wide_rows` > 0) one partition of that many
+/// rows, key `wide`.
+fn write_sstable_with(dir: &Path, wide_rows: u16) -> PathBuf {
     let table = TableId(uuid::Uuid::from_u128(9));
     let engine =
         Engine::open(Config::for_tests(dir), &[(table, TableOptions::default())]).expect("open");
     for p in 0..PARTITIONS {
         let rows = (0..3u8)
             .map(|c| Row {
-                clustering: Bytes::from(vec![c]),
                 liveness: Some(LivenessInfo {
                     timestamp: 1000 + p,
                     ttl: None,
                 }),
-                cells: vec![Cell {
-                    column: ColumnId(1),
-                    path: None,
-                    timestamp: 1000 + p,
-                    value: CellValue::Live {
-                        value: Bytes::from(format!("value {p} {c} padding padding padding")),
-                        ttl: None,
-                    },
-                }],
-                ..Row::default()
+                ..cell_row(
+                    vec![c],
+                    1000 + p,
+                    format!("value {p} {c} padding padding padding"),
+                )
             })
             .collect();
         engine
@@ -42,6 +63,26 @@ fn write_sstable(dir: &Path) -> PathBuf {
                 table,
                 token: p * 7919 - 1_000_000,
                 key: Bytes::from(p.to_be_bytes().to_vec()),
+                rows,
+                ..Mutation::default()
+            })
+            .expect("apply");
+    }
+    if wide_rows > 0 {
+        let rows = (0..wide_rows)
+            .map(|c| {
+                cell_row(
+                    c.to_be_bytes().to_vec(),
+                    5,
+                    format!("wide row {c} padding padding"),
+                )
+            })
+            .collect();
+        engine
+            .apply(&Mutation {
+                table,
+                token: 1,
+                key: Bytes::from_static(b"wide"),
                 rows,
                 ..Mutation::default()
             })
@@ -81,7 +122,7 @@ fn describe_prints_statistics() {
         out.contains(&format!("Maximum timestamp: {} ", 1000 + PARTITIONS - 1)),
         "{out}"
     );
-    assert!(out.contains("Format version: 1"), "{out}");
+    assert!(out.contains("Format version: 2"), "{out}");
 }
 
 #[test]
@@ -186,4 +227,68 @@ fn truncated_data_file_is_an_error_naming_it() {
 fn a_path_that_is_not_an_sstable_is_a_usage_error() {
     let (r, _) = run_args(&["describe", "/tmp/not-an-sstable.txt"]);
     assert!(matches!(r, Err(ToolError::NotAnSstable(_))));
+}
+
+/// Format v2: a partition larger than a block is split into chunks with a
+/// clustering index; `index` shows how many, `verify` checks every chunk against
+/// its index entry, `dump` still prints the whole partition, and damage to a
+/// clustering-index block is reported.
+#[test]
+fn wide_partition_chunks_are_listed_verified_and_dumped() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let data = write_sstable_with(dir.path(), WIDE_ROWS);
+    let path = data.to_str().expect("path");
+    let (r, out) = run_args(&["index", path]);
+    assert_eq!(r.expect("index"), EXIT_OK);
+    let wide = out
+        .lines()
+        .find(|l| l.split('\t').nth(1) == Some(hex(b"wide").as_str()))
+        .expect("wide partition listed");
+    let chunks: u64 = wide
+        .split('\t')
+        .nth(5)
+        .and_then(|c| c.parse().ok())
+        .expect("clustering_chunks column");
+    assert!(chunks > 20, "~140 KiB in 4 KiB blocks: {wide}");
+    let small_chunks: Vec<&str> = out
+        .lines()
+        .skip(1)
+        .filter(|l| l != &wide)
+        .map(|l| l.split('\t').nth(5).expect("column"))
+        .collect();
+    assert!(
+        small_chunks.iter().all(|c| *c == "0"),
+        "small partitions have no clustering index"
+    );
+    let (r, out) = run_args(&["verify", path]);
+    assert_eq!(r.expect("verify"), EXIT_OK, "{out}");
+    assert!(
+        out.contains(&format!("{chunks} clustering index entries")),
+        "{out}"
+    );
+    let (r, out) = run_args(&["dump", path, "--key", &hex(b"wide")]);
+    assert_eq!(r.expect("dump"), EXIT_OK);
+    let line: serde_json::Value = serde_json::from_str(out.trim()).expect("JSON");
+    let rows = line["rows"].as_array().expect("rows");
+    assert_eq!(rows.len(), usize::from(WIDE_ROWS));
+    assert_eq!(
+        rows[2999]["cells"][0]["value"],
+        hex(b"wide row 2999 padding padding")
+    );
+    // The wide partition's clustering-index blocks sit in Index.db: flipping a
+    // byte of the file is reported by verify, naming the Index file.
+    let index = data.with_file_name(
+        data.file_name()
+            .and_then(|n| n.to_str())
+            .expect("name")
+            .replace("Data.db", "Index.db"),
+    );
+    let mut bytes = std::fs::read(&index).expect("read");
+    for b in bytes.iter_mut().skip(20).step_by(97) {
+        *b ^= 0x04;
+    }
+    std::fs::write(&index, &bytes).expect("write");
+    let (r, out) = run_args(&["verify", path]);
+    assert_eq!(r.expect("verify runs"), EXIT_CORRUPT, "{out}");
+    assert!(out.contains("CORRUPT") && out.contains("Index.db"), "{out}");
 }

@@ -105,6 +105,10 @@ pub enum Operator {
     /// `CONTAINS KEY`
     ContainsKey,
     Like,
+    /// `NOT CONTAINS` (5.0, a filter only).
+    NotContains,
+    /// `NOT CONTAINS KEY` (5.0, a filter only).
+    NotContainsKey,
 }
 
 /// The right side of an `IN`.

@@ -28,6 +28,15 @@ pub(super) fn collect(stmt: &Statement) -> Vec<&BindMarker> {
     out
 }
 
+/// Whether a WHERE clause holds bind markers. A view definition may not (Cassandra
+/// refuses it when preparing the statement), so its markers are not counted by
+/// [`collect`] and the refusal is the schema's.
+pub fn where_has_markers(rels: &[Relation]) -> bool {
+    let mut out = Vec::new();
+    relations(rels, &mut out);
+    !out.is_empty()
+}
+
 fn term<'a>(t: &'a Term, out: &mut Vec<&'a BindMarker>) {
     match t {
         Term::BindMarker(m) => out.push(m),

@@ -9,16 +9,19 @@
 //!
 //! Layout: this file holds the shared pieces (names, terms, types, the [`Statement`]
 //! enum); [`dml`] the data statements, [`ddl`] the schema statements, [`auth`] roles and
-//! permissions, [`markers`] the walk that lists bind markers for PREPARE.
+//! permissions, [`markers`] the walk that lists bind markers for PREPARE, [`display`]
+//! terms and relations back to CQL text.
 
 pub mod auth;
 pub mod ddl;
+mod display;
 pub mod dml;
 mod markers;
 
 pub use auth::*;
 pub use ddl::*;
 pub use dml::*;
+pub use markers::where_has_markers;
 
 use crate::types::{CqlType, LiteralKind};
 

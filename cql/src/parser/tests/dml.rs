@@ -686,3 +686,17 @@ fn not_in_relation() {
         }
     ));
 }
+
+#[test]
+fn not_contains_relations() {
+    let s =
+        select("SELECT * FROM t WHERE s NOT CONTAINS 1 AND m NOT CONTAINS KEY 'k' ALLOW FILTERING");
+    assert!(matches!(
+        &s.where_clause[0],
+        Relation::Simple { column, op: Operator::NotContains, .. } if column == "s"
+    ));
+    assert!(matches!(
+        &s.where_clause[1],
+        Relation::Simple { column, op: Operator::NotContainsKey, .. } if column == "m"
+    ));
+}

@@ -17,6 +17,7 @@
 //! `intAsBlob`, `dateOf`) resolve to the same functions. User-defined functions do not
 //! exist in Helenus (docs/FUNCTIONS.md): an unknown name is `Unknown function ...`.
 
+mod bigmath;
 pub mod cast;
 mod collection;
 pub mod decimal;
@@ -90,10 +91,12 @@ pub enum FnError {
     Decimal(#[from] DecError),
     #[error(transparent)]
     Type(#[from] TypeError),
-    #[error("{0} is not supported by Helenus yet")]
-    Unsupported(String),
     #[error("the argument is not a number")]
     NotANumber,
+    /// A Java `ArithmeticException` thrown by a native function (log of zero): it is
+    /// not caught in Cassandra, so the client sees a server error with its text.
+    #[error("java.lang.ArithmeticException: {0}")]
+    Arithmetic(#[from] bigmath::MathError),
 }
 
 impl From<FnError> for RequestError {
@@ -114,6 +117,7 @@ impl From<FnError> for RequestError {
                 arg_types: vec![left.cql_name(), right.cql_name()],
                 message: e.to_string(),
             },
+            FnError::Arithmetic(_) => RequestError::Server(e.to_string()),
             _ => RequestError::invalid(e.to_string()),
         }
     }
@@ -183,11 +187,7 @@ pub fn resolve(
     };
     if let Some(m) = MathFn::by_name(&lower) {
         arity(1)?;
-        let t = first().ok_or_else(|| {
-            RequestError::invalid(format!(
-                "Ambiguous call to function system.{lower}: the argument type must be known (use a type hint)"
-            ))
-        })?;
+        let t = first().ok_or_else(|| ambiguous_call(name, &overloads(name)))?;
         let nt = NumType::of(&t).ok_or_else(|| signature_mismatch(&t))?;
         return Ok((ScalarFn::Math(m, nt), vec![t.clone()], nt.cql()));
     }
@@ -358,6 +358,56 @@ pub fn resolve_negation(t: &CqlType, label: &str) -> Result<(ScalarFn, CqlType),
             t.cql_name()
         ))),
     }
+}
+
+/// The signatures (argument type, return type) of a one-argument native function that
+/// Cassandra overloads on its argument type, in its registration order: an untyped
+/// argument (a bind marker) cannot choose between them. Empty for other functions.
+pub fn overloads(name: &QualifiedName) -> Vec<(CqlType, CqlType)> {
+    if name.keyspace.as_deref().is_some_and(|k| k != "system") {
+        return vec![];
+    }
+    let lower = name.name.to_lowercase();
+    if MathFn::by_name(&lower).is_some() {
+        // MathFcts' numericTypes order.
+        return [
+            CqlType::Tinyint,
+            CqlType::Smallint,
+            CqlType::Int,
+            CqlType::Float,
+            CqlType::Bigint,
+            CqlType::Double,
+            CqlType::Varint,
+            CqlType::Decimal,
+            CqlType::Counter,
+        ]
+        .into_iter()
+        .map(|t| (t.clone(), t))
+        .collect();
+    }
+    let (sources, ret): (&[CqlType], CqlType) = match canonical(&lower).as_str() {
+        "todate" => (&[CqlType::Timeuuid, CqlType::Timestamp], CqlType::Date),
+        "totimestamp" => (&[CqlType::Timeuuid, CqlType::Date], CqlType::Timestamp),
+        "tounixtimestamp" => (
+            &[CqlType::Timeuuid, CqlType::Timestamp, CqlType::Date],
+            CqlType::Bigint,
+        ),
+        _ => return vec![],
+    };
+    sources.iter().map(|s| (s.clone(), ret.clone())).collect()
+}
+
+/// FunctionResolver's message when several signatures accept the arguments.
+pub fn ambiguous_call(name: &QualifiedName, sigs: &[(CqlType, CqlType)]) -> RequestError {
+    let lower = name.name.to_lowercase();
+    let listed: Vec<String> = sigs
+        .iter()
+        .map(|(a, r)| format!("system.{lower} : ({}) -> {}", a.cql_name(), r.cql_name()))
+        .collect();
+    RequestError::invalid(format!(
+        "Ambiguous call to function {name} (can be matched by following signatures: {}): use type casts to disambiguate",
+        listed.join(", ")
+    ))
 }
 
 pub fn unknown(name: &QualifiedName) -> RequestError {

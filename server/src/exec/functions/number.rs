@@ -10,7 +10,8 @@
 //! - varint and decimal are exact (decimal division: see [`super::decimal`]);
 //! - a math function returns its argument's type: `exp(tinyint)` is the Java narrowing
 //!   `(byte) Math.exp(x)`, so `exp(100)` on a tinyint is -1 (saturate to
-//!   Integer.MAX_VALUE, keep the low byte), as Cassandra's `ByteType.exp`.
+//!   Integer.MAX_VALUE, keep the low byte), as Cassandra's `ByteType.exp`; exp/log/
+//!   log10 of decimal and varint are BigDecimal computations ([`super::bigmath`]).
 
 use bytes::Bytes;
 use cql::parser::ast::ArithmeticOp;
@@ -18,6 +19,7 @@ use cql::types::{CqlType, CqlValue};
 use num_bigint::BigInt;
 use num_traits::{Signed, ToPrimitive, Zero};
 
+use super::bigmath;
 use super::decimal::{bigint_low_i64, Dec, DecError};
 use super::{decode, encode, FnError};
 
@@ -387,13 +389,13 @@ impl MathFn {
         })
     }
 
-    fn name(self) -> &'static str {
+    /// The BigDecimal computation of exp/log/log10 (decimal and varint).
+    fn big_fn(self) -> Option<bigmath::BigFn> {
         match self {
-            MathFn::Abs => "abs",
-            MathFn::Exp => "exp",
-            MathFn::Log => "log",
-            MathFn::Log10 => "log10",
-            MathFn::Round => "round",
+            MathFn::Exp => Some(bigmath::BigFn::Exp),
+            MathFn::Log => Some(bigmath::BigFn::Log),
+            MathFn::Log10 => Some(bigmath::BigFn::Log10),
+            MathFn::Abs | MathFn::Round => None,
         }
     }
 
@@ -450,17 +452,17 @@ impl MathFn {
                     _ => self.real(x),
                 })
             }
-            NumType::Varint => match self {
-                MathFn::Abs => CqlValue::Varint(n.big_value().abs()),
-                MathFn::Round => CqlValue::Varint(n.big_value()),
-                _ => return Err(FnError::Unsupported(format!("{}(varint)", self.name()))),
+            NumType::Varint => match self.big_fn() {
+                None if self == MathFn::Abs => CqlValue::Varint(n.big_value().abs()),
+                None => CqlValue::Varint(n.big_value()),
+                Some(f) => CqlValue::Varint(bigmath::varint(f, &n.big_value())?),
             },
             NumType::Decimal => {
                 let d = n.dec_value()?;
-                let r = match self {
-                    MathFn::Abs => d.abs(),
-                    MathFn::Round => d.round(),
-                    _ => return Err(FnError::Unsupported(format!("{}(decimal)", self.name()))),
+                let r = match self.big_fn() {
+                    None if self == MathFn::Abs => d.abs(),
+                    None => d.round(),
+                    Some(f) => bigmath::decimal(f, &d)?,
                 };
                 CqlValue::Decimal {
                     unscaled: r.unscaled,

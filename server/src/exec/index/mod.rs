@@ -1,12 +1,27 @@
-//! Secondary indexes at query time: which restrictions an index serves (so that
-//! Cassandra would not ask for ALLOW FILTERING), which need an index that does not
-//! exist (LIKE), and the LIKE pattern itself.
+//! Secondary indexes (docs/INDEXES.md): which restrictions an index serves (so that
+//! Cassandra would not ask for ALLOW FILTERING), LIKE, and the index structures.
 //!
-//! Helenus keeps no separate index structure yet: an indexed query is answered by a
-//! token-order scan of the base table that keeps the matching rows (the same rows and
-//! the same paging as an index read, at O(table) cost). Index contents therefore can
-//! never be stale: writes, deletes, TTL expiry, compaction and restarts need no index
-//! maintenance, and CREATE INDEX is usable at once (no build phase).
+//! Each index has a hidden storage table ([`layout`]) written with every base write
+//! ([`entries`], from [`with_entries`]), filled from existing rows in the background
+//! ([`build`]) and read by queries that restrict an indexed value by equality
+//! ([`lookup`]; the read loop is `select::run::indexed`). Range and LIKE
+//! restrictions, and indexes still building, are answered by a scan of the base
+//! table that keeps the matching rows.
+
+mod build;
+mod entries;
+mod layout;
+mod lookup;
+
+pub use build::{built, is_built, mark_built, resume_all, start as start_builds};
+pub use entries::Indexed;
+pub use layout::{decode_entry, partition_prefix, strip_value, token_bytes as token_prefix};
+pub use lookup::{choose, Lookup};
+
+use std::collections::HashMap;
+use std::sync::{Arc, LazyLock};
+
+use storage::Mutation;
 
 use cql::parser::ast::Operator;
 use cql::types::CqlType;
@@ -14,11 +29,11 @@ use cql::types::CqlType;
 use super::restrict::{Filter, KeyValues, Restrictions};
 use super::TableRef;
 use crate::error::RequestError;
-use crate::schema::IndexDef;
+use crate::schema::{IndexDef, Schema};
 
 /// What an index is built on, parsed from its `target` option.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Target {
+pub enum Target {
     Simple,
     Keys,
     Values,
@@ -195,6 +210,109 @@ pub fn check_like_pattern(pattern: &[u8]) -> Result<(), RequestError> {
         ));
     }
     Ok(())
+}
+
+/// The indexes of each table (by storage id) of one schema version.
+type IndexMap = HashMap<storage::TableId, Vec<Indexed>>;
+
+/// The last schema version's [`IndexMap`]: writes look their table up in it rather
+/// than walking the schema.
+static BY_TABLE: LazyLock<parking_lot::Mutex<Option<Versioned>>> = LazyLock::new(Default::default);
+
+/// A schema version and its [`IndexMap`].
+type Versioned = (uuid::Uuid, Arc<IndexMap>);
+
+fn indexes_by_table(schema: &Schema) -> Arc<IndexMap> {
+    let mut cached = BY_TABLE.lock();
+    if let Some((v, m)) = cached.as_ref() {
+        if *v == schema.version {
+            return m.clone();
+        }
+    }
+    let mut m = IndexMap::new();
+    for t in schema.all_tables() {
+        let specs: Vec<Indexed> = t
+            .indexes
+            .iter()
+            .filter_map(|i| Indexed::new(t, i))
+            .collect();
+        if !specs.is_empty() {
+            m.insert(storage::TableId(t.id), specs);
+        }
+    }
+    let m = Arc::new(m);
+    *cached = Some((schema.version, m.clone()));
+    m
+}
+
+/// `muts` preceded by the index entries they imply, or `None` when no mutated table
+/// has an index. Entries go first: a crash between the two leaves an entry without
+/// its row (skipped at read time), never a row its index does not find.
+pub fn with_entries(schema: &Schema, muts: &[Mutation]) -> Option<Vec<Mutation>> {
+    let by_table = indexes_by_table(schema);
+    if by_table.is_empty() {
+        return None;
+    }
+    let mut entries = Vec::new();
+    for m in muts {
+        for spec in by_table.get(&m.table).into_iter().flatten() {
+            spec.entries(m, &mut entries);
+        }
+    }
+    if entries.is_empty() {
+        return None;
+    }
+    let mut all = super::modify::merge_mutations(entries);
+    all.extend_from_slice(muts);
+    Some(all)
+}
+
+/// Writes the index entries of `muts` alone, ahead of a write that goes another way
+/// (a lightweight transaction's Paxos commit). An entry whose write is then not
+/// committed is stale, and skipped at read time.
+pub fn write_entries(ctx: &super::ExecContext, muts: &[Mutation]) -> Result<(), RequestError> {
+    let schema = ctx.schema.snapshot();
+    let Some(all) = with_entries(&schema, muts) else {
+        return Ok(());
+    };
+    let entries = all.len().saturating_sub(muts.len());
+    for m in all.iter().take(entries) {
+        ctx.engine.apply(m)?;
+    }
+    Ok(())
+}
+
+/// After CREATE INDEX: starts building the table's new index in the background.
+pub fn after_create(
+    ctx: &super::ExecContext,
+    table: &cql::parser::ast::QualifiedName,
+    current: Option<&str>,
+) {
+    let schema = ctx.schema.snapshot();
+    let Ok(ks) = super::keyspace_of(table, current) else {
+        return;
+    };
+    if let Some(t) = schema.table(ks, &table.name) {
+        start_builds(&ctx.engine, t);
+    }
+}
+
+/// After TRUNCATE emptied a table and its index tables: the empty indexes are
+/// complete, which their meta partition (truncated too) must say again.
+pub fn after_truncate(engine: &storage::Engine, schema: &Schema, table: storage::TableId) {
+    for id in tables_of(schema, table) {
+        if let Err(e) = mark_built(engine, id.0) {
+            tracing::warn!(error = %e, "cannot record a truncated index as built");
+        }
+    }
+}
+
+/// The hidden tables of `table`'s indexes (TRUNCATE empties them with it).
+pub fn tables_of(schema: &Schema, table: storage::TableId) -> Vec<storage::TableId> {
+    indexes_by_table(schema)
+        .get(&table)
+        .map(|v| v.iter().map(|i| i.table).collect())
+        .unwrap_or_default()
 }
 
 #[cfg(test)]

@@ -126,6 +126,7 @@ pub fn run(
                 p.load_prior(&ctx.engine, ectx, &mut attrs)?;
                 p.mutations(ectx, &attrs, &ctx.clock, &mut muts)?;
             }
+            crate::exec::index::write_entries(ctx, &muts)?;
             Ok::<_, RequestError>((single_update(muts)?, result::applied(t)))
         })
     });

@@ -339,6 +339,8 @@ fn op_name(op: Operator) -> &'static str {
         Operator::Contains => "CONTAINS",
         Operator::ContainsKey => "CONTAINS KEY",
         Operator::Like => "LIKE",
+        Operator::NotContains => "NOT CONTAINS",
+        Operator::NotContainsKey => "NOT CONTAINS KEY",
     }
 }
 

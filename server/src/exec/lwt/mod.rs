@@ -61,6 +61,7 @@ pub fn run(
             plan.load_prior(&ctx.engine, ectx, &mut attrs)?;
             let mut muts = Vec::with_capacity(1);
             plan.mutations(ectx, &attrs, &ctx.clock, &mut muts)?;
+            super::index::write_entries(ctx, &muts)?;
             let update = single_update(muts)?;
             Ok::<_, RequestError>((update, result::applied(t)))
         })

@@ -195,7 +195,13 @@ pub fn compile(
                         op_str(*op)
                     )));
                 }
-                if matches!(op, Operator::Contains | Operator::ContainsKey) {
+                if matches!(
+                    op,
+                    Operator::Contains
+                        | Operator::ContainsKey
+                        | Operator::NotContains
+                        | Operator::NotContainsKey
+                ) {
                     if !for_select {
                         return Err(RequestError::invalid(format!(
                             "Cannot use {} on column {column} in a modification",
@@ -700,12 +706,16 @@ fn set_once(slot: &mut Option<KeyValues>, v: KeyValues, column: &str) -> Result<
 }
 
 fn contains_type(typ: &CqlType, op: Operator, column: &str) -> Result<CqlType, RequestError> {
-    match (typ.unfrozen(), op) {
-        (CqlType::List(e), Operator::Contains) | (CqlType::Set(e), Operator::Contains) => {
-            Ok((**e).clone())
-        }
-        (CqlType::Map(_, v), Operator::Contains) => Ok((**v).clone()),
-        (CqlType::Map(k, _), Operator::ContainsKey) => Ok((**k).clone()),
+    let key = matches!(op, Operator::ContainsKey | Operator::NotContainsKey);
+    match (typ.unfrozen(), key) {
+        (CqlType::List(e) | CqlType::Set(e), false) => Ok((**e).clone()),
+        (CqlType::Map(_, v), false) => Ok((**v).clone()),
+        (CqlType::Map(k, _), true) => Ok((**k).clone()),
+        // Cassandra's checks: a key operator needs a map, the others a collection.
+        (_, true) => Err(RequestError::invalid(format!(
+            "Cannot use {} on non-map column {column}",
+            op_str(op)
+        ))),
         _ => Err(RequestError::invalid(format!(
             "Cannot use {} on non-collection column {column}",
             op_str(op)
@@ -713,16 +723,7 @@ fn contains_type(typ: &CqlType, op: Operator, column: &str) -> Result<CqlType, R
     }
 }
 
-pub fn op_str(op: Operator) -> &'static str {
-    match op {
-        Operator::Eq => "=",
-        Operator::Lt => "<",
-        Operator::Lte => "<=",
-        Operator::Gt => ">",
-        Operator::Gte => ">=",
-        Operator::Neq => "!=",
-        Operator::Contains => "CONTAINS",
-        Operator::ContainsKey => "CONTAINS KEY",
-        Operator::Like => "LIKE",
-    }
+/// The operator as CQL writes it (`CONTAINS KEY`, `!=`...).
+pub fn op_str(op: Operator) -> String {
+    op.to_string()
 }

@@ -173,20 +173,28 @@ pub fn filter_matches(
         Operator::Like => wanted
             .iter()
             .any(|w| crate::exec::index::like_matches(&value, w)),
-        Operator::Contains | Operator::ContainsKey => {
+        Operator::Contains
+        | Operator::ContainsKey
+        | Operator::NotContains
+        | Operator::NotContainsKey => {
             let items = crate::exec::modify::split_collection(&value, &def.typ)?;
-            let (elem_t, step, offset) = match (def.typ.unfrozen(), f.op) {
-                (CqlType::Map(k, _), Operator::ContainsKey) => ((**k).clone(), 2, 0),
+            let key = matches!(f.op, Operator::ContainsKey | Operator::NotContainsKey);
+            let (elem_t, step, offset) = match (def.typ.unfrozen(), key) {
+                (CqlType::Map(k, _), true) => ((**k).clone(), 2, 0),
                 (CqlType::Map(_, v), _) => ((**v).clone(), 2, 1),
                 (CqlType::List(e) | CqlType::Set(e), _) => ((**e).clone(), 1, 0),
                 _ => return Ok(false),
             };
+            // NOT CONTAINS (5.0): a set collection without the value; a null
+            // collection matches no filter, as with `!=`.
+            let negated = matches!(f.op, Operator::NotContains | Operator::NotContainsKey);
             wanted.iter().all(|w| {
-                items
+                let found = items
                     .iter()
                     .skip(offset)
                     .step_by(step)
-                    .any(|it| values::compare(&elem_t, it, w).is_eq())
+                    .any(|it| values::compare(&elem_t, it, w).is_eq());
+                found != negated
             })
         }
         // `!=` and `NOT IN`: different from every value.

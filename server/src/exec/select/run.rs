@@ -1,5 +1,7 @@
 //! Executing a [`SelectPlan`]: partition reads or ring scans, limits, paging.
 
+mod indexed;
+
 use bytes::Bytes;
 use storage::{Partition, ReadCommand, ScanBound, ScanCommand};
 
@@ -104,7 +106,7 @@ impl SelectPlan {
                 pairs.truncate(limit as usize);
                 run.out = pairs.into_iter().map(|(_, r)| r).collect();
             }
-        } else {
+        } else if !run.indexed(exec, state.as_ref())? {
             run.scan(exec, state.as_ref())?;
         }
         if let Some(states) = run.agg.take() {

@@ -6,20 +6,21 @@
 //! into one result row, or one row per group with GROUP BY ([`aggregate`]).
 
 mod aggregate;
+mod elements;
 mod terms;
+mod times;
 
 pub use aggregate::AggState;
 
 use terms::{compile_operands, compile_term_as, hint_type, literal_type};
 
-use bytes::{BufMut, Bytes, BytesMut};
+use bytes::Bytes;
 use cql::parser::ast::{QualifiedName, Selection, Selector, SelectorExpr, Term};
 use cql::response::ColumnSpec;
 use cql::types::{CqlType, CqlValue};
 
 use super::functions::{self, ScalarFn};
 use super::term::{self, EvalCtx, Markers, Val};
-use super::values;
 use crate::error::RequestError;
 
 /// One column of one CQL row, as read.
@@ -74,6 +75,17 @@ pub enum Sel {
     Element(Box<Sel>, Bytes, CqlType),
     /// `coll[from..to]` on a set or map: both bounds inclusive, either may be open.
     Slice(Box<Sel>, Option<Bytes>, Option<Bytes>, CqlType),
+    /// `coll[?]`: an element whose key is a bind marker (with the selection's label);
+    /// [`SelectionPlan::bind`] turns it into an [`Sel::Element`].
+    ElementAt(Box<Sel>, term::Expr, CqlType, String),
+    /// `coll[?..?]`: a slice with marker bounds, bound into a [`Sel::Slice`].
+    SliceAt(
+        Box<Sel>,
+        Option<term::Expr>,
+        Option<term::Expr>,
+        CqlType,
+        String,
+    ),
     Agg(AggKind, Box<Sel>, CqlType),
     CountAll,
     /// `toJson(x)`: the argument's JSON text (json.adoc); null gives the text `null`.
@@ -81,6 +93,8 @@ pub enum Sel {
     /// A bind marker in a selector; [`SelectionPlan::bind`] replaces it by the
     /// request's value before any row is evaluated.
     Marker(term::Expr),
+    /// `writetime(s[1])`, `ttl(m['k'])`, `writetime(u.f)`... ([`times`]).
+    Times(times::Times),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -187,10 +201,16 @@ fn compile_expr<S: ColumnSource>(
         SelectorExpr::WriteTime(inner)
         | SelectorExpr::MaxWriteTime(inner)
         | SelectorExpr::Ttl(inner) => {
+            let kind = match e {
+                SelectorExpr::WriteTime(_) => times::TimesKind::WriteTime,
+                SelectorExpr::MaxWriteTime(_) => times::TimesKind::MaxWriteTime,
+                _ => times::TimesKind::Ttl,
+            };
+            if let Some(sub) = times::compile(src, kind, inner, m)? {
+                return Ok(sub);
+            }
             let SelectorExpr::Column(name) = &**inner else {
-                return Err(RequestError::invalid(
-                    "writetime() and ttl() on collection elements are not supported by Helenus yet",
-                ));
+                return Err(RequestError::Server("writetime() of a non-column".into()));
             };
             let (i, t, is_key) = column(name)?;
             let fname = match e {
@@ -259,6 +279,12 @@ fn compile_expr<S: ColumnSource>(
             // A constant needs a type: Cassandra infers it from the literal kind.
             let typ = match t {
                 Term::Literal(l) => literal_type(l.kind),
+                Term::BindMarker(_) => {
+                    return Err(RequestError::invalid(format!(
+                        "Cannot infer type for term {} in selection clause (try using a cast to force a type)",
+                        terms::term_label(t)
+                    )))
+                }
                 _ => {
                     return Err(RequestError::invalid(
                         "Selecting a non-literal term is not supported by Helenus yet",
@@ -298,75 +324,48 @@ fn compile_expr<S: ColumnSource>(
             _ => compile_expr(src, expr, m),
         },
         SelectorExpr::Element { expr, key } => {
-            let (inner, t, label) = compile_expr(src, expr, m)?;
-            let (key_t, out_t) = match t.unfrozen() {
-                CqlType::Map(k, v) => ((**k).clone(), (**v).clone()),
-                CqlType::List(e) => (CqlType::Int, (**e).clone()),
-                CqlType::Set(e) => ((**e).clone(), (**e).clone()),
-                _ => {
-                    return Err(RequestError::invalid(format!(
-                        "Invalid element selection: {label} is of type {} is not a collection",
-                        t.cql_name()
-                    )))
-                }
-            };
-            let k = term::compile(key, &key_t, &label, m, None)?;
-            let Some(kb) = k
-                .eval(&EvalCtx { values: &[] })
-                .ok()
-                .and_then(|v| v.bytes().cloned())
-            else {
-                return Err(RequestError::invalid(
-                    "Element selection with a bind marker or null key is not supported by Helenus yet",
-                ));
-            };
-            Ok((
-                Sel::Element(Box::new(inner), kb, t.clone()),
-                out_t,
-                format!("{label}[...]"),
-            ))
+            let inner = compile_expr(src, expr, m)?;
+            elements::compile_element(inner, key, m)
         }
         SelectorExpr::Arithmetic { op, left, right } => {
+            let ambiguous = || {
+                RequestError::invalid(format!(
+                    "Ambiguous '{}' operation: use type casts to disambiguate",
+                    functions::number::op_symbol(*op)
+                ))
+            };
+            let is_term = |e: &SelectorExpr| matches!(e, SelectorExpr::Term(_));
+            if (terms::is_bare_marker(left) && is_term(right))
+                || (terms::is_bare_marker(right) && is_term(left))
+            {
+                return Err(ambiguous());
+            }
             let (l, r) = compile_operands(src, left, right, m)?;
+            // An untyped marker matches every overload of the operator (all numbers,
+            // ascii and text) except next to a timestamp or date, whose only operand
+            // is a duration: Cassandra's FunctionResolver refuses the rest.
+            let marker_typed =
+                |e: &SelectorExpr, t: &CqlType| terms::is_bare_marker(e) && *t != CqlType::Duration;
+            if marker_typed(left, &l.1) || marker_typed(right, &r.1) {
+                return Err(ambiguous());
+            }
             let (f, ret) = functions::resolve_operation(*op, &l.1, &r.1, (&l.2, &r.2))?;
             let label = format!("{} {} {}", l.2, functions::number::op_symbol(*op), r.2);
             Ok((Sel::Call(f, vec![l.0, r.0]), ret, label))
         }
         SelectorExpr::Negation(inner) => {
+            if terms::is_bare_marker(inner) {
+                return Err(RequestError::invalid(
+                    "Ambiguous negation: use type casts to disambiguate",
+                ));
+            }
             let (s, t, label) = compile_expr(src, inner, m)?;
             let (f, ret) = functions::resolve_negation(&t, &label)?;
             Ok((Sel::Call(f, vec![s]), ret, format!("-{label}")))
         }
         SelectorExpr::Slice { expr, from, to } => {
-            let (inner, t, label) = compile_expr(src, expr, m)?;
-            let key_t = match t.unfrozen() {
-                CqlType::Map(k, _) | CqlType::Set(k) => (**k).clone(),
-                _ => {
-                    return Err(RequestError::invalid(format!(
-                    "Slice selection is only allowed on sets and maps, but {label} is of type {}",
-                    t.cql_name()
-                )))
-                }
-            };
-            let mut bound = |b: &Option<Term>| -> Result<Option<Bytes>, RequestError> {
-                let Some(b) = b else { return Ok(None) };
-                let k = term::compile(b, &key_t, &label, m, None)?;
-                k.eval(&EvalCtx { values: &[] })
-                    .ok()
-                    .and_then(|v| v.bytes().cloned())
-                    .map(Some)
-                    .ok_or_else(|| {
-                        RequestError::invalid(
-                            "Slice selection with a bind marker or null bound is not supported by Helenus yet",
-                        )
-                    })
-            };
-            let (lo, hi) = (bound(from)?, bound(to)?);
-            Ok((
-                Sel::Slice(Box::new(inner), lo, hi, t.clone()),
-                t,
-                format!("{label}[...]"),
-            ))
+            let inner = compile_expr(src, expr, m)?;
+            elements::compile_slice(inner, from.as_ref(), to.as_ref(), m)
         }
     }
 }
@@ -378,6 +377,16 @@ fn compile_call<S: ColumnSource>(
     m: &mut Markers,
 ) -> Result<(Sel, CqlType, String), RequestError> {
     let fname = name.name.to_lowercase();
+    if let [arg] = args {
+        if terms::is_bare_marker(arg)
+            && !matches!(
+                fname.as_str(),
+                "count" | "min" | "max" | "sum" | "avg" | "tojson" | "token"
+            )
+        {
+            return compile_marker_call(name, arg, m);
+        }
+    }
     // A non-literal term argument (`[1.0, 2.0]`) takes the type of the first typed
     // argument: `similarity_cosine(v, [..])`, `mask_replace(c, ..)`.
     let mut hint: Option<CqlType> = None;
@@ -476,6 +485,29 @@ fn compile_call<S: ColumnSource>(
     Ok((Sel::Call(f, sels), ret, format!("system.{label}")))
 }
 
+/// `f(?)`: the marker takes the argument type of the function's only signature; an
+/// overloaded function (`abs`, `to_date`...) is ambiguous, as in Cassandra.
+fn compile_marker_call(
+    name: &QualifiedName,
+    arg: &SelectorExpr,
+    m: &mut Markers,
+) -> Result<(Sel, CqlType, String), RequestError> {
+    let sigs = functions::overloads(name);
+    if sigs.len() > 1 {
+        return Err(functions::ambiguous_call(name, &sigs));
+    }
+    let (f, at, ret) = functions::resolve(name, &[None])?;
+    let (SelectorExpr::Term(t), Some(typ)) = (arg, at.first()) else {
+        return Err(functions::unknown(name));
+    };
+    let (s, _, label) = compile_term_as(t, typ, m)?;
+    Ok((
+        Sel::Call(f, vec![s]),
+        ret,
+        format!("system.{}({label})", name.name),
+    ))
+}
+
 fn is_numeric(t: &CqlType) -> bool {
     matches!(
         t,
@@ -501,6 +533,8 @@ impl Sel {
             | Sel::Slice(s, ..)
             | Sel::Agg(_, s, _)
             | Sel::ToJson(s, _) => s.has_marker(),
+            Sel::Times(t) => t.has_marker(),
+            Sel::ElementAt(..) | Sel::SliceAt(..) => true,
             _ => false,
         }
     }
@@ -527,6 +561,11 @@ impl Sel {
             Sel::Slice(s, lo, hi, t) => Sel::Slice(b(s)?, lo.clone(), hi.clone(), t.clone()),
             Sel::Agg(k, s, t) => Sel::Agg(*k, b(s)?, t.clone()),
             Sel::ToJson(s, t) => Sel::ToJson(b(s)?, t.clone()),
+            Sel::Times(t) => Sel::Times(t.bound(ctx)?),
+            Sel::ElementAt(s, key, t, label) => elements::bind_element(b(s)?, key, t, label, ctx)?,
+            Sel::SliceAt(s, lo, hi, t, label) => {
+                elements::bind_slice(b(s)?, lo.as_ref(), hi.as_ref(), t, label, ctx)?
+            }
             other => other.clone(),
         })
     }
@@ -585,11 +624,11 @@ impl Sel {
                 None => None,
             },
             Sel::Element(inner, key, typ) => match inner.eval(row)? {
-                Some(b) => element(&b, key, typ)?,
+                Some(b) => elements::element(&b, key, typ)?,
                 None => None,
             },
             Sel::Slice(inner, lo, hi, typ) => match inner.eval(row)? {
-                Some(b) => slice(&b, lo.as_ref(), hi.as_ref(), typ)?,
+                Some(b) => elements::slice(&b, lo.as_ref(), hi.as_ref(), typ)?,
                 None => None,
             },
             Sel::ToJson(inner, typ) => {
@@ -603,9 +642,10 @@ impl Sel {
                 };
                 Some(Bytes::from(json))
             }
+            Sel::Times(t) => t.eval(row)?,
             Sel::Agg(..) | Sel::CountAll => None,
             // Replaced by `SelectionPlan::bind` before rows are evaluated.
-            Sel::Marker(_) => {
+            Sel::Marker(_) | Sel::ElementAt(..) | Sel::SliceAt(..) => {
                 return Err(RequestError::Server(
                     "a selector bind marker was not bound".into(),
                 ))
@@ -634,66 +674,6 @@ fn element_list(items: impl Iterator<Item = Option<Vec<u8>>>) -> Option<Bytes> {
         }
     }
     Some(Bytes::from(out))
-}
-
-/// `coll[key]` on a serialized collection.
-fn element(b: &Bytes, key: &Bytes, typ: &CqlType) -> Result<Option<Bytes>, RequestError> {
-    let items = super::modify::split_collection(b, typ)?;
-    Ok(match typ.unfrozen() {
-        CqlType::Map(kt, _) => items
-            .chunks(2)
-            .find(|kv| {
-                kv.first()
-                    .is_some_and(|k| values::compare(kt, k, key).is_eq())
-            })
-            .and_then(|kv| kv.get(1).cloned()),
-        CqlType::List(_) => {
-            let idx: [u8; 4] = key[..]
-                .try_into()
-                .map_err(|_| RequestError::invalid("Invalid list index"))?;
-            usize::try_from(i32::from_be_bytes(idx))
-                .ok()
-                .and_then(|i| items.get(i).cloned())
-        }
-        CqlType::Set(et) => items
-            .into_iter()
-            .find(|e| values::compare(et, e, key).is_eq()),
-        _ => None,
-    })
-}
-
-/// `coll[lo..hi]` on a serialized set or map: the elements (or entries) whose key lies
-/// within the inclusive bounds, as a collection of the same type; none left is null.
-fn slice(
-    b: &Bytes,
-    lo: Option<&Bytes>,
-    hi: Option<&Bytes>,
-    typ: &CqlType,
-) -> Result<Option<Bytes>, RequestError> {
-    let (key_t, per) = match typ.unfrozen() {
-        CqlType::Map(k, _) => (&**k, 2),
-        CqlType::Set(k) => (&**k, 1),
-        _ => return Ok(None),
-    };
-    let items = super::modify::split_collection(b, typ)?;
-    let inside = |k: &Bytes| {
-        lo.is_none_or(|lo| values::compare(key_t, k, lo).is_ge())
-            && hi.is_none_or(|hi| values::compare(key_t, k, hi).is_le())
-    };
-    let kept: Vec<&[Bytes]> = items
-        .chunks(per)
-        .filter(|e| e.first().is_some_and(inside))
-        .collect();
-    if kept.is_empty() {
-        return Ok(None);
-    }
-    let mut out = BytesMut::new();
-    out.put_i32(i32::try_from(kept.len()).unwrap_or(i32::MAX));
-    for part in kept.iter().flat_map(|e| e.iter()) {
-        out.put_i32(i32::try_from(part.len()).unwrap_or(i32::MAX));
-        out.put_slice(part);
-    }
-    Ok(Some(out.freeze()))
 }
 
 pub fn as_f64(v: &CqlValue) -> Option<f64> {

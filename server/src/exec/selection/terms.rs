@@ -23,14 +23,24 @@ pub(super) fn compile_term_as(
     }
     let e = term::compile(t, typ, "selector", m, None)?;
     let v = e.eval(&EvalCtx { values: &[] })?;
-    let label = match t {
+    Ok((Sel::Const(v.bytes().cloned()), typ.clone(), term_label(t)))
+}
+
+/// A bind marker without a type hint.
+pub(super) fn is_bare_marker(e: &SelectorExpr) -> bool {
+    matches!(e, SelectorExpr::Term(Term::BindMarker(_)))
+}
+
+/// A term as Cassandra names it in a column label (`'k'`, `1`, `?`).
+pub(super) fn term_label(t: &Term) -> String {
+    match t {
         Term::Literal(l) if l.kind == cql::types::LiteralKind::String => {
             format!("'{}'", l.text.replace('\'', "''"))
         }
         Term::Literal(l) => l.text.clone(),
+        Term::BindMarker(mk) => mk.name.as_ref().map_or("?".into(), |n| format!(":{n}")),
         _ => "term".into(),
-    };
-    Ok((Sel::Const(v.bytes().cloned()), typ.clone(), label))
+    }
 }
 
 /// The type an untyped term takes next to an operand of type `other`: a number

@@ -22,9 +22,11 @@
 //! interleave. Tables without views take none of this path.
 
 mod build;
+mod filter;
 mod rows;
 
 pub use build::build;
+pub use filter::check_create;
 
 use std::sync::Arc;
 
@@ -67,6 +69,9 @@ pub fn mutate(
     repl: &Replication,
 ) -> Result<(), RequestError> {
     let schema = ctx.schema.snapshot();
+    // Secondary index entries travel with the base writes (exec/index).
+    let with_index = super::index::with_entries(&schema, muts);
+    let muts: &[Mutation] = with_index.as_deref().unwrap_or(muts);
     let with_views: Vec<(usize, &TableDef, Vec<&TableDef>)> = muts
         .iter()
         .enumerate()
@@ -161,7 +166,7 @@ pub fn check_not_view(t: &super::TableRef) -> Result<(), RequestError> {
     Ok(())
 }
 
-/// `table` and the storage ids of its views (what TRUNCATE empties).
+/// `table` and the storage ids of its views and index tables (what TRUNCATE empties).
 pub fn with_views(schema: &Schema, table: storage::TableId) -> Vec<storage::TableId> {
     std::iter::once(table)
         .chain(
@@ -169,6 +174,7 @@ pub fn with_views(schema: &Schema, table: storage::TableId) -> Vec<storage::Tabl
                 .iter()
                 .map(|v| storage::TableId(v.id)),
         )
+        .chain(super::index::tables_of(schema, table))
         .collect()
 }
 

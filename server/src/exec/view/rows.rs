@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use bytes::{Bytes, BytesMut};
 use storage::{Cell, CellValue, DeletionTime, LivenessInfo, Mutation, Partition, Row, TableId};
 
+use super::filter::ViewFilter;
 use crate::coordinator::Coordinator;
 use crate::error::RequestError;
 use crate::exec::values;
@@ -34,8 +35,9 @@ pub fn view_mutations(
     now: i32,
     out: &mut Vec<Mutation>,
 ) -> Result<(), RequestError> {
-    let old = view_rows(base, view, old, ts)?;
-    let mut new = view_rows(base, view, new, ts)?;
+    let filter = ViewFilter::of_view(base, view)?;
+    let old = view_rows(base, view, &filter, old, ts)?;
+    let mut new = view_rows(base, view, &filter, new, ts)?;
     let table = TableId(view.id);
     let deletion = DeletionTime {
         marked_for_delete_at: ts,
@@ -82,6 +84,7 @@ pub fn view_mutations(
 fn view_rows(
     base: &TableDef,
     view: &TableDef,
+    filter: &ViewFilter,
     p: Option<&Partition>,
     ts: i64,
 ) -> Result<BTreeMap<Bytes, ViewRow>, RequestError> {
@@ -91,7 +94,7 @@ fn view_rows(
     };
     let pk = values::split_partition_key(&p.key, base.partition_key.len()).map_err(corrupt)?;
     for r in &p.rows {
-        if let Some(vr) = view_row(base, view, &pk, r, ts)? {
+        if let Some(vr) = view_row(base, view, filter, &pk, r, ts)? {
             out.insert(r.clustering.clone(), vr);
         }
     }
@@ -107,6 +110,7 @@ fn is_live(v: &CellValue) -> bool {
 fn view_row(
     base: &TableDef,
     view: &TableDef,
+    filter: &ViewFilter,
     pk: &[Bytes],
     r: &Row,
     ts: i64,
@@ -146,6 +150,9 @@ fn view_row(
             }
         }
     };
+    if !filter.matches(&mut value_of) {
+        return Ok(None);
+    }
     let mut pk_vals = Vec::with_capacity(view.partition_key.len());
     for c in view.partition_key_columns() {
         match value_of(&c.name) {

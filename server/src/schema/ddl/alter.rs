@@ -45,6 +45,10 @@ pub fn alter_table(
     });
     let mut t = current.clone();
     let full = format!("{ks_name}.{}", q.name);
+    // Regular columns added: views selecting `*` get them too (Cassandra's AddColumns).
+    let mut added_regular: Vec<ColumnDef> = Vec::new();
+    // Key columns renamed: the views that use them follow (Cassandra's RenameColumns).
+    let mut renamed: Vec<(String, String)> = Vec::new();
     match action {
         AlterTableAction::Add {
             columns,
@@ -102,12 +106,16 @@ pub fn alter_table(
                 } else {
                     ColumnKind::Regular
                 };
-                t.columns.push(ColumnDef {
+                let col = ColumnDef {
                     name: name.clone(),
                     typ,
                     kind,
                     id: storage::ColumnId(t.next_column_id),
-                });
+                };
+                if !*is_static {
+                    added_regular.push(col.clone());
+                }
+                t.columns.push(col);
                 t.next_column_id += 1;
             }
         }
@@ -186,14 +194,11 @@ pub fn alter_table(
                         "Cannot rename column {from} because it has dependent secondary indexes"
                     )));
                 }
-                if has_views {
-                    return Err(SchemaError::invalid(format!(
-                        "Cannot rename column {from} in base table {} with materialized views",
-                        t.name
-                    )));
-                }
                 if let Some(c) = t.columns.iter_mut().find(|c| &c.name == from) {
                     c.name = to.clone();
+                }
+                if has_views {
+                    renamed.push((from.clone(), to.clone()));
                 }
             }
         }
@@ -214,6 +219,12 @@ pub fn alter_table(
             ));
         }
     }
+    if !added_regular.is_empty() {
+        add_to_wildcard_views(ctx, &ks_name, t.id, &added_regular);
+    }
+    if !renamed.is_empty() {
+        rename_in_views(ctx, &ks_name, t.id, &renamed)?;
+    }
     t.normalize();
     commit(ctx, &ks_name, t);
     Ok(Some(change_table(
@@ -230,6 +241,108 @@ pub fn index_column(target: &str) -> &str {
         .and_then(|(_, r)| r.strip_suffix(')'))
         .unwrap_or(target);
     inner.trim_matches('"')
+}
+
+/// The views of base `base_id` that select `*` get the base's new regular columns
+/// (with ids of their own), as Cassandra's `ALTER TABLE ADD` does.
+fn add_to_wildcard_views(ctx: &mut Ctx<'_>, ks: &str, base_id: uuid::Uuid, added: &[ColumnDef]) {
+    let Some(k) = ctx.schema.keyspaces.get_mut(ks) else {
+        return;
+    };
+    for view in k.views.values_mut() {
+        let wildcard_of_base = view
+            .view
+            .as_ref()
+            .is_some_and(|d| d.base_table_id == base_id && d.include_all_columns);
+        if !wildcard_of_base {
+            continue;
+        }
+        for c in added {
+            if view.column(&c.name).is_some() {
+                continue;
+            }
+            // Past every id in use (a view's first ids follow its base's positions).
+            let id = view
+                .columns
+                .iter()
+                .map(|c| c.id.0 + 1)
+                .max()
+                .unwrap_or(0)
+                .max(view.next_column_id);
+            view.columns.push(ColumnDef {
+                id: storage::ColumnId(id),
+                ..c.clone()
+            });
+            view.next_column_id = id + 1;
+        }
+        view.normalize();
+        ctx.ops.push(StorageOp::Alter(view.clone()));
+    }
+}
+
+/// Renames base key columns in the views of base `base_id` that include them, in
+/// their columns and in their WHERE clause (`withRenamedPrimaryKeyColumn`).
+fn rename_in_views(
+    ctx: &mut Ctx<'_>,
+    ks: &str,
+    base_id: uuid::Uuid,
+    renamed: &[(String, String)],
+) -> Result<(), SchemaError> {
+    let Some(k) = ctx.schema.keyspaces.get_mut(ks) else {
+        return Ok(());
+    };
+    for view in k.views.values_mut() {
+        let Some(def) = view.view.as_mut().filter(|d| d.base_table_id == base_id) else {
+            continue;
+        };
+        def.where_clause = rename_in_where(&def.where_clause, renamed)?;
+        for (from, to) in renamed {
+            if let Some(c) = view.columns.iter_mut().find(|c| &c.name == from) {
+                c.name = to.clone();
+            }
+        }
+        view.normalize();
+        ctx.ops.push(StorageOp::Alter(view.clone()));
+    }
+    Ok(())
+}
+
+/// A view's WHERE clause text with columns renamed (parsed, renamed, printed again).
+fn rename_in_where(text: &str, renamed: &[(String, String)]) -> Result<String, SchemaError> {
+    use cql::parser::ast::{Relation, Statement};
+    if text.is_empty() {
+        return Ok(String::new());
+    }
+    let Ok(Statement::Select(sel)) =
+        cql::parser::parse_statement(&format!("SELECT * FROM t WHERE {text}"))
+    else {
+        return Err(SchemaError::invalid(format!(
+            "Cannot parse the materialized view WHERE clause '{text}'"
+        )));
+    };
+    let rename = |c: &mut String| {
+        if let Some((_, to)) = renamed.iter().find(|(from, _)| from == c) {
+            *c = to.clone();
+        }
+    };
+    let mut rels = sel.where_clause;
+    for r in &mut rels {
+        match r {
+            Relation::Simple { column, .. }
+            | Relation::In { column, .. }
+            | Relation::NotIn { column, .. }
+            | Relation::IsNotNull { column }
+            | Relation::MapElement { column, .. } => rename(column),
+            Relation::MultiColumn { columns, .. }
+            | Relation::MultiColumnIn { columns, .. }
+            | Relation::Token { columns, .. } => columns.iter_mut().for_each(rename),
+        }
+    }
+    Ok(rels
+        .iter()
+        .map(|r| r.to_string())
+        .collect::<Vec<_>>()
+        .join(" AND "))
 }
 
 fn commit(ctx: &mut Ctx<'_>, ks: &str, t: TableDef) {

@@ -152,10 +152,12 @@ pub fn create_index(
     }
     options.insert("target".into(), target);
     let mut t = table.clone();
+    // The Alter op below creates the index's hidden table (storage_glue).
     t.indexes.push(IndexDef {
         name,
         kind,
         options,
+        table_id: Some(Uuid::new_v4()),
     });
     let tname = t.name.clone();
     ctx.ops.push(StorageOp::Alter(t.clone()));
@@ -191,9 +193,17 @@ pub fn drop_index(
             q.name
         )));
     };
+    let hidden = t
+        .indexes
+        .iter()
+        .find(|i| i.name == q.name)
+        .and_then(|i| i.storage_table(&t));
     t.indexes.retain(|i| i.name != q.name);
     let tname = t.name.clone();
     ctx.ops.push(StorageOp::Alter(t.clone()));
+    if let Some(h) = hidden {
+        ctx.ops.push(StorageOp::Drop(h));
+    }
     if let Some(k) = ctx.schema.keyspaces.get_mut(&ks_name) {
         k.tables.insert(tname.clone(), t);
     }
@@ -289,15 +299,36 @@ pub fn create_view(
             non_pk.join(", ")
         )));
     }
+    if cv.token_relation {
+        return Err(SchemaError::invalid(
+            "Cannot use token relation when defining a materialized view",
+        ));
+    }
     let unrestricted: Vec<&str> = key
         .iter()
-        .filter(|c| !cv.not_null_columns.contains(c))
+        .filter(|c| !cv.not_null_columns.contains(c) && !cv.restricted_columns.contains(c))
         .map(|c| c.as_str())
         .collect();
     if !unrestricted.is_empty() {
         return Err(SchemaError::invalid(format!(
             "Primary key columns {} must be restricted with 'IS NOT NULL' or otherwise",
             unrestricted.join(", ")
+        )));
+    }
+    // CASSANDRA-13798: a filter on a regular column would let a base row leave the
+    // view without its view row being deleted.
+    let mut illegal: Vec<&str> = Vec::new();
+    for c in &cv.restricted_columns {
+        if base.column(c).is_some_and(|d| !d.kind.is_primary_key())
+            && !illegal.contains(&c.as_str())
+        {
+            illegal.push(c);
+        }
+    }
+    if !illegal.is_empty() {
+        return Err(SchemaError::invalid(format!(
+            "Non-primary key columns can only be restricted with 'IS NOT NULL' (got: {} restricted illegally)",
+            illegal.join(",")
         )));
     }
     let mut columns = Vec::new();

@@ -191,6 +191,10 @@ pub struct CreateView {
     pub where_clause: String,
     /// Columns restricted with `IS NOT NULL` (the view's key columns must all be).
     pub not_null_columns: Vec<String>,
+    /// Columns restricted otherwise (`c = 1`, `c > 2`...): base primary key columns only.
+    pub restricted_columns: Vec<String>,
+    /// Whether the WHERE clause has a `token(...)` relation (refused).
+    pub token_relation: bool,
     pub partition: Vec<String>,
     pub clustering: Vec<String>,
     pub clustering_order: Vec<(String, Order)>,

@@ -1,0 +1,235 @@
+//! Index entries of a base write: what each index of a table holds for one
+//! `storage::Mutation` (used on every write and, for a scanned partition turned into
+//! a mutation, by the build).
+//!
+//! No read before write: an entry is derived from the mutation alone. Entries of
+//! values a write replaces or deletes stay behind and are skipped at read time, when
+//! the base row no longer holds the value (Cassandra's legacy index does the same).
+//! Entries of regular and static columns carry the indexed cell's timestamp and TTL,
+//! so they expire with it and compaction purges them like the cell. Entries of
+//! clustering and partition key columns name a row (or partition) that lives as long
+//! as any of its cells, which a write alone cannot tell: they never expire, and an
+//! expired base row's entry is skipped at read time.
+
+use bytes::Bytes;
+use cql::types::CqlType;
+use storage::{CellValue, LivenessInfo, Mutation, Row};
+
+use super::layout;
+use super::Target;
+use crate::schema::{ColumnKind, IndexDef, TableDef};
+
+/// What an index reads from a base write, resolved against its table.
+#[derive(Debug, Clone)]
+pub struct Indexed {
+    /// The hidden table.
+    pub table: storage::TableId,
+    /// The indexed column (index into the table's columns).
+    pub column: usize,
+    pub kind: Target,
+    source: Source,
+    col_id: storage::ColumnId,
+    /// The element type of a set, or the key type of a map (cell paths hold them in
+    /// byte-comparable form).
+    path_type: Option<CqlType>,
+    /// The column is a non-frozen set (its elements are in the cell paths).
+    set: bool,
+    ck_types: Vec<(CqlType, bool)>,
+    pk_len: usize,
+    /// The value type, for an index in the ordered layout (range-capable: SAI and
+    /// SASI on a non-collection column; see `layout`).
+    pub ordered: Option<CqlType>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Source {
+    PartitionKey(usize),
+    Clustering(usize),
+    Static,
+    Regular,
+}
+
+impl Indexed {
+    /// `None` for an index without a table (a schema from before index tables) or
+    /// whose target no longer names a column.
+    pub fn new(t: &TableDef, i: &IndexDef) -> Option<Indexed> {
+        let table = storage::TableId(i.table_id?);
+        let (name, kind) = super::target(i);
+        let column = t.columns.iter().position(|c| c.name == name)?;
+        let col = t.columns.get(column)?;
+        let source = match col.kind {
+            ColumnKind::PartitionKey(p) => Source::PartitionKey(p as usize),
+            ColumnKind::Clustering(p, _) => Source::Clustering(p as usize),
+            ColumnKind::Static => Source::Static,
+            ColumnKind::Regular => Source::Regular,
+        };
+        let path_type = match col.typ.unfrozen() {
+            CqlType::Set(e) => Some((**e).clone()),
+            CqlType::Map(k, _) => Some((**k).clone()),
+            _ => None,
+        };
+        let ck_types = t
+            .clustering_columns()
+            .map(|c| {
+                let desc = matches!(
+                    c.kind,
+                    ColumnKind::Clustering(_, crate::schema::Order::Desc)
+                );
+                (c.typ.clone(), desc)
+            })
+            .collect();
+        let ranges = super::is_sai(i) || super::is_sasi(i);
+        let ordered =
+            (ranges && kind == Target::Simple && path_type.is_none()).then(|| col.typ.clone());
+        Some(Indexed {
+            ordered,
+            table,
+            column,
+            kind,
+            source,
+            col_id: col.id,
+            path_type,
+            set: matches!(col.typ, CqlType::Set(_)),
+            ck_types,
+            pk_len: t.partition_key.len(),
+        })
+    }
+
+    /// Whether an entry names a whole base partition (static and partition key
+    /// columns) rather than one row.
+    pub fn per_partition(&self) -> bool {
+        matches!(self.source, Source::PartitionKey(_) | Source::Static)
+    }
+
+    /// Appends the entries of base mutation `m` to `out` (one mutation per value).
+    pub fn entries(&self, m: &Mutation, out: &mut Vec<Mutation>) {
+        let mut put = |value: &[u8], clustering: Bytes, liveness: LivenessInfo| {
+            let (key, clustering) = match &self.ordered {
+                None => (layout::entry_key(value), clustering),
+                Some(t) => {
+                    // Only a value its own type does not encode (never stored) fails.
+                    let Some(v) = layout::value_prefix(t, value) else {
+                        return;
+                    };
+                    let mut c = bytes::BytesMut::from(&v[..]);
+                    c.extend_from_slice(&clustering);
+                    (Bytes::from_static(layout::ORDERED_KEY), c.freeze())
+                }
+            };
+            out.push(Mutation {
+                table: self.table,
+                token: crate::coordinator::Coordinator::token(&key),
+                key,
+                rows: vec![Row {
+                    clustering,
+                    liveness: Some(liveness),
+                    ..Row::default()
+                }],
+                ..Mutation::default()
+            });
+        };
+        let partition = || layout::partition_prefix(m.token, &m.key).freeze();
+        match self.source {
+            Source::PartitionKey(pos) => {
+                let Some(ts) = m.rows.iter().chain(&m.static_row).filter_map(live_ts).max() else {
+                    return;
+                };
+                let parts = crate::exec::values::split_partition_key(&m.key, self.pk_len);
+                if let Some(v) = parts.ok().and_then(|p| p.into_iter().nth(pos)) {
+                    put(
+                        &v,
+                        partition(),
+                        LivenessInfo {
+                            timestamp: ts,
+                            ttl: None,
+                        },
+                    );
+                }
+            }
+            Source::Clustering(pos) => {
+                for r in &m.rows {
+                    let Some(ts) = live_ts(r) else { continue };
+                    let ck = crate::exec::values::decode_clustering(&r.clustering, &self.ck_types);
+                    if let Some(v) = ck.ok().and_then(|c| c.into_iter().nth(pos)) {
+                        let c = layout::entry_clustering(m.token, &m.key, &r.clustering);
+                        put(
+                            &v,
+                            c,
+                            LivenessInfo {
+                                timestamp: ts,
+                                ttl: None,
+                            },
+                        );
+                    }
+                }
+            }
+            Source::Static => {
+                if let Some(s) = &m.static_row {
+                    self.cell_values(s, |v, l| put(v, partition(), l));
+                }
+            }
+            Source::Regular => {
+                for r in &m.rows {
+                    let c = layout::entry_clustering(m.token, &m.key, &r.clustering);
+                    self.cell_values(r, |v, l| put(v, c.clone(), l));
+                }
+            }
+        }
+    }
+
+    /// Calls `f` with each value this index takes from the live cells of `row`, and
+    /// the cell's timestamp and TTL.
+    fn cell_values(&self, row: &Row, mut f: impl FnMut(&[u8], LivenessInfo)) {
+        for c in row.cells.iter().filter(|c| c.column == self.col_id) {
+            let CellValue::Live { value, ttl } = &c.value else {
+                continue;
+            };
+            let l = LivenessInfo {
+                timestamp: c.timestamp,
+                ttl: *ttl,
+            };
+            let path = || {
+                let p = c.path.as_ref()?;
+                let t = self.path_type.clone()?;
+                let mut v = crate::exec::values::decode_clustering(p, &[(t, false)]).ok()?;
+                v.pop()
+            };
+            match (self.kind, &c.path) {
+                (Target::Simple | Target::Full, None) => f(value, l),
+                // List elements and map values are cell values; set elements are
+                // their cells' paths.
+                (Target::Values, Some(_)) if self.set => {
+                    if let Some(v) = path() {
+                        f(&v, l)
+                    }
+                }
+                (Target::Values, Some(_)) => f(value, l),
+                (Target::Keys, Some(_)) => {
+                    if let Some(k) = path() {
+                        f(&k, l)
+                    }
+                }
+                (Target::Entries, Some(_)) => {
+                    if let Some(k) = path() {
+                        f(&layout::map_entry(&k, value), l)
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+}
+
+/// The newest timestamp of a row's live data (its marker or a live cell).
+fn live_ts(r: &Row) -> Option<i64> {
+    let cells = r
+        .cells
+        .iter()
+        .filter(|c| matches!(c.value, CellValue::Live { .. }))
+        .map(|c| c.timestamp);
+    r.liveness
+        .map(|l| l.timestamp)
+        .into_iter()
+        .chain(cells)
+        .max()
+}
