@@ -211,7 +211,9 @@ fn storage_config(config: &Config) -> storage::Config {
         },
         commitlog_segment_size: config.commitlog_segment_size,
         commitlog_ignore_replay_errors: config.commitlog_ignore_replay_errors,
-        memtable_space: config.memtable_heap_space.unwrap_or(defaults.memtable_space),
+        memtable_space: config
+            .memtable_heap_space
+            .unwrap_or(defaults.memtable_space),
         compaction_throughput: config.compaction_throughput,
         block_cache_size: config.file_cache_size,
         commitlog_preallocate: config.commitlog_preallocate,

@@ -489,7 +489,10 @@ async fn decimal_math_and_untyped_selector_markers() {
         "java.lang.ArithmeticException: Natural log of number zero or less"
     );
     let (_, m) = db_error(&s, "SELECT log10((varint) -5) FROM fx.n WHERE k = 1").await;
-    assert_eq!(m, "java.lang.ArithmeticException: Log10 of number zero or less");
+    assert_eq!(
+        m,
+        "java.lang.ArithmeticException: Log10 of number zero or less"
+    );
 
     // Untyped markers: Cassandra cannot pick an overload, nor type a bare marker.
     for (q, want) in [
@@ -528,6 +531,10 @@ async fn decimal_math_and_untyped_selector_markers() {
             "SELECT -? FROM fx.n",
             "Ambiguous negation: use type casts to disambiguate",
         ),
+        (
+            "SELECT [1, 2] FROM fx.n",
+            "Cannot infer type for term [1, 2] in selection clause (try using a cast to force a type)",
+        ),
     ] {
         let e = s.prepare(q).await.expect_err(q).to_string();
         assert!(e.contains(want), "{q}: {e}");
@@ -550,4 +557,56 @@ async fn decimal_math_and_untyped_selector_markers() {
         .expect("rows");
     let got: (i32, i32, i64, String) = r.first_row().expect("row");
     assert_eq!(got, (7, 3, 5, "2024-02-01T10:00:00.000Z".to_string()));
+}
+
+/// Tuple and list selectors (Cassandra 4.0+): `(a, b)` is a `tuple<type of a, type of
+/// b>` of the selected values, named `(a, b)`; `[a, 2]` a list of the first
+/// non-constant element's type; nested and mixed with functions and literals.
+#[tokio::test]
+async fn tuple_selectors() {
+    let node = NodeProc::start();
+    let s = connect(&node).await;
+    schema(&s).await;
+    let r = query(
+        &s,
+        "SELECT (i, t), (k, (abs(si), 'x')) FROM fx.n WHERE k = 1",
+    )
+    .await;
+    assert_eq!(r.cols, ["(i, t)", "(k, (system.abs(si), 'x'))"]);
+    assert_eq!(
+        r.rows[0],
+        vec![
+            Some(CqlValue::Tuple(vec![
+                Some(CqlValue::Int(2147483647)),
+                text("abc")
+            ])),
+            Some(CqlValue::Tuple(vec![
+                Some(CqlValue::Int(1)),
+                Some(CqlValue::Tuple(vec![
+                    Some(CqlValue::SmallInt(1000)),
+                    text("x")
+                ]))
+            ])),
+        ]
+    );
+    let r = query(&s, "SELECT [k, 2, i], [t, 'x'] FROM fx.n WHERE k = 1").await;
+    assert_eq!(r.cols, ["[k, 2, i]", "[t, 'x']"]);
+    assert_eq!(
+        r.rows[0],
+        vec![
+            Some(CqlValue::List(vec![
+                CqlValue::Int(1),
+                CqlValue::Int(2),
+                CqlValue::Int(2147483647)
+            ])),
+            Some(CqlValue::List(vec![
+                CqlValue::Text("abc".into()),
+                CqlValue::Text("x".into())
+            ])),
+        ]
+    );
+    assert_eq!(
+        invalid(&s, "SELECT [k, t] FROM fx.n").await,
+        "Invalid list literal for selection: value t is not of type int"
+    );
 }

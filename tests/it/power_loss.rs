@@ -86,7 +86,7 @@ const YAML: &str = "memtable_heap_space: 1MiB\ncommitlog_segment_size: 1MiB\n";
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn power_loss_batch_loses_no_acknowledged_write() {
     if !fuse_available() {
-        eprintln!("SKIPPED: no /dev/fuse on this machine");
+        eprintln!("SKIPPED: power-loss tests need FUSE");
         return;
     }
     let seed = seed();
@@ -152,7 +152,7 @@ async fn power_loss_batch_loses_no_acknowledged_write() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn power_loss_periodic_loses_only_a_suffix_of_unsynced_writes() {
     if !fuse_available() {
-        eprintln!("SKIPPED: no /dev/fuse on this machine");
+        eprintln!("SKIPPED: power-loss tests need FUSE");
         return;
     }
     let seed = seed();

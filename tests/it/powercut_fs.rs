@@ -123,9 +123,21 @@ impl Default for PowerCutFs {
     }
 }
 
-/// True when this machine can mount FUSE filesystems at all.
+/// True when this machine can mount FUSE filesystems at all (a `/dev/fuse` and the
+/// right to mount: root, or a container with the capability). Says why when not.
 pub fn fuse_available() -> bool {
-    Path::new("/dev/fuse").exists()
+    if !Path::new("/dev/fuse").exists() {
+        eprintln!("no /dev/fuse on this machine");
+        return false;
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    match fuser::spawn_mount(PowerCutFs::default(), dir.path(), &Config::default()) {
+        Ok(session) => session.umount_and_join().is_ok(),
+        Err(e) => {
+            eprintln!("cannot mount a FUSE filesystem here: {e}");
+            false
+        }
+    }
 }
 
 impl PowerCutFs {

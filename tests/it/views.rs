@@ -195,7 +195,11 @@ async fn where_clause(s: &Session, view: &str) -> String {
         "SELECT where_clause FROM system_schema.views WHERE keyspace_name = 'mv' AND view_name = '{view}'"
     );
     let r = s.query_unpaged(q, &[]).await.expect("system_schema.views");
-    let (w,): (String,) = r.into_rows_result().expect("rows").first_row().expect("row");
+    let (w,): (String,) = r
+        .into_rows_result()
+        .expect("rows")
+        .first_row()
+        .expect("row");
     w
 }
 
@@ -242,7 +246,10 @@ async fn views_where_restrictions_and_alter_table() {
     )
     .await;
     let ones = "SELECT v, k FROM mv.ones WHERE c = 1";
-    assert_eq!(pairs(&s, ones).await, vec![("a".into(), 1), ("c".into(), 2)]);
+    assert_eq!(
+        pairs(&s, ones).await,
+        vec![("a".into(), 1), ("c".into(), 2)]
+    );
     let late = |k: i32| format!("SELECT v, c FROM mv.late WHERE k = {k}");
     assert_eq!(pairs(&s, &late(1)).await, vec![("b".into(), 2)]);
     assert_eq!(pairs(&s, &late(2)).await, vec![("d".into(), 3)]);
@@ -325,7 +332,10 @@ async fn views_where_restrictions_and_alter_table() {
         pairs(&s, "SELECT v, k FROM mv.ones WHERE cc = 1 AND k = 5").await,
         vec![("h".into(), 5)]
     );
-    assert_eq!(pairs(&s, &late(5).replace(", c ", ", cc ")).await, vec![("i".into(), 2)]);
+    assert_eq!(
+        pairs(&s, &late(5).replace(", c ", ", cc ")).await,
+        vec![("i".into(), 2)]
+    );
     assert_eq!(
         where_clause(&s, "ones").await,
         "cc = 1 AND k IS NOT NULL AND cc IS NOT NULL"

@@ -208,8 +208,12 @@ impl<'a> Parser<'a> {
             self.bump();
             let inner = self.selector_expr()?;
             if self.kind() == K::Comma {
-                // A tuple of selectors is only supported for constants.
-                return Err(self.err_msg("tuple selectors are not supported"));
+                let mut items = vec![inner];
+                while self.eat(K::Comma) {
+                    items.push(self.selector_expr()?);
+                }
+                self.expect(K::RParen)?;
+                return Ok(SelectorExpr::Tuple(items));
             }
             self.expect(K::RParen)?;
             return Ok(inner);
@@ -285,6 +289,21 @@ impl<'a> Parser<'a> {
             || self.at_kw("infinity");
         if self.is_ident_at(0) && !literal_word {
             return Ok(SelectorExpr::Column(self.ident()?));
+        }
+        if self.kind() == K::LBracket {
+            // A list of constants is a term; otherwise a list of selectors.
+            let (pos, markers) = (self.position(), self.marker_count());
+            if let Ok(t) = self.term_unary() {
+                return Ok(SelectorExpr::Term(t));
+            }
+            self.reset(pos, markers);
+            self.bump();
+            let mut items = vec![self.selector_expr()?];
+            while self.eat(K::Comma) {
+                items.push(self.selector_expr()?);
+            }
+            self.expect(K::RBracket)?;
+            return Ok(SelectorExpr::List(items));
         }
         Ok(SelectorExpr::Term(self.term_unary()?))
     }
@@ -416,7 +435,7 @@ impl<'a> Parser<'a> {
     }
 
     /// `ORDER BY c [ASC|DESC], ...` or `ORDER BY v ANN OF term`.
-    fn order_by(&mut self) -> PResult<(Vec<(String, Order)>, Option<(String, Term)>)> {
+    fn order_by(&mut self) -> PResult<OrderBy> {
         let mut order = Vec::new();
         if !self.eat_kw("order") {
             return Ok((order, None));
@@ -443,3 +462,6 @@ impl<'a> Parser<'a> {
         }
     }
 }
+
+/// What ORDER BY gives: column orders, and the `ANN OF` vector ordering if any.
+type OrderBy = (Vec<(String, Order)>, Option<(String, Term)>);

@@ -84,6 +84,11 @@ pub enum SelectorExpr {
         right: Box<SelectorExpr>,
     },
     Negation(Box<SelectorExpr>),
+    /// `(a, b, ...)`: a tuple of selectors (Cassandra 4.0+).
+    Tuple(Vec<SelectorExpr>),
+    /// `[a, b, ...]` with at least one non-constant element (a list of constants is
+    /// a [`Term::List`]).
+    List(Vec<SelectorExpr>),
     /// `(type) expr`.
     TypeHint {
         typ: RawType,

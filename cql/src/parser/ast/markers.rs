@@ -77,6 +77,9 @@ fn in_values<'a>(v: &'a InValues, out: &mut Vec<&'a BindMarker>) {
 fn selector<'a>(s: &'a SelectorExpr, out: &mut Vec<&'a BindMarker>) {
     match s {
         SelectorExpr::Column(_) | SelectorExpr::CountAll => {}
+        SelectorExpr::Tuple(items) | SelectorExpr::List(items) => {
+            items.iter().for_each(|e| selector(e, out))
+        }
         SelectorExpr::WriteTime(e)
         | SelectorExpr::MaxWriteTime(e)
         | SelectorExpr::Ttl(e)

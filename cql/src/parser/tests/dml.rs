@@ -700,3 +700,29 @@ fn not_contains_relations() {
         Relation::Simple { column, op: Operator::NotContainsKey, .. } if column == "m"
     ));
 }
+
+#[test]
+fn tuple_selectors() {
+    let s = select("SELECT (a, (b, 1)), (c) FROM t");
+    let Selection::Selectors(sel) = &s.selection else {
+        panic!("selectors expected");
+    };
+    assert!(
+        matches!(&sel[0].expr, SelectorExpr::Tuple(items) if items.len() == 2
+        && matches!(&items[1], SelectorExpr::Tuple(inner) if inner.len() == 2))
+    );
+    // A single parenthesised selector is that selector, not a tuple.
+    assert!(matches!(&sel[1].expr, SelectorExpr::Column(c) if c == "c"));
+}
+
+#[test]
+fn list_selectors() {
+    let s = select("SELECT [a, 1], [1, 2], [] FROM t");
+    let Selection::Selectors(sel) = &s.selection else {
+        panic!("selectors expected");
+    };
+    assert!(matches!(&sel[0].expr, SelectorExpr::List(items) if items.len() == 2));
+    // Constants only: a list term, as before.
+    assert!(matches!(&sel[1].expr, SelectorExpr::Term(Term::List(v)) if v.len() == 2));
+    assert!(matches!(&sel[2].expr, SelectorExpr::Term(Term::List(v)) if v.is_empty()));
+}

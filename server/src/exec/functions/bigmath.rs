@@ -65,12 +65,19 @@ pub fn varint(f: BigFn, x: &BigInt) -> Result<BigInt, MathError> {
     if i64::from(d.scale) < -MAX_VARINT_DIGITS {
         return Err(MathError::Overflow);
     }
+    if i64::from(d.scale) >= digits(&d.unscaled) {
+        // |d| < 1 (exp of a large negative number): truncates to 0 without
+        // materialising 10^scale.
+        return Ok(BigInt::zero());
+    }
     Ok(d.to_bigint())
 }
 
 /// `x.compareTo(ONE) == 0`.
 fn is_one(x: &Dec) -> bool {
-    x.scale >= 0 && x.unscaled == pow10_of(i64::from(x.scale))
+    x.scale >= 0
+        && digits(&x.unscaled) == i64::from(x.scale) + 1
+        && x.unscaled == pow10_of(i64::from(x.scale))
 }
 
 fn digits(i: &BigInt) -> i64 {
@@ -242,12 +249,22 @@ fn exp(x: &Dec, p: i64) -> Result<Dec, MathError> {
     if x.unscaled.is_zero() {
         return Ok(Dec::new(BigInt::one(), 0));
     }
-    // BigDecimalMath.exp takes `integralPart.intValueExact()`.
-    if x.to_bigint().to_i32().is_none() {
+    let w = p + GUARD;
+    // |x| below 10^-w: e^x rounds to 1 (or to the p nines just below it), and x itself
+    // need not be scaled (its scale may be near i32::MAX).
+    if digits(&x.unscaled) - i64::from(x.scale) < -w {
+        return Ok(if x.unscaled.is_positive() {
+            Dec::new(pow10_of(p - 1), i32::try_from(p - 1).unwrap_or(i32::MAX))
+        } else {
+            Dec::new(pow10_of(p) - 1, i32::try_from(p).unwrap_or(i32::MAX))
+        });
+    }
+    // BigDecimalMath.exp takes `integralPart.intValueExact()` (looked at through the
+    // digits first: 10^10 is past any int, and a huge exponent is not materialised).
+    if digits(&x.unscaled) - 1 - i64::from(x.scale) >= 10 || x.to_bigint().to_i32().is_none() {
         return Err(MathError::Overflow);
     }
     let n = (x.to_f64() / std::f64::consts::LN_10).floor() as i64;
-    let w = p + GUARD;
     let nd = digits(&BigInt::from(n)) + 1;
     let wide = Fixed::new(w + nd);
     let f_wide = wide.of(x) - BigInt::from(n) * wide.ln10();
@@ -319,6 +336,21 @@ mod tests {
         assert_eq!(
             decimal(BigFn::Exp, &dec("3000000000")),
             Err(MathError::Overflow)
+        );
+        // Tiny arguments, even at an extreme scale: 1 and the 32 nines below it.
+        let tiny = Dec::new(BigInt::from(5), i32::MAX);
+        assert_eq!(
+            text(&decimal(BigFn::Exp, &tiny).unwrap()),
+            "10000000000000000000000000000000E-31"
+        );
+        let tiny = Dec::new(BigInt::from(-5), i32::MAX);
+        assert_eq!(
+            text(&decimal(BigFn::Exp, &tiny).unwrap()),
+            "99999999999999999999999999999999E-32"
+        );
+        assert_eq!(
+            varint(BigFn::Exp, &BigInt::from(-100_000)).unwrap(),
+            BigInt::zero()
         );
     }
 

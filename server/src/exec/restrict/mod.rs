@@ -370,9 +370,9 @@ pub fn compile(
                     .map(String::as_str)
                     .ne(expected.iter().copied())
                 {
-                    return Err(RequestError::invalid(format!(
-                        "The token() function must be applied to all partition key components or none of them"
-                    )));
+                    return Err(RequestError::invalid(
+                        "The token() function must be applied to all partition key components or none of them",
+                    ));
                 }
                 let e = term::compile(value, &CqlType::Bigint, "partition key token", m, None)?;
                 let tr = r.token.get_or_insert_with(TokenRange::default);
@@ -520,9 +520,9 @@ pub fn compile(
                 Some((_, v, None)) if !prefix_done => r.ck_eq.push(v),
                 Some((_, _, Some(slice))) if !prefix_done => {
                     if !for_select && !allow_ck_slice {
-                        return Err(RequestError::invalid(format!(
-                            "Slice restrictions are not supported on the clustering columns in UPDATE statements"
-                        )));
+                        return Err(RequestError::invalid(
+                        "Slice restrictions are not supported on the clustering columns in UPDATE statements",
+                    ));
                     }
                     r.ck_slice = Some(slice);
                     prefix_done = true;

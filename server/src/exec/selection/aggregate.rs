@@ -55,9 +55,7 @@ impl SelectionPlan {
             match (s, st) {
                 (Sel::CountAll, AggState::Count(n)) => *n += 1,
                 (Sel::Agg(AggKind::Count, inner, _), AggState::Count(n)) => {
-                    if inner.eval(row)?.is_some() {
-                        *n += 1
-                    }
+                    *n += i64::from(inner.eval(row)?.is_some())
                 }
                 (
                     Sel::Agg(kind @ (AggKind::Min | AggKind::Max), inner, t),
@@ -119,12 +117,8 @@ impl SelectionPlan {
                         }
                     }
                 }
-                (other, AggState::Best(best)) => {
-                    // A plain selector next to aggregates shows the first row's value.
-                    if first {
-                        *best = other.eval(row)?;
-                    }
-                }
+                // A plain selector next to aggregates shows the first row's value.
+                (other, AggState::Best(best)) if first => *best = other.eval(row)?,
                 _ => {}
             }
         }

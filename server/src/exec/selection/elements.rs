@@ -1,16 +1,17 @@
 //! Element and slice selection on sets and maps (`m['k']`, `s[1]`, `m['a'..'c']`),
-//! keys and bounds given as constants or bind markers. Lists refuse both, with
+//! keys and bounds given as constants or bind markers, and list selectors
+//! (`[a, b]`). Lists refuse both, with
 //! Cassandra's messages (`Element selection is only allowed on sets and maps, but l
 //! is a list`). A marker key is bound per request ([`super::SelectionPlan::bind`]):
 //! null is refused, and for slices an unset bound is an open one (Cassandra uses
 //! UNSET for "no bound").
 
 use bytes::{BufMut, Bytes, BytesMut};
-use cql::parser::ast::Term;
+use cql::parser::ast::{SelectorExpr, Term};
 use cql::types::CqlType;
 
-use super::terms::term_label;
-use super::Sel;
+use super::terms::{compile_term_as, term_label};
+use super::{compile_expr, ColumnSource, RowView, Sel};
 use crate::error::RequestError;
 use crate::exec::term::{self, EvalCtx, Expr, Markers, Val};
 use crate::exec::values;
@@ -117,6 +118,60 @@ pub(super) fn compile_slice(
         Sel::SliceAt(Box::new(inner), expr(lo), expr(hi), t.clone(), label)
     };
     Ok((sel, t, name))
+}
+
+/// `[a, b, ...]` (Cassandra 4.0+): a frozen list whose element type is that of the
+/// first non-constant element; constants take that type, other elements must have it.
+pub(super) fn compile_list<S: ColumnSource>(
+    src: &S,
+    items: &[SelectorExpr],
+    m: &mut Markers,
+) -> Result<Compiled, RequestError> {
+    let mut typed = None;
+    for it in items {
+        if !matches!(it, SelectorExpr::Term(_)) {
+            typed = Some(compile_expr(src, it, m)?.1);
+            break;
+        }
+    }
+    let Some(elem) = typed else {
+        return Err(RequestError::Server("a list selector of constants".into()));
+    };
+    let mut sels = Vec::with_capacity(items.len());
+    let mut labels = Vec::with_capacity(items.len());
+    for it in items {
+        let (s, t, l) = match it {
+            SelectorExpr::Term(t) => compile_term_as(t, &elem, m)?,
+            _ => compile_expr(src, it, m)?,
+        };
+        if t.unfrozen() != elem.unfrozen() {
+            return Err(RequestError::invalid(format!(
+                "Invalid list literal for selection: value {l} is not of type {}",
+                elem.cql_name()
+            )));
+        }
+        sels.push(s);
+        labels.push(l);
+    }
+    Ok((
+        Sel::List(sels),
+        CqlType::List(Box::new(elem)),
+        format!("[{}]", labels.join(", ")),
+    ))
+}
+
+/// The serialized list of the elements' values; a null element is refused.
+pub(super) fn list_value(items: &[Sel], row: &RowView) -> Result<Bytes, RequestError> {
+    let mut out = BytesMut::new();
+    out.put_i32(i32::try_from(items.len()).unwrap_or(i32::MAX));
+    for it in items {
+        let v = it
+            .eval(row)?
+            .ok_or_else(|| RequestError::invalid("null is not supported inside collections"))?;
+        out.put_i32(i32::try_from(v.len()).unwrap_or(i32::MAX));
+        out.put_slice(&v);
+    }
+    Ok(out.freeze())
 }
 
 /// `ElementAt` with the request's value for its key.

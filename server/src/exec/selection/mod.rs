@@ -95,6 +95,10 @@ pub enum Sel {
     Marker(term::Expr),
     /// `writetime(s[1])`, `ttl(m['k'])`, `writetime(u.f)`... ([`times`]).
     Times(times::Times),
+    /// `(a, b, ...)`: a tuple of the selectors' values.
+    Tuple(Vec<Sel>),
+    /// `[a, b, ...]`: a list of the selectors' values.
+    List(Vec<Sel>),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -279,16 +283,11 @@ fn compile_expr<S: ColumnSource>(
             // A constant needs a type: Cassandra infers it from the literal kind.
             let typ = match t {
                 Term::Literal(l) => literal_type(l.kind),
-                Term::BindMarker(_) => {
-                    return Err(RequestError::invalid(format!(
-                        "Cannot infer type for term {} in selection clause (try using a cast to force a type)",
-                        terms::term_label(t)
-                    )))
-                }
+                // A marker or a collection literal has no type of its own.
                 _ => {
-                    return Err(RequestError::invalid(
-                        "Selecting a non-literal term is not supported by Helenus yet",
-                    ))
+                    return Err(RequestError::invalid(format!(
+                        "Cannot infer type for term {t} in selection clause (try using a cast to force a type)"
+                    )))
                 }
             };
             compile_term_as(t, &typ, m)
@@ -353,6 +352,23 @@ fn compile_expr<S: ColumnSource>(
             let label = format!("{} {} {}", l.2, functions::number::op_symbol(*op), r.2);
             Ok((Sel::Call(f, vec![l.0, r.0]), ret, label))
         }
+        SelectorExpr::Tuple(items) => {
+            let mut sels = Vec::with_capacity(items.len());
+            let mut types = Vec::with_capacity(items.len());
+            let mut labels = Vec::with_capacity(items.len());
+            for it in items {
+                let (s, t, l) = compile_expr(src, it, m)?;
+                sels.push(s);
+                types.push(t);
+                labels.push(l);
+            }
+            Ok((
+                Sel::Tuple(sels),
+                CqlType::Tuple(types),
+                format!("({})", labels.join(", ")),
+            ))
+        }
+        SelectorExpr::List(items) => elements::compile_list(src, items, m),
         SelectorExpr::Negation(inner) => {
             if terms::is_bare_marker(inner) {
                 return Err(RequestError::invalid(
@@ -527,7 +543,9 @@ impl Sel {
     fn has_marker(&self) -> bool {
         match self {
             Sel::Marker(_) => true,
-            Sel::Call(_, args) => args.iter().any(Sel::has_marker),
+            Sel::Call(_, args) | Sel::Tuple(args) | Sel::List(args) => {
+                args.iter().any(Sel::has_marker)
+            }
             Sel::Field(s, _)
             | Sel::Element(s, ..)
             | Sel::Slice(s, ..)
@@ -562,6 +580,18 @@ impl Sel {
             Sel::Agg(k, s, t) => Sel::Agg(*k, b(s)?, t.clone()),
             Sel::ToJson(s, t) => Sel::ToJson(b(s)?, t.clone()),
             Sel::Times(t) => Sel::Times(t.bound(ctx)?),
+            Sel::Tuple(items) => Sel::Tuple(
+                items
+                    .iter()
+                    .map(|a| a.bound(ctx))
+                    .collect::<Result<_, _>>()?,
+            ),
+            Sel::List(items) => Sel::List(
+                items
+                    .iter()
+                    .map(|a| a.bound(ctx))
+                    .collect::<Result<_, _>>()?,
+            ),
             Sel::ElementAt(s, key, t, label) => elements::bind_element(b(s)?, key, t, label, ctx)?,
             Sel::SliceAt(s, lo, hi, t, label) => {
                 elements::bind_slice(b(s)?, lo.as_ref(), hi.as_ref(), t, label, ctx)?
@@ -643,6 +673,21 @@ impl Sel {
                 Some(Bytes::from(json))
             }
             Sel::Times(t) => t.eval(row)?,
+            Sel::List(items) => Some(elements::list_value(items, row)?),
+            Sel::Tuple(items) => {
+                // The tuple wire form: each element as [int length][bytes], null as -1.
+                let mut out = Vec::new();
+                for it in items {
+                    match it.eval(row)? {
+                        Some(b) => {
+                            out.extend_from_slice(&(b.len() as i32).to_be_bytes());
+                            out.extend_from_slice(&b);
+                        }
+                        None => out.extend_from_slice(&(-1i32).to_be_bytes()),
+                    }
+                }
+                Some(Bytes::from(out))
+            }
             Sel::Agg(..) | Sel::CountAll => None,
             // Replaced by `SelectionPlan::bind` before rows are evaluated.
             Sel::Marker(_) | Sel::ElementAt(..) | Sel::SliceAt(..) => {
