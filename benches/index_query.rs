@@ -6,73 +6,25 @@
 //!
 //! Run: `cargo bench --bench index_query`.
 
-use std::net::{IpAddr, Ipv4Addr, SocketAddr};
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use criterion::{criterion_group, criterion_main, Criterion};
 
+#[path = "support/local_node.rs"]
+mod local_node;
 #[path = "support/thread_cpu.rs"]
 mod thread_cpu;
 
-use cql::frame::ProtocolVersion;
 use cql::request::{Query, QueryParameters};
 use cql::response::ResultBody;
-use server::query::{ClientState, NodeIdentity, QueryProcessor};
+use local_node::Node;
 
 const ROWS: i32 = 100_000;
 /// Rows per indexed value: `v = 'v7'` matches 5 rows.
 const MATCHES: i32 = 5;
 const QUERY: &str = "SELECT k, v FROM ks.t WHERE v = 'v7' ALLOW FILTERING";
 
-struct Node {
-    _dir: tempfile::TempDir,
-    qp: Arc<QueryProcessor>,
-    st: ClientState,
-    rt: tokio::runtime::Runtime,
-}
-
 impl Node {
-    fn open() -> Node {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let mut cfg = storage::Config::for_tests(dir.path());
-        cfg.commitlog_sync = storage::SyncMode::Periodic {
-            period: Duration::from_secs(10),
-        };
-        let ip = IpAddr::V4(Ipv4Addr::LOCALHOST);
-        let identity = NodeIdentity {
-            cluster_name: "Bench Cluster".into(),
-            host_id: uuid::Uuid::new_v4(),
-            tokens: vec![0],
-            listen_address: ip,
-            broadcast_address: ip,
-            rpc_address: ip,
-            native_port: 9042,
-            storage_port: 7000,
-            data_center: "datacenter1".into(),
-            rack: "rack1".into(),
-            release_version: "5.0.1".into(),
-            partitioner: "org.apache.cassandra.dht.Murmur3Partitioner".into(),
-        };
-        let qp = QueryProcessor::open(identity, cfg).expect("open");
-        let st = ClientState {
-            keyspace: None,
-            version: ProtocolVersion::V4,
-            client: SocketAddr::new(ip, 5555),
-            driver_name: None,
-            driver_version: None,
-        };
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .build()
-            .expect("runtime");
-        Node {
-            _dir: dir,
-            qp,
-            st,
-            rt,
-        }
-    }
-
     fn run(&mut self, text: &str) -> ResultBody {
         let q = Query {
             query: text.into(),

@@ -7,9 +7,6 @@
 //! Run: `cargo bench --bench request_path`.
 
 use std::hint::black_box;
-use std::net::{IpAddr, Ipv4Addr, SocketAddr};
-use std::sync::Arc;
-use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
 use criterion::{criterion_group, criterion_main, Criterion};
@@ -19,62 +16,18 @@ use cql::frame::{
 };
 use cql::request::{Execute, Query, QueryParameters, Request, Value, Values};
 use cql::response::{Response, ResultBody};
-use server::query::{ClientState, NodeIdentity, QueryProcessor};
+#[path = "support/local_node.rs"]
+mod local_node;
+use local_node::Node;
 
 const V4: ProtocolVersion = ProtocolVersion::V4;
 const MAX_FRAME: usize = 16 << 20;
 /// Distinct partition keys the INSERT cycles through and the SELECT reads.
 const KEYS: u64 = 100_000;
 
-fn identity() -> NodeIdentity {
-    let ip = IpAddr::V4(Ipv4Addr::LOCALHOST);
-    NodeIdentity {
-        cluster_name: "Bench Cluster".into(),
-        host_id: uuid::Uuid::new_v4(),
-        tokens: vec![0],
-        listen_address: ip,
-        broadcast_address: ip,
-        rpc_address: ip,
-        native_port: 9042,
-        storage_port: 7000,
-        data_center: "datacenter1".into(),
-        rack: "rack1".into(),
-        release_version: "5.0.1".into(),
-        partitioner: "org.apache.cassandra.dht.Murmur3Partitioner".into(),
-    }
-}
-
-struct Node {
-    _dir: tempfile::TempDir,
-    qp: Arc<QueryProcessor>,
-    st: ClientState,
-    rt: tokio::runtime::Runtime,
-}
-
 impl Node {
-    fn open() -> Node {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let mut cfg = storage::Config::for_tests(dir.path());
-        cfg.commitlog_sync = storage::SyncMode::Periodic {
-            period: Duration::from_secs(10),
-        };
-        let qp = QueryProcessor::open(identity(), cfg).expect("open");
-        let st = ClientState {
-            keyspace: None,
-            version: V4,
-            client: SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 5555),
-            driver_name: None,
-            driver_version: None,
-        };
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .build()
-            .expect("runtime");
-        let mut node = Node {
-            _dir: dir,
-            qp,
-            st,
-            rt,
-        };
+    fn with_table() -> Node {
+        let mut node = Node::open();
         for ddl in [
             "CREATE KEYSPACE ks WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 1}",
             "CREATE TABLE ks.standard1 (key blob PRIMARY KEY, c0 blob, c1 blob, c2 blob, c3 blob, c4 blob)",
@@ -156,7 +109,7 @@ fn insert_frames(id: &Bytes) -> Vec<BytesMut> {
 }
 
 fn bench_request_path(c: &mut Criterion) {
-    let mut node = Node::open();
+    let mut node = Node::with_table();
     let insert = node
         .prepare("INSERT INTO ks.standard1 (key, c0, c1, c2, c3, c4) VALUES (?, ?, ?, ?, ?, ?)");
     let select = node.prepare("SELECT * FROM ks.standard1 WHERE key = ?");

@@ -8,6 +8,7 @@ use scylla::response::PagingState;
 
 use crate::client::{connect, error, keyspace, query, run};
 use crate::harness::NodeProc;
+use crate::nodetool::nodetool_at;
 
 /// The first (int) column of every row, sorted.
 async fn ids(s: &Session, q: &str) -> Vec<i32> {
@@ -304,6 +305,8 @@ async fn index_paging_restart_sai_like_and_errors() {
     );
     run(&s, "DROP INDEX ix.name_idx").await;
     run(&s, "CREATE CUSTOM INDEX ON ix.p (name) USING 'org.apache.cassandra.index.sasi.SASIIndex' WITH OPTIONS = {'mode': 'CONTAINS'}").await;
+    // Built: a prefix pattern reads the index's ordered entries, the others scan.
+    wait_built(&s, "ix", "p_name_idx").await;
     assert_eq!(
         ids(&s, "SELECT k FROM ix.p WHERE name LIKE 'user39%'").await,
         vec![39, 390, 391, 392, 393, 394, 395, 396, 397, 398, 399]
@@ -339,6 +342,11 @@ async fn index_paging_restart_sai_like_and_errors() {
     );
     let e = error(&s, "DROP INDEX ix.nope").await;
     assert!(e.contains("doesn't exist"), "{e}");
+}
+
+/// Checks the sorted first column of `q` against `want`.
+async fn expect(s: &Session, q: &str, want: &[i32]) {
+    assert_eq!(ids(s, q).await, want, "{q}");
 }
 
 /// Storage table directories (named by table id) under the node's data directory.
@@ -435,10 +443,10 @@ async fn index_builds_existing_rows_in_a_hidden_table() {
         .contains(&5000));
     // TRUNCATE empties the index with its table; it stays built.
     run(&s, "TRUNCATE ixb.t").await;
-    assert!(ids(&s, "SELECT c FROM ixb.t WHERE v = 3").await.is_empty());
+    expect(&s, "SELECT c FROM ixb.t WHERE v = 3", &[]).await;
     assert_eq!(built(&s, "ixb").await, vec!["v_idx".to_string()]);
     run(&s, "INSERT INTO ixb.t (k, c, v) VALUES (1, 1, 3)").await;
-    assert_eq!(ids(&s, "SELECT c FROM ixb.t WHERE v = 3").await, vec![1]);
+    expect(&s, "SELECT c FROM ixb.t WHERE v = 3", &[1]).await;
     // DROP INDEX removes the store; DROP TABLE takes its indexes' stores too.
     run(&s, "DROP INDEX ixb.v_idx").await;
     assert_eq!(table_dirs(&node), dirs);
@@ -551,10 +559,12 @@ async fn index_pages_limits_and_combines_with_other_restrictions() {
         sorted,
         (0..4000).filter(|i| i % 10 >= 8).collect::<Vec<_>>()
     );
-    assert_eq!(
-        ids(&s, "SELECT c FROM ixp.t WHERE w > 3 AND w <= 4 AND k = 0").await,
-        vec![4, 14, 24, 34]
-    );
+    expect(
+        &s,
+        "SELECT c FROM ixp.t WHERE w > 3 AND w <= 4 AND k = 0",
+        &[4, 14, 24, 34],
+    )
+    .await;
     let (seen, _) = page_through(&s, "SELECT c FROM ixp.t WHERE w > 3 AND w < 5", 33).await;
     assert_eq!(seen.len(), 400);
     assert_eq!(
@@ -563,8 +573,27 @@ async fn index_pages_limits_and_combines_with_other_restrictions() {
             .len(),
         3
     );
+    // IN on an indexed column: the entries of each value, merged in token order.
+    let (seen, _) = page_through(&s, "SELECT c FROM ixp.t WHERE w IN (1, 2, 77)", 150).await;
+    let mut sorted = seen.clone();
+    sorted.sort_unstable();
+    sorted.dedup();
+    assert_eq!(seen.len(), sorted.len(), "a row came twice");
+    assert_eq!(
+        sorted,
+        (0..4000)
+            .filter(|i| matches!(i % 10, 1 | 2))
+            .collect::<Vec<_>>()
+    );
+    let (seen, _) = page_through(
+        &s,
+        "SELECT c FROM ixp.t WHERE g IN (1, 1, 5) LIMIT 1500",
+        400,
+    )
+    .await;
+    assert_eq!(seen.len(), 1500);
     run(&s, "UPDATE ixp.t SET w = 100 WHERE k = 0 AND c = 0").await;
-    assert_eq!(ids(&s, "SELECT c FROM ixp.t WHERE w > 99").await, vec![0]);
+    expect(&s, "SELECT c FROM ixp.t WHERE w > 99", &[0]).await;
     assert!(!ids(&s, "SELECT c FROM ixp.t WHERE w < 1")
         .await
         .contains(&0));
@@ -607,22 +636,12 @@ async fn index_entries_follow_every_kind_of_write() {
     )
     .await;
     run(&s, "UPDATE ixw.t SET v = 'new' WHERE k = 1 AND c = 1").await;
-    assert!(ids(&s, "SELECT id FROM ixw.t WHERE v = 'old'")
-        .await
-        .is_empty());
-    assert_eq!(
-        ids(&s, "SELECT id FROM ixw.t WHERE v = 'new'").await,
-        vec![11]
-    );
+    expect(&s, "SELECT id FROM ixw.t WHERE v = 'old'", &[]).await;
+    expect(&s, "SELECT id FROM ixw.t WHERE v = 'new'", &[11]).await;
     // Back to the old value: found again (a newer entry).
     run(&s, "UPDATE ixw.t SET v = 'old' WHERE k = 1 AND c = 1").await;
-    assert_eq!(
-        ids(&s, "SELECT id FROM ixw.t WHERE v = 'old'").await,
-        vec![11]
-    );
-    assert!(ids(&s, "SELECT id FROM ixw.t WHERE v = 'new'")
-        .await
-        .is_empty());
+    expect(&s, "SELECT id FROM ixw.t WHERE v = 'old'", &[11]).await;
+    expect(&s, "SELECT id FROM ixw.t WHERE v = 'new'", &[]).await;
 
     // Batches and INSERT JSON write entries too.
     run(
@@ -636,32 +655,21 @@ async fn index_entries_follow_every_kind_of_write() {
         r#"INSERT INTO ixw.t JSON '{"k": 3, "c": 1, "id": 31, "v": "b"}'"#,
     )
     .await;
-    assert_eq!(
-        ids(&s, "SELECT id FROM ixw.t WHERE v = 'b'").await,
-        vec![21, 22, 31]
-    );
+    expect(&s, "SELECT id FROM ixw.t WHERE v = 'b'", &[21, 22, 31]).await;
     // Lightweight transactions too.
     run(
         &s,
         "INSERT INTO ixw.t (k, c, id, v) VALUES (4, 1, 41, 'lwt') IF NOT EXISTS",
     )
     .await;
-    assert_eq!(
-        ids(&s, "SELECT id FROM ixw.t WHERE v = 'lwt'").await,
-        vec![41]
-    );
+    expect(&s, "SELECT id FROM ixw.t WHERE v = 'lwt'", &[41]).await;
     run(
         &s,
         "UPDATE ixw.t SET v = 'lwt2' WHERE k = 4 AND c = 1 IF v = 'lwt'",
     )
     .await;
-    assert!(ids(&s, "SELECT id FROM ixw.t WHERE v = 'lwt'")
-        .await
-        .is_empty());
-    assert_eq!(
-        ids(&s, "SELECT id FROM ixw.t WHERE v = 'lwt2'").await,
-        vec![41]
-    );
+    expect(&s, "SELECT id FROM ixw.t WHERE v = 'lwt'", &[]).await;
+    expect(&s, "SELECT id FROM ixw.t WHERE v = 'lwt2'", &[41]).await;
 
     // Collection element operations.
     run(
@@ -669,95 +677,45 @@ async fn index_entries_follow_every_kind_of_write() {
         "UPDATE ixw.t SET tags = tags + {7, 8}, m['a'] = 1 WHERE k = 1 AND c = 1",
     )
     .await;
-    assert_eq!(
-        ids(&s, "SELECT id FROM ixw.t WHERE tags CONTAINS 7").await,
-        vec![11]
-    );
-    assert_eq!(
-        ids(&s, "SELECT id FROM ixw.t WHERE m CONTAINS KEY 'a'").await,
-        vec![11]
-    );
-    assert_eq!(
-        ids(&s, "SELECT id FROM ixw.t WHERE m['a'] = 1").await,
-        vec![11]
-    );
+    expect(&s, "SELECT id FROM ixw.t WHERE tags CONTAINS 7", &[11]).await;
+    expect(&s, "SELECT id FROM ixw.t WHERE m CONTAINS KEY 'a'", &[11]).await;
+    expect(&s, "SELECT id FROM ixw.t WHERE m['a'] = 1", &[11]).await;
     run(
         &s,
         "UPDATE ixw.t SET tags = tags - {7}, m['a'] = 2 WHERE k = 1 AND c = 1",
     )
     .await;
-    assert!(ids(&s, "SELECT id FROM ixw.t WHERE tags CONTAINS 7")
-        .await
-        .is_empty());
-    assert_eq!(
-        ids(&s, "SELECT id FROM ixw.t WHERE tags CONTAINS 8").await,
-        vec![11]
-    );
-    assert!(ids(&s, "SELECT id FROM ixw.t WHERE m['a'] = 1")
-        .await
-        .is_empty());
-    assert_eq!(
-        ids(&s, "SELECT id FROM ixw.t WHERE m['a'] = 2").await,
-        vec![11]
-    );
+    expect(&s, "SELECT id FROM ixw.t WHERE tags CONTAINS 7", &[]).await;
+    expect(&s, "SELECT id FROM ixw.t WHERE tags CONTAINS 8", &[11]).await;
+    expect(&s, "SELECT id FROM ixw.t WHERE m['a'] = 1", &[]).await;
+    expect(&s, "SELECT id FROM ixw.t WHERE m['a'] = 2", &[11]).await;
     run(&s, "UPDATE ixw.t SET tags = {9} WHERE k = 1 AND c = 1").await;
-    assert!(ids(&s, "SELECT id FROM ixw.t WHERE tags CONTAINS 8")
-        .await
-        .is_empty());
-    assert_eq!(
-        ids(&s, "SELECT id FROM ixw.t WHERE tags CONTAINS 9").await,
-        vec![11]
-    );
+    expect(&s, "SELECT id FROM ixw.t WHERE tags CONTAINS 8", &[]).await;
+    expect(&s, "SELECT id FROM ixw.t WHERE tags CONTAINS 9", &[11]).await;
 
     // Static: every row of the partition; replaced for the whole partition.
     run(&s, "UPDATE ixw.t SET st = 's' WHERE k = 2").await;
-    assert_eq!(
-        ids(&s, "SELECT id FROM ixw.t WHERE st = 's'").await,
-        vec![21, 22]
-    );
+    expect(&s, "SELECT id FROM ixw.t WHERE st = 's'", &[21, 22]).await;
     run(&s, "UPDATE ixw.t SET st = 't' WHERE k = 2").await;
-    assert!(ids(&s, "SELECT id FROM ixw.t WHERE st = 's'")
-        .await
-        .is_empty());
-    assert_eq!(
-        ids(&s, "SELECT id FROM ixw.t WHERE st = 't'").await,
-        vec![21, 22]
-    );
+    expect(&s, "SELECT id FROM ixw.t WHERE st = 's'", &[]).await;
+    expect(&s, "SELECT id FROM ixw.t WHERE st = 't'", &[21, 22]).await;
 
     // Clustering column: found in every partition; gone with its row.
-    assert_eq!(
-        ids(&s, "SELECT id FROM ixw.t WHERE c = 1").await,
-        vec![11, 21, 31, 41]
-    );
+    expect(&s, "SELECT id FROM ixw.t WHERE c = 1", &[11, 21, 31, 41]).await;
     run(&s, "DELETE FROM ixw.t WHERE k = 3 AND c = 1").await;
-    assert_eq!(
-        ids(&s, "SELECT id FROM ixw.t WHERE c = 1").await,
-        vec![11, 21, 41]
-    );
+    expect(&s, "SELECT id FROM ixw.t WHERE c = 1", &[11, 21, 41]).await;
 
     // Deletes: a column, a range of rows, a partition.
     run(&s, "DELETE v FROM ixw.t WHERE k = 1 AND c = 1").await;
-    assert!(ids(&s, "SELECT id FROM ixw.t WHERE v = 'old'")
-        .await
-        .is_empty());
+    expect(&s, "SELECT id FROM ixw.t WHERE v = 'old'", &[]).await;
     run(&s, "DELETE FROM ixw.t WHERE k = 2 AND c >= 2").await;
-    assert_eq!(
-        ids(&s, "SELECT id FROM ixw.t WHERE v = 'b'").await,
-        vec![21]
-    );
+    expect(&s, "SELECT id FROM ixw.t WHERE v = 'b'", &[21]).await;
     run(&s, "DELETE FROM ixw.t WHERE k = 2").await;
-    assert!(ids(&s, "SELECT id FROM ixw.t WHERE v = 'b'")
-        .await
-        .is_empty());
-    assert!(ids(&s, "SELECT id FROM ixw.t WHERE st = 't'")
-        .await
-        .is_empty());
+    expect(&s, "SELECT id FROM ixw.t WHERE v = 'b'", &[]).await;
+    expect(&s, "SELECT id FROM ixw.t WHERE st = 't'", &[]).await;
     // Re-inserted after the deletion: found again.
     run(&s, "INSERT INTO ixw.t (k, c, id, v) VALUES (2, 1, 23, 'b')").await;
-    assert_eq!(
-        ids(&s, "SELECT id FROM ixw.t WHERE v = 'b'").await,
-        vec![23]
-    );
+    expect(&s, "SELECT id FROM ixw.t WHERE v = 'b'", &[23]).await;
 
     // TTL: expired cells and rows are not found (their entries expire with them).
     run(
@@ -770,21 +728,11 @@ async fn index_entries_follow_every_kind_of_write() {
         "UPDATE ixw.t USING TTL 1 SET v = 'ttl2' WHERE k = 5 AND c = 2",
     )
     .await;
-    assert_eq!(
-        ids(&s, "SELECT id FROM ixw.t WHERE v = 'ttl'").await,
-        vec![51]
-    );
-    assert_eq!(
-        ids(&s, "SELECT c FROM ixw.t WHERE v = 'ttl2'").await,
-        vec![2]
-    );
+    expect(&s, "SELECT id FROM ixw.t WHERE v = 'ttl'", &[51]).await;
+    expect(&s, "SELECT c FROM ixw.t WHERE v = 'ttl2'", &[2]).await;
     tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
-    assert!(ids(&s, "SELECT id FROM ixw.t WHERE v = 'ttl'")
-        .await
-        .is_empty());
-    assert!(ids(&s, "SELECT id FROM ixw.t WHERE v = 'ttl2'")
-        .await
-        .is_empty());
+    expect(&s, "SELECT id FROM ixw.t WHERE v = 'ttl'", &[]).await;
+    expect(&s, "SELECT id FROM ixw.t WHERE v = 'ttl2'", &[]).await;
     assert!(!ids(&s, "SELECT k FROM ixw.t WHERE c = 1")
         .await
         .contains(&5));
@@ -818,7 +766,22 @@ async fn index_survives_crash_restart_and_partition_key_component() {
     let want_v0: Vec<i32> = (0..200).filter(|i| i % 5 == 0 && *i != 1).collect();
     assert_eq!(ids(&s, "SELECT id FROM ixr.t WHERE a = 1").await, want_a1);
     assert_eq!(ids(&s, "SELECT id FROM ixr.t WHERE v = 0").await, want_v0);
-    // A crash: nothing flushed, the commit log replays base rows and entries.
+    // A major compaction (flush first) of the table and its index tables, then
+    // more writes in the memtables: both halves are found.
+    let (code, out, err) = nodetool_at(node.admin_port, &["compact", "ixr", "t"]);
+    assert_eq!(code, Some(0), "nodetool compact: {out}{err}");
+    assert_eq!(ids(&s, "SELECT id FROM ixr.t WHERE v = 0").await, want_v0);
+    run(
+        &s,
+        "INSERT INTO ixr.t (a, b, id, v) VALUES (1, 1000, 1000, 0)",
+    )
+    .await;
+    let mut want_v0 = want_v0;
+    want_v0.push(1000);
+    let mut want_a1 = want_a1;
+    want_a1.push(1000);
+    assert_eq!(ids(&s, "SELECT id FROM ixr.t WHERE v = 0").await, want_v0);
+    // A crash: the commit log replays what was not flushed, base rows and entries.
     drop(s);
     node.kill();
     node.restart();
@@ -829,10 +792,46 @@ async fn index_survives_crash_restart_and_partition_key_component() {
     );
     assert_eq!(ids(&s, "SELECT id FROM ixr.t WHERE a = 1").await, want_a1);
     assert_eq!(ids(&s, "SELECT id FROM ixr.t WHERE v = 0").await, want_v0);
-    assert_eq!(ids(&s, "SELECT id FROM ixr.t WHERE v = 100").await, vec![1]);
+    expect(&s, "SELECT id FROM ixr.t WHERE v = 100", &[1]).await;
     assert!(!ids(&s, "SELECT id FROM ixr.t WHERE a = 2")
         .await
         .contains(&2));
     let (seen, _) = page_through(&s, "SELECT id FROM ixr.t WHERE a = 3", 9).await;
     assert_eq!(seen.len(), 50);
+}
+
+#[tokio::test]
+async fn index_build_during_writes_misses_no_row() {
+    let node = NodeProc::start();
+    let s = connect(&node).await;
+    keyspace(&s, "ixc").await;
+    run(&s, "CREATE TABLE ixc.t (k int PRIMARY KEY, v int)").await;
+    let s = std::sync::Arc::new(s);
+    // Two writers insert rows before, during and after the build.
+    let mut writers = Vec::new();
+    for w in 0..2i32 {
+        let s = s.clone();
+        writers.push(tokio::spawn(async move {
+            let insert = s
+                .prepare("INSERT INTO ixc.t (k, v) VALUES (?, ?)")
+                .await
+                .expect("prepare");
+            for i in 0..1500i32 {
+                let k = i * 2 + w;
+                s.execute_unpaged(&insert, (k, k % 3))
+                    .await
+                    .expect("insert");
+            }
+        }));
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    run(&s, "CREATE INDEX v_idx ON ixc.t (v)").await;
+    for w in writers {
+        w.await.expect("writer");
+    }
+    wait_built(&s, "ixc", "v_idx").await;
+    let (seen, _) = page_through(&s, "SELECT k FROM ixc.t WHERE v = 1", 500).await;
+    let mut seen = seen;
+    seen.sort_unstable();
+    assert_eq!(seen, (0..3000).filter(|k| k % 3 == 1).collect::<Vec<_>>());
 }

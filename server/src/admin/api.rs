@@ -520,8 +520,11 @@ async fn flush(State(s): Shared, Query(q): Query<TablesParam>) -> ApiResult<Done
     blocking(move || {
         let tables = select_tables(&st, &q)?;
         let engine = st.processor.engine();
-        for t in &tables {
-            engine.flush(table_id(t))?;
+        for id in tables
+            .iter()
+            .flat_map(crate::exec::index::with_index_tables)
+        {
+            engine.flush(id)?;
         }
         Ok(Json(Done {
             message: format!("flushed {} table(s)", tables.len()),
@@ -537,10 +540,13 @@ async fn compact(State(s): Shared, Query(q): Query<TablesParam>) -> ApiResult<Do
         refuse_if_drained(&st, "compact")?;
         let tables = select_tables(&st, &q)?;
         let engine = st.processor.engine();
-        for t in &tables {
+        for id in tables
+            .iter()
+            .flat_map(crate::exec::index::with_index_tables)
+        {
             // Cassandra's major compaction flushes first, so memtable data joins in.
-            engine.flush(table_id(t))?;
-            engine.compact(table_id(t))?;
+            engine.flush(id)?;
+            engine.compact(id)?;
         }
         Ok(Json(Done {
             message: format!("compacted {} table(s)", tables.len()),

@@ -199,10 +199,20 @@ impl SsTable {
         if col.done {
         } else if refs.is_empty() {
             let pos = r.pos();
-            if w.reversed {
-                col.backward(&block.raw, pos, v2).map_err(corrupt)?;
+            let more = if w.reversed {
+                col.backward(&block.raw, pos, v2)
             } else {
-                col.forward(&block.raw, pos, v2).map_err(corrupt)?;
+                col.forward(&block.raw, pos, v2)
+            }
+            .map_err(corrupt)?;
+            if more {
+                // The writer gives every partition of several chunks a
+                // clustering index: its rows would be silently cut short.
+                return Err(Error::corrupt(
+                    path(),
+                    hit.data_block,
+                    "partition continues past its block but has no clustering index",
+                ));
             }
         } else if w.reversed {
             self.walk_backward(&refs, &mut col)?;

@@ -30,6 +30,18 @@ enum State {
     Built,
 }
 
+/// Writes hold it shared from before they read the schema until their mutations are
+/// applied; a build takes it exclusively once before scanning (Cassandra's write
+/// barrier). A write that saw the schema without the new index has then landed,
+/// so the scan sees it; every later write writes the index's entries itself.
+static WRITE_ORDER: parking_lot::RwLock<()> = parking_lot::RwLock::new(());
+
+/// The shared side of [`WRITE_ORDER`], for the duration of one write (never held
+/// twice by one thread: a waiting build would deadlock it).
+pub fn write_order() -> parking_lot::RwLockReadGuard<'static, ()> {
+    WRITE_ORDER.read()
+}
+
 /// Index table id to state, for the indexes this process has looked at.
 static STATES: LazyLock<Mutex<HashMap<Uuid, State>>> = LazyLock::new(Default::default);
 
@@ -142,6 +154,7 @@ fn build(engine: &Engine, t: &TableDef, i: &IndexDef) -> Result<(), storage::Err
     let (Some(spec), Some(id)) = (Indexed::new(t, i), i.table_id) else {
         return Ok(());
     };
+    drop(WRITE_ORDER.write());
     let mut start = ScanBound::Start;
     loop {
         let cmd = ScanCommand {
@@ -177,17 +190,23 @@ fn build(engine: &Engine, t: &TableDef, i: &IndexDef) -> Result<(), storage::Err
             break;
         }
         // Entries are idempotent: re-reading a partition's static row is harmless.
-        start = match last.rows.last() {
-            Some(r) => ScanBound::AfterRow {
-                token: last.token,
-                key: last.key.clone(),
-                clustering: r.clustering.clone(),
-            },
-            None => ScanBound::AfterPartition {
-                token: last.token,
-                key: last.key.clone(),
-            },
-        };
+        start = scan_after(last);
     }
     mark_built(engine, id)
+}
+
+/// Where a scan that returned `last` last continues: after its last row, or after
+/// it when it had only a static row. Builds (index, view) restart scans with it.
+pub fn scan_after(last: &storage::Partition) -> ScanBound {
+    match last.rows.last() {
+        Some(r) => ScanBound::AfterRow {
+            token: last.token,
+            key: last.key.clone(),
+            clustering: r.clustering.clone(),
+        },
+        None => ScanBound::AfterPartition {
+            token: last.token,
+            key: last.key.clone(),
+        },
+    }
 }

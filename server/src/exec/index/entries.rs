@@ -101,6 +101,13 @@ impl Indexed {
         matches!(self.source, Source::PartitionKey(_) | Source::Static)
     }
 
+    /// The column whose single cell holds the indexed value (a regular column
+    /// indexed whole), where a read can prove an entry stale (`stale`).
+    pub fn regular_cell(&self) -> Option<storage::ColumnId> {
+        (self.source == Source::Regular && matches!(self.kind, Target::Simple | Target::Full))
+            .then_some(self.col_id)
+    }
+
     /// Appends the entries of base mutation `m` to `out` (one mutation per value).
     pub fn entries(&self, m: &Mutation, out: &mut Vec<Mutation>) {
         let mut put = |value: &[u8], clustering: Bytes, liveness: LivenessInfo| {
@@ -232,4 +239,196 @@ fn live_ts(r: &Row) -> Option<i64> {
         .into_iter()
         .chain(cells)
         .max()
+}
+
+#[cfg(test)]
+mod tests {
+    use bytes::Bytes;
+    use cql::types::CqlType;
+    use storage::{Cell, CellValue, LivenessInfo, Mutation, Row};
+
+    use super::Indexed;
+    use crate::exec::index::layout;
+    use crate::exec::testutil::{kcv, table};
+    use crate::schema::{ColumnKind, IndexDef, IndexKind, Order, TableDef};
+
+    fn index(target: &str, class: Option<&str>) -> IndexDef {
+        let mut options = std::collections::BTreeMap::new();
+        options.insert("target".to_string(), target.to_string());
+        if let Some(c) = class {
+            options.insert("class_name".to_string(), c.to_string());
+        }
+        IndexDef {
+            name: "i".into(),
+            kind: IndexKind::Composites,
+            options,
+            table_id: Some(uuid::Uuid::from_u128(99)),
+        }
+    }
+
+    fn col(t: &TableDef, name: &str) -> storage::ColumnId {
+        t.column(name).expect("column").id
+    }
+
+    fn int(v: i32) -> Bytes {
+        Bytes::copy_from_slice(&v.to_be_bytes())
+    }
+
+    /// An int in byte-comparable form (a clustering, a set element's path).
+    fn key_int(v: i32) -> Bytes {
+        let mut b = bytes::BytesMut::new();
+        crate::exec::values::encode_clustering(&mut b, &CqlType::Int, &int(v), false)
+            .expect("encodes");
+        b.freeze()
+    }
+
+    fn cell(column: storage::ColumnId, path: Option<Bytes>, ts: i64, value: CellValue) -> Cell {
+        Cell {
+            column,
+            path,
+            timestamp: ts,
+            value,
+        }
+    }
+
+    fn live(v: Bytes, ttl: Option<(i32, i32)>) -> CellValue {
+        CellValue::Live { value: v, ttl }
+    }
+
+    fn write(rows: Vec<Row>, static_row: Option<Row>) -> Mutation {
+        Mutation {
+            token: 5,
+            key: int(1),
+            rows,
+            static_row,
+            ..Mutation::default()
+        }
+    }
+
+    fn entries(t: &TableDef, i: &IndexDef, m: &Mutation) -> Vec<Mutation> {
+        let mut out = Vec::new();
+        Indexed::new(t, i).expect("indexed").entries(m, &mut out);
+        out
+    }
+
+    #[test]
+    fn a_regular_entry_carries_its_cells_timestamp_and_ttl() {
+        let t = kcv(Order::Asc);
+        let ck = Bytes::from_static(b"ck");
+        let v = col(&t.def, "v");
+        let m = write(
+            vec![Row {
+                clustering: ck.clone(),
+                cells: vec![cell(v, None, 10, live(int(7), Some((60, 1000))))],
+                ..Row::default()
+            }],
+            None,
+        );
+        let out = entries(&t.def, &index("v", None), &m);
+        assert_eq!(out.len(), 1);
+        assert_eq!(out[0].key, layout::entry_key(&int(7)));
+        let row = &out[0].rows[0];
+        assert_eq!(row.clustering, layout::entry_clustering(5, &int(1), &ck));
+        assert_eq!(
+            row.liveness,
+            Some(LivenessInfo {
+                timestamp: 10,
+                ttl: Some((60, 1000))
+            })
+        );
+        // A deletion writes no entry (stale ones are skipped at read time).
+        let del = write(
+            vec![Row {
+                clustering: ck,
+                cells: vec![cell(
+                    v,
+                    None,
+                    11,
+                    CellValue::Tombstone {
+                        local_deletion_time: 1,
+                    },
+                )],
+                ..Row::default()
+            }],
+            None,
+        );
+        assert!(entries(&t.def, &index("v", None), &del).is_empty());
+    }
+
+    #[test]
+    fn static_and_key_entries_name_the_partition() {
+        let t = kcv(Order::Asc);
+        let s = col(&t.def, "s");
+        let m = write(
+            vec![Row {
+                clustering: key_int(6),
+                liveness: Some(LivenessInfo {
+                    timestamp: 3,
+                    ttl: Some((5, 9)),
+                }),
+                ..Row::default()
+            }],
+            Some(Row {
+                cells: vec![cell(s, None, 4, live(int(2), None))],
+                ..Row::default()
+            }),
+        );
+        let partition = layout::partition_prefix(5, &int(1)).freeze();
+        let st = entries(&t.def, &index("s", None), &m);
+        assert_eq!(st.len(), 1);
+        assert_eq!(st[0].rows[0].clustering, partition);
+        // Clustering entries never expire: the row outlives any one write's TTL.
+        let c = entries(&t.def, &index("c", None), &m);
+        assert_eq!(c.len(), 1);
+        assert_eq!(c[0].key, layout::entry_key(&int(6)));
+        assert_eq!(c[0].rows[0].liveness.and_then(|l| l.ttl), None);
+        assert_eq!(c[0].rows[0].liveness.map(|l| l.timestamp), Some(3));
+    }
+
+    #[test]
+    fn set_elements_and_ordered_sai_values() {
+        let t = table(&[
+            ("k", CqlType::Int, ColumnKind::PartitionKey(0)),
+            (
+                "tags",
+                CqlType::Set(Box::new(CqlType::Int)),
+                ColumnKind::Regular,
+            ),
+            ("n", CqlType::Int, ColumnKind::Regular),
+        ]);
+        let tags = col(&t.def, "tags");
+        let path = key_int;
+        let m = write(
+            vec![Row {
+                cells: vec![
+                    cell(tags, Some(path(3)), 1, live(Bytes::new(), None)),
+                    cell(tags, Some(path(4)), 1, live(Bytes::new(), None)),
+                    cell(col(&t.def, "n"), None, 1, live(int(-8), None)),
+                ],
+                ..Row::default()
+            }],
+            None,
+        );
+        let keys: Vec<Bytes> = entries(&t.def, &index("values(tags)", None), &m)
+            .into_iter()
+            .map(|e| e.key)
+            .collect();
+        assert_eq!(
+            keys,
+            vec![layout::entry_key(&int(3)), layout::entry_key(&int(4))]
+        );
+        let sai = index(
+            "n",
+            Some("org.apache.cassandra.index.sai.StorageAttachedIndex"),
+        );
+        let ordered = entries(&t.def, &sai, &m);
+        assert_eq!(ordered[0].key, Bytes::from_static(layout::ORDERED_KEY));
+        let c = &ordered[0].rows[0].clustering;
+        let value = layout::value_prefix(&CqlType::Int, &int(-8)).expect("int");
+        assert!(c.starts_with(&value));
+        assert_eq!(
+            layout::strip_value(&CqlType::Int, c),
+            Some(layout::entry_clustering(5, &int(1), b""))
+        );
+    }
 }

@@ -27,8 +27,29 @@ pub struct Lookup {
     pub key: Bytes,
     /// The ordered layout's clustering prefix of an equality (empty otherwise).
     pub value_prefix: Bytes,
-    /// The ordered layout's value slice of a range restriction.
-    pub range: Option<(ClusteringBound, ClusteringBound)>,
+    /// The entries of a range or of `IN`, to read whole and sort into token order
+    /// (empty for an equality, which reads `key` from `value_prefix` in order).
+    pub collect: Vec<Slice>,
+    /// The value looked up by equality in a regular column's index, to recognise
+    /// stale entries (`stale`).
+    pub value: Option<Bytes>,
+}
+
+/// A slice of one index partition.
+pub struct Slice {
+    pub token: i64,
+    pub key: Bytes,
+    pub bounds: (ClusteringBound, ClusteringBound),
+}
+
+impl Slice {
+    fn of(key: Bytes, bounds: (ClusteringBound, ClusteringBound)) -> Slice {
+        Slice {
+            token: crate::coordinator::Coordinator::token(&key),
+            key,
+            bounds,
+        }
+    }
 }
 
 /// The lookup for a query not restricted to whole partitions, or `None` when no
@@ -48,18 +69,28 @@ pub fn choose(
             let Some(index) = Indexed::new(&t.def, i) else {
                 continue;
             };
-            let KeyValues::Eq(e) = &f.values else {
-                continue;
+            let normalize = |v: Bytes| match t.def.columns.get(f.column) {
+                Some(c) if index.kind == Target::Full => crate::exec::values::normalize(&v, &c.typ)
+                    .map_err(|e| RequestError::invalid(e.to_string())),
+                _ => Ok(v),
             };
-            let Some(mut v) = bytes_of(e, ctx)? else {
+            let KeyValues::Eq(e) = &f.values else {
+                // `v IN (...)`: the entries of each value (a bad value: the scan
+                // reports it).
+                let col = t.def.columns.get(f.column).map_or("", |c| c.name.as_str());
+                let Ok(vs) = crate::exec::restrict::eval_values(&f.values, ctx, col) else {
+                    return Ok(None);
+                };
+                let vs = vs
+                    .into_iter()
+                    .map(normalize)
+                    .collect::<Result<Vec<_>, _>>()?;
+                return Ok(Some(any_of(index, &vs)));
+            };
+            let Some(v) = bytes_of(e, ctx)? else {
                 return Ok(None);
             };
-            if index.kind == Target::Full {
-                if let Some(c) = t.def.columns.get(f.column) {
-                    v = crate::exec::values::normalize(&v, &c.typ)
-                        .map_err(|e| RequestError::invalid(e.to_string()))?;
-                }
-            }
+            let mut v = normalize(v)?;
             if let Some(k) = &f.map_key {
                 let Some(k) = bytes_of(k, ctx)? else {
                     return Ok(None);
@@ -107,12 +138,45 @@ fn lookup(index: Indexed, value: &[u8]) -> Lookup {
             layout::value_prefix(t, value).unwrap_or_default(),
         ),
     };
+    let value = index.regular_cell().map(|_| Bytes::copy_from_slice(value));
     Lookup {
         index,
         token: crate::coordinator::Coordinator::token(&key),
         key,
         value_prefix,
-        range: None,
+        collect: Vec::new(),
+        value,
+    }
+}
+
+/// The lookup of any of `values` (`IN`).
+fn any_of(index: Indexed, values: &[Bytes]) -> Lookup {
+    let collect = values
+        .iter()
+        .map(|v| match &index.ordered {
+            None => Slice::of(
+                layout::entry_key(v),
+                (ClusteringBound::Bottom, ClusteringBound::Top),
+            ),
+            Some(t) => {
+                let p = layout::value_prefix(t, v).unwrap_or_default();
+                Slice::of(
+                    Bytes::from_static(layout::ORDERED_KEY),
+                    (
+                        ClusteringBound::Inclusive(p.clone()),
+                        ClusteringBound::Inclusive(p),
+                    ),
+                )
+            }
+        })
+        .collect();
+    Lookup {
+        index,
+        token: 0,
+        key: Bytes::new(),
+        value_prefix: Bytes::new(),
+        collect,
+        value: None,
     }
 }
 
@@ -128,7 +192,7 @@ fn range(
     let ranged = |f: &&Filter| {
         matches!(
             f.op,
-            Operator::Lt | Operator::Lte | Operator::Gt | Operator::Gte
+            Operator::Lt | Operator::Lte | Operator::Gt | Operator::Gte | Operator::Like
         ) && f.map_key.is_none()
     };
     for f in r.filters.iter().filter(ranged) {
@@ -159,6 +223,15 @@ fn range(
             let Some(v) = bytes_of(e, ctx)? else {
                 return Ok(None);
             };
+            if g.op == Operator::Like {
+                // `'abc%'`: the texts starting with abc, a prefix of the encoded
+                // value. Other patterns bound nothing.
+                if let Some(p) = like_prefix(&typ, &v) {
+                    start = ClusteringBound::Inclusive(p.clone());
+                    end = ClusteringBound::Inclusive(p);
+                }
+                continue;
+            }
             let Some(p) = layout::value_prefix(&typ, &v) else {
                 return Ok(None);
             };
@@ -169,16 +242,34 @@ fn range(
                 _ => end = ClusteringBound::Inclusive(p),
             }
         }
+        if (&start, &end) == (&ClusteringBound::Bottom, &ClusteringBound::Top) {
+            // Every entry of the index, then a base read each: a scan is cheaper.
+            continue;
+        }
         let key = Bytes::from_static(layout::ORDERED_KEY);
         return Ok(Some(Lookup {
             index,
-            token: crate::coordinator::Coordinator::token(&key),
-            key,
+            token: 0,
+            key: Bytes::new(),
             value_prefix: Bytes::new(),
-            range: Some((start, end)),
+            collect: vec![Slice::of(key, (start, end))],
+            value: None,
         }));
     }
     Ok(None)
+}
+
+/// The ordered layout's clustering prefix of every text matching `pattern` when it
+/// is a prefix pattern (`abc%`): the encoded `abc` without its terminator.
+fn like_prefix(typ: &cql::types::CqlType, pattern: &[u8]) -> Option<Bytes> {
+    use cql::types::CqlType as T;
+    if !matches!(typ, T::Text | T::Ascii) || pattern.starts_with(b"%") {
+        return None;
+    }
+    let needle = pattern.strip_suffix(b"%")?;
+    let encoded = layout::value_prefix(typ, needle)?;
+    // Text encodes as 0x02, the escaped bytes, then the 0x00 0x00 terminator.
+    encoded.strip_suffix(&[0, 0]).map(Bytes::copy_from_slice)
 }
 
 fn bytes_of(e: &Expr, ctx: &EvalCtx<'_>) -> Result<Option<Bytes>, RequestError> {

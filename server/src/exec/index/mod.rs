@@ -12,11 +12,15 @@ mod build;
 mod entries;
 mod layout;
 mod lookup;
+mod stale;
 
-pub use build::{built, is_built, mark_built, resume_all, start as start_builds};
+pub use build::{
+    built, is_built, mark_built, resume_all, scan_after, start as start_builds, write_order,
+};
 pub use entries::Indexed;
 pub use layout::{decode_entry, partition_prefix, strip_value, token_bytes as token_prefix};
-pub use lookup::{choose, Lookup};
+pub use lookup::{choose, Lookup, Slice};
+pub use stale::{forget as forget_stale, superseded, StaleEntry};
 
 use std::collections::HashMap;
 use std::sync::{Arc, LazyLock};
@@ -271,6 +275,7 @@ pub fn with_entries(schema: &Schema, muts: &[Mutation]) -> Option<Vec<Mutation>>
 /// (a lightweight transaction's Paxos commit). An entry whose write is then not
 /// committed is stale, and skipped at read time.
 pub fn write_entries(ctx: &super::ExecContext, muts: &[Mutation]) -> Result<(), RequestError> {
+    let _order = write_order();
     let schema = ctx.schema.snapshot();
     let Some(all) = with_entries(&schema, muts) else {
         return Ok(());
@@ -305,6 +310,18 @@ pub fn after_truncate(engine: &storage::Engine, schema: &Schema, table: storage:
             tracing::warn!(error = %e, "cannot record a truncated index as built");
         }
     }
+}
+
+/// The storage ids of table `t` and of its indexes' hidden tables (what nodetool
+/// flush and compact act on, as Cassandra flushes index tables with their base).
+pub fn with_index_tables(t: &crate::schema::TableDef) -> Vec<storage::TableId> {
+    std::iter::once(storage::TableId(t.id))
+        .chain(
+            t.indexes
+                .iter()
+                .filter_map(|i| i.table_id.map(storage::TableId)),
+        )
+        .collect()
 }
 
 /// The hidden tables of `table`'s indexes (TRUNCATE empties them with it).

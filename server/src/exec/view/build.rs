@@ -48,17 +48,7 @@ pub fn build(ctx: &ExecContext, keyspace: &str, view_name: &str) -> Result<(), R
         let Some(last) = parts.last() else {
             break;
         };
-        start = match last.rows.last() {
-            Some(r) => ScanBound::AfterRow {
-                token: last.token,
-                key: last.key.clone(),
-                clustering: r.clustering.clone(),
-            },
-            None => ScanBound::AfterPartition {
-                token: last.token,
-                key: last.key.clone(),
-            },
-        };
+        start = crate::exec::index::scan_after(last);
         let ts = ctx.clock.next_micros();
         let _ = ctx.clock.next_micros();
         let mut out = Vec::new();

@@ -68,6 +68,8 @@ pub fn mutate(
     cl: Consistency,
     repl: &Replication,
 ) -> Result<(), RequestError> {
+    // Before the schema is read: an index build waits for this write (exec/index).
+    let _order = super::index::write_order();
     let schema = ctx.schema.snapshot();
     // Secondary index entries travel with the base writes (exec/index).
     let with_index = super::index::with_entries(&schema, muts);

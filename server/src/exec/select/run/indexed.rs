@@ -94,23 +94,26 @@ impl Run<'_, '_> {
         end_token: Option<i64>,
         slices: &[(ClusteringBound, ClusteringBound)],
     ) -> Result<(), RequestError> {
-        if let Some(range) = &lookup.range {
-            // A range's entries come in value order: all of them, then in token order.
+        if !lookup.collect.is_empty() {
+            // A range's entries come in value order, IN's value by value: all of
+            // them, then in token order.
             let mut tails = Vec::new();
-            let mut resume = None;
-            loop {
-                let (chunk, last) = read_chunk(exec, lookup, range, resume, self.now)?;
-                tails.extend(chunk);
-                let Some(last) = last else { break };
-                resume = Some(last);
+            for slice in &lookup.collect {
+                let mut resume = None;
+                loop {
+                    let (chunk, last) = read_chunk(exec, lookup, slice, resume, self.now)?;
+                    tails.extend(chunk);
+                    let Some(last) = last else { break };
+                    resume = Some(last);
+                }
             }
-            tails.sort_unstable();
-            tails.dedup();
-            let after = |t: &Bytes| {
-                first.as_ref().is_none_or(|f| f.admits_as_start(t))
-                    && resume_after.as_ref().is_none_or(|r| t > r)
+            tails.sort_unstable_by(|a, b| a.tail.cmp(&b.tail));
+            tails.dedup_by(|a, b| a.tail == b.tail);
+            let after = |e: &Entry| {
+                first.as_ref().is_none_or(|f| f.admits_as_start(&e.tail))
+                    && resume_after.as_ref().is_none_or(|r| e.tail > r)
             };
-            for t in tails.iter().filter(|t| after(t)) {
+            for t in tails.iter().filter(|e| after(e)) {
                 if !self.entry(exec, lookup, t, end_token, slices)? {
                     break;
                 }
@@ -135,7 +138,11 @@ impl Run<'_, '_> {
         } else {
             ClusteringBound::Inclusive(vp.clone())
         };
-        let slice = (start, end);
+        let slice = index::Slice {
+            token: lookup.token,
+            key: lookup.key.clone(),
+            bounds: (start, end),
+        };
         let mut resume = resume_after.map(|r| with_vp(&r));
         while !self.done() {
             let (chunk, last) = read_chunk(exec, lookup, &slice, resume, self.now)?;
@@ -150,17 +157,17 @@ impl Run<'_, '_> {
         Ok(())
     }
 
-    /// Emits the base row (or partition) of the entry `tail` (token / key /
-    /// clustering); false once nothing more is wanted.
+    /// Emits the base row (or partition) of entry `e`; false once nothing more is
+    /// wanted.
     fn entry(
         &mut self,
         exec: &ExecContext,
         lookup: &Lookup,
-        tail: &Bytes,
+        e: &Entry,
         end_token: Option<i64>,
         slices: &[(ClusteringBound, ClusteringBound)],
     ) -> Result<bool, RequestError> {
-        let Some((token, key, ck)) = index::decode_entry(tail) else {
+        let Some((token, key, ck)) = index::decode_entry(&e.tail) else {
             return Ok(true);
         };
         if end_token.is_some_and(|end| token > end) {
@@ -180,15 +187,32 @@ impl Run<'_, '_> {
             }
             let row = vec![(
                 ClusteringBound::Inclusive(ck.clone()),
-                ClusteringBound::Inclusive(ck),
+                ClusteringBound::Inclusive(ck.clone()),
             )];
-            self.base_partition(exec, token, &key, &row, None, false)?;
+            let base = self.base_partition(exec, token, &key, &row, None, false)?;
+            if let (Some(v), Some(col)) = (&lookup.value, lookup.index.regular_cell()) {
+                let r = base
+                    .as_ref()
+                    .and_then(|p| p.rows.iter().find(|r| r.clustering == ck));
+                if r.is_some_and(|r| index::superseded(r, col, v, e.timestamp)) {
+                    index::forget_stale(
+                        &exec.engine,
+                        index::StaleEntry {
+                            table: lookup.index.table,
+                            token: lookup.token,
+                            key: &lookup.key,
+                            clustering: &e.raw,
+                            timestamp: e.timestamp,
+                        },
+                    );
+                }
+            }
         }
         Ok(!self.done())
     }
 
-    /// Reads `slices` of base partition `(token, key)` (after clustering `after`)
-    /// and emits its rows.
+    /// Reads `slices` of base partition `(token, key)` (after clustering `after`),
+    /// emits its rows and returns it.
     fn base_partition(
         &mut self,
         exec: &ExecContext,
@@ -197,7 +221,7 @@ impl Run<'_, '_> {
         slices: &[(ClusteringBound, ClusteringBound)],
         after: Option<Bytes>,
         skip_static: bool,
-    ) -> Result<(), RequestError> {
+    ) -> Result<Option<storage::Partition>, RequestError> {
         let cmd = ReadCommand {
             table: self.plan.table.id,
             token,
@@ -209,27 +233,39 @@ impl Run<'_, '_> {
             now_seconds: self.now,
         };
         let m = crate::metrics::global();
-        if let Some(p) = m.time_read(cmd.table, || exec.engine.read(&cmd))? {
-            self.partition(&p, 0, skip_static)?;
+        let p = m.time_read(cmd.table, || exec.engine.read(&cmd))?;
+        if let Some(p) = &p {
+            self.partition(p, 0, skip_static)?;
         }
-        Ok(())
+        Ok(p)
     }
 }
 
-/// One chunk of index entries in `slice` after `resume`: their token / key /
-/// clustering parts, and the raw clustering to resume after when there may be more.
+/// One index entry as read.
+struct Entry {
+    /// The base token / key / clustering (the clustering without an ordered
+    /// layout's value).
+    tail: Bytes,
+    /// The clustering as stored.
+    raw: Bytes,
+    /// The entry's write timestamp.
+    timestamp: i64,
+}
+
+/// One chunk of index entries in `slice` after `resume`, and the clustering to
+/// resume after when there may be more.
 fn read_chunk(
     exec: &ExecContext,
     lookup: &Lookup,
-    slice: &(ClusteringBound, ClusteringBound),
+    slice: &index::Slice,
     resume: Option<Bytes>,
     now: i32,
-) -> Result<(Vec<Bytes>, Option<Bytes>), RequestError> {
+) -> Result<(Vec<Entry>, Option<Bytes>), RequestError> {
     let cmd = ReadCommand {
         table: lookup.index.table,
-        token: lookup.token,
-        key: lookup.key.clone(),
-        slices: vec![slice.clone()],
+        token: slice.token,
+        key: slice.key.clone(),
+        slices: vec![slice.bounds.clone()],
         reversed: false,
         row_limit: Some(ENTRY_CHUNK),
         resume_after: resume,
@@ -242,9 +278,16 @@ fn read_chunk(
     let tails = p
         .rows
         .iter()
-        .filter_map(|r| match &lookup.index.ordered {
-            Some(typ) => index::strip_value(typ, &r.clustering),
-            None => Some(r.clustering.clone()),
+        .filter_map(|r| {
+            let tail = match &lookup.index.ordered {
+                Some(typ) => index::strip_value(typ, &r.clustering)?,
+                None => r.clustering.clone(),
+            };
+            Some(Entry {
+                tail,
+                raw: r.clustering.clone(),
+                timestamp: r.liveness.map_or(i64::MIN, |l| l.timestamp),
+            })
         })
         .collect();
     let last = (p.rows.len() >= ENTRY_CHUNK)
