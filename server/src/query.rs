@@ -29,8 +29,10 @@ pub struct ClientState {
     pub keyspace: Option<String>,
     pub version: cql::frame::ProtocolVersion,
     pub client: SocketAddr,
-    pub driver_name: Option<String>,
-    pub driver_version: Option<String>,
+    /// Shared, not owned: every request clones the state (dispatch), and a clone of
+    /// an `Arc` is a counter increment where a `String` is a malloc and a copy.
+    pub driver_name: Option<Arc<str>>,
+    pub driver_version: Option<Arc<str>>,
 }
 
 /// Capacity of the SCHEMA_CHANGE channel; a subscriber that lags further loses events

@@ -114,6 +114,28 @@ async fn write_n_lands_exactly_those_partitions() {
 }
 
 #[tokio::test]
+async fn duration_run_reports_steadiness_per_interval() {
+    let node = NodeProc::start();
+    let r = stress(
+        &node,
+        &["write", "duration=2s", "-log", "interval=100ms", "-rate", "threads=8"],
+    );
+    assert_eq!(r.code, Some(0), "{}{}", r.stdout, r.stderr);
+    // What a long run is judged by: the spread of per-interval throughput and the
+    // worst latency of any interval (a stall), in the text and the JSON summary.
+    assert!(r.stdout.contains("Interval op rate"), "{}", r.stdout);
+    assert!(r.stdout.contains("Worst interval max latency"), "{}", r.stdout);
+    let v = r.json.expect("summary");
+    let iv = &v["intervals"];
+    // About twenty 100 ms intervals; the first and last are left out of the figures.
+    assert!(num(iv, "count") >= 1, "{iv}");
+    let rate = |f: &str| iv[f].as_f64().unwrap_or_else(|| panic!("no {f} in {iv}"));
+    assert!(rate("min_op_rate") <= rate("median_op_rate"));
+    assert!(rate("median_op_rate") <= rate("max_op_rate"));
+    assert!(rate("worst_max_latency_ms") > 0.0, "{iv}");
+}
+
+#[tokio::test]
 async fn read_after_write_finds_every_row() {
     let node = NodeProc::start();
     let cols = ["-col", "size=fixed(20)", "n=fixed(3)"];

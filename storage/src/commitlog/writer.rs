@@ -31,6 +31,17 @@ use crate::types::{Mutation, TableId};
 /// Pending bytes past which an appender writes the buffer out itself, so
 /// memory stays bounded when the background thread falls behind.
 const MAX_PENDING: usize = 8 << 20;
+/// Largest written-out pending buffer kept for reuse (`State::spare_buf`).
+const MAX_SPARE_BUF: usize = 16 << 20;
+/// Largest per-thread record-encoding buffer kept between appends.
+const MAX_KEPT_ENCODE_BUF: usize = 1 << 20;
+
+thread_local! {
+    /// Where `append` encodes a record before copying it under the lock: encoding
+    /// stays outside the lock without a malloc and free per mutation.
+    static ENCODE_BUF: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
 /// How often the periodic-mode thread hands the buffer to the OS, so a
 /// process crash (not a machine crash) loses at most this much.
 const WRITE_INTERVAL: Duration = Duration::from_millis(10);
@@ -40,6 +51,9 @@ struct State {
     offset: u64,
     pending: Vec<(u64, Vec<u8>)>,
     pending_bytes: usize,
+    /// A written-out pending buffer kept for the next interval: a fresh one would
+    /// be regrown (and its pages faulted in) every 10 ms under a steady load.
+    spare_buf: Vec<u8>,
     appended: Position,
     /// Handed to the OS (written to the file).
     written: Position,
@@ -147,6 +161,7 @@ impl CommitLog {
                 offset: HEADER_LEN,
                 pending: vec![(first_segment, segment_header(first_segment))],
                 pending_bytes: HEADER_LEN as usize,
+                spare_buf: Vec::new(),
                 appended: start,
                 written: start,
                 synced: start,
@@ -175,8 +190,20 @@ impl CommitLog {
     /// Appends a record; returns the position just past it. Durability
     /// depends on the sync mode: call `wait_durable` before acknowledging.
     pub fn append(&self, m: &Mutation) -> Result<Position> {
-        let mut rec = Vec::with_capacity(64 + m.key.len());
-        encode_record(&mut rec, m);
+        ENCODE_BUF.with_borrow_mut(|rec| {
+            rec.clear();
+            encode_record(rec, m);
+            let pos = self.append_encoded(m, rec);
+            // Do not keep a huge record's buffer around per thread.
+            if rec.capacity() > MAX_KEPT_ENCODE_BUF {
+                *rec = Vec::new();
+            }
+            pos
+        })
+    }
+
+    /// Appends an encoded record of `m`.
+    fn append_encoded(&self, m: &Mutation, rec: &[u8]) -> Result<Position> {
         if rec.len() > super::record::MAX_RECORD as usize {
             return Err(Error::InvalidRequest(format!(
                 "mutation of {} bytes exceeds the {} byte commit-log record limit",
@@ -197,14 +224,20 @@ impl CommitLog {
                 let next = st.segment + 1;
                 st.segment = next;
                 st.offset = HEADER_LEN;
-                st.pending.push((next, segment_header(next)));
+                let mut buf = std::mem::take(&mut st.spare_buf);
+                buf.extend_from_slice(&segment_header(next));
+                st.pending.push((next, buf));
                 st.pending_bytes += HEADER_LEN as usize;
                 st.dirty.insert(next, HashMap::new());
             }
             let seg = st.segment;
             match st.pending.last_mut() {
-                Some((s, buf)) if *s == seg => buf.extend_from_slice(&rec),
-                _ => st.pending.push((seg, rec.clone())),
+                Some((s, buf)) if *s == seg => buf.extend_from_slice(rec),
+                _ => {
+                    let mut buf = std::mem::take(&mut st.spare_buf);
+                    buf.extend_from_slice(rec);
+                    st.pending.push((seg, buf));
+                }
             }
             st.offset += rec.len() as u64;
             st.pending_bytes += rec.len();
@@ -441,8 +474,14 @@ impl Shared {
             st.pending_bytes = 0;
             (std::mem::take(&mut st.pending), st.appended)
         };
-        let result = self.write_chunks(&mut io, chunks, sync);
+        let result = self.write_chunks(&mut io, &chunks, sync);
         let mut st = self.state.lock();
+        if let Some((_, mut buf)) = chunks.into_iter().max_by_key(|(_, b)| b.capacity()) {
+            if buf.capacity() <= MAX_SPARE_BUF && buf.capacity() > st.spare_buf.capacity() {
+                buf.clear();
+                st.spare_buf = buf;
+            }
+        }
         match result {
             Ok(()) => {
                 if target > st.written {
@@ -462,8 +501,8 @@ impl Shared {
         }
     }
 
-    fn write_chunks(&self, io: &mut Io, chunks: Vec<(u64, Vec<u8>)>, sync: bool) -> Result<()> {
-        for (seg, data) in chunks {
+    fn write_chunks(&self, io: &mut Io, chunks: &[(u64, Vec<u8>)], sync: bool) -> Result<()> {
+        for &(seg, ref data) in chunks {
             let same = matches!(&io.file, Some((s, _, _)) if *s == seg);
             if !same {
                 if let Some((old, f, _)) = io.file.take() {
@@ -483,7 +522,7 @@ impl Shared {
             if let Some((s, f, written)) = io.file.as_mut() {
                 // Positional writes: a preallocated file is already full
                 // length, so appending would write past the zeroes.
-                f.write_all_at(&data, *written).map_err(|e| {
+                f.write_all_at(data, *written).map_err(|e| {
                     Error::io(
                         format!("write {}", segment_path(&self.dir, *s).display()),
                         e,

@@ -7,7 +7,7 @@ use std::time::Duration;
 use hdrhistogram::Histogram;
 use serde_json::{json, Value};
 
-use super::stats::{Stats, Window};
+use super::stats::{steadiness, Stats, Window};
 
 fn ms(us: f64) -> f64 {
     us / 1000.0
@@ -102,6 +102,18 @@ pub fn summary_text(command: &str, stats: &Stats, elapsed: Duration) -> String {
         let sample = stats.samples.get(kind).map(String::as_str).unwrap_or("");
         s.push_str(&format!("  {kind:<24}: {n}  e.g. \"{sample}\"\n"));
     }
+    if let Some(st) = steadiness(&stats.intervals) {
+        s.push_str(&format!(
+            "Interval op rate          : min {:.0}, median {:.0}, max {:.0} op/s ({} intervals, first and last left out)\n",
+            st.min_rate, st.median_rate, st.max_rate, st.intervals
+        ));
+        s.push_str(&format!(
+            "Worst interval max latency: {:.3} ms (interval ending at {:.1} s, {:.0} op/s)\n",
+            ms(st.worst.max_latency_us as f64),
+            st.worst.end_s,
+            st.worst.op_rate
+        ));
+    }
     let total = elapsed.as_secs();
     s.push_str(&format!(
         "Total operation time      : {:02}:{:02}:{:02}\n",
@@ -129,6 +141,14 @@ pub fn summary_json(command: &str, stats: &Stats, elapsed: Duration) -> Value {
         "errors": t.errors,
         "errors_by_type": stats.errors,
         "error_samples": stats.samples,
+        "intervals": steadiness(&stats.intervals).map(|st| json!({
+            "count": st.intervals,
+            "min_op_rate": st.min_rate,
+            "median_op_rate": st.median_rate,
+            "max_op_rate": st.max_rate,
+            "worst_max_latency_ms": ms(st.worst.max_latency_us as f64),
+            "worst_end_s": st.worst.end_s,
+        })),
         "operations": stats.per_op.iter().map(|o| json!({
             "name": o.name,
             "ops": o.ops,

@@ -218,7 +218,7 @@ async fn progress(s: Settings, stats: Rc<RefCell<Stats>>, done: Rc<Cell<bool>>) 
         last = now;
         let (w, total_ops, total_errors) = {
             let mut st = stats.borrow_mut();
-            let w = st.take_interval();
+            let w = st.take_interval((now - begin).as_secs_f64(), dt.as_secs_f64());
             (w, st.total.ops, st.total.errors)
         };
         bar.set_message(report::progress_line(&w, dt, total_ops, total_errors));

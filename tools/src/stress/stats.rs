@@ -60,6 +60,47 @@ pub struct Stats {
     pub errors: BTreeMap<String, u64>,
     /// Error type -> the first message seen.
     pub samples: BTreeMap<String, String>,
+    /// Every finished progress interval, in order: what a long run is judged by
+    /// (throughput that sags as compactions pile up, a stall in one interval).
+    pub intervals: Vec<IntervalSummary>,
+}
+
+/// Throughput and worst latency of one progress interval.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct IntervalSummary {
+    /// Seconds from the start of the run to the end of the interval.
+    pub end_s: f64,
+    pub op_rate: f64,
+    pub max_latency_us: u64,
+}
+
+/// What the intervals of a run say about its steadiness.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Steadiness {
+    /// Intervals judged: all but the first and the last (warm-up, partial).
+    pub intervals: usize,
+    pub min_rate: f64,
+    pub median_rate: f64,
+    pub max_rate: f64,
+    /// The interval with the highest maximum latency (a stall shows up here).
+    pub worst: IntervalSummary,
+}
+
+/// Min/median/max interval rate and the worst interval, leaving out the first and
+/// the last interval (connection set-up, a partial last second). None with fewer
+/// than three intervals.
+pub fn steadiness(intervals: &[IntervalSummary]) -> Option<Steadiness> {
+    let inner = intervals.get(1..intervals.len().checked_sub(1)?)?;
+    let worst = *inner.iter().max_by_key(|i| i.max_latency_us)?;
+    let mut rates: Vec<f64> = inner.iter().map(|i| i.op_rate).collect();
+    rates.sort_by(f64::total_cmp);
+    Some(Steadiness {
+        intervals: rates.len(),
+        min_rate: *rates.first()?,
+        median_rate: *rates.get(rates.len() / 2)?,
+        max_rate: *rates.last()?,
+        worst,
+    })
 }
 
 impl Stats {
@@ -80,6 +121,7 @@ impl Stats {
                 .collect(),
             errors: BTreeMap::new(),
             samples: BTreeMap::new(),
+            intervals: Vec::new(),
         }
     }
 
@@ -124,8 +166,57 @@ impl Stats {
         *self.errors.entry(kind).or_insert(0) += 1;
     }
 
-    /// Hands back the interval so far and starts a new one.
-    pub fn take_interval(&mut self) -> Window {
-        std::mem::replace(&mut self.interval, Window::new())
+    /// Hands back the interval so far (`dt` long, ending `end_s` into the run), notes
+    /// its rate and worst latency, and starts a new one.
+    pub fn take_interval(&mut self, end_s: f64, dt: f64) -> Window {
+        let w = std::mem::replace(&mut self.interval, Window::new());
+        self.intervals.push(IntervalSummary {
+            end_s,
+            op_rate: w.ops as f64 / dt.max(1e-9),
+            max_latency_us: w.latency.max(),
+        });
+        w
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn iv(end_s: f64, op_rate: f64, max_latency_us: u64) -> IntervalSummary {
+        IntervalSummary {
+            end_s,
+            op_rate,
+            max_latency_us,
+        }
+    }
+
+    #[test]
+    fn steadiness_leaves_out_the_first_and_last_interval() {
+        let all = [
+            iv(1.0, 10.0, 900_000),
+            iv(2.0, 300.0, 2_000),
+            iv(3.0, 100.0, 150_000),
+            iv(4.0, 200.0, 1_000),
+            iv(4.5, 5.0, 800_000),
+        ];
+        let s = steadiness(&all).expect("three inner intervals");
+        assert_eq!(s.intervals, 3);
+        assert_eq!((s.min_rate, s.median_rate, s.max_rate), (100.0, 200.0, 300.0));
+        assert_eq!(s.worst, iv(3.0, 100.0, 150_000));
+        assert_eq!(steadiness(&all[..2]), None);
+    }
+
+    #[test]
+    fn take_interval_records_rate_and_worst_latency() {
+        let mut st = Stats::new(&["write".to_string()]);
+        st.ok(0, OpKind::Write, 500, 1);
+        st.ok(0, OpKind::Write, 70_000, 1);
+        let w = st.take_interval(2.0, 0.5);
+        assert_eq!(w.ops, 2);
+        assert_eq!(st.intervals.len(), 1);
+        assert_eq!(st.intervals[0].op_rate, 4.0);
+        assert!(st.intervals[0].max_latency_us >= 70_000);
+        assert_eq!(st.take_interval(3.0, 1.0).ops, 0);
     }
 }
