@@ -108,6 +108,8 @@ pub struct FileConfig {
     memtable_heap_space_in_mb: Option<u64>,
     file_cache_size: Option<Human>,
     file_cache_size_in_mb: Option<u64>,
+    column_index_size: Option<Human>,
+    column_index_size_in_kb: Option<u64>,
     commitlog_preallocate: Option<bool>,
     compaction_throughput: Option<Human>,
     compaction_throughput_mb_per_sec: Option<u64>,
@@ -168,6 +170,10 @@ pub struct Config {
     /// Decompressed SSTable blocks cached for reads (Cassandra's chunk cache
     /// key). Default 256MiB; 0 disables the cache.
     pub file_cache_size: u64,
+    /// Uncompressed size of an SSTable data block, which is also how often a
+    /// partition's clustering index gets an entry (Cassandra's key). Default 16KiB;
+    /// 64B to 1MiB.
+    pub column_index_size: u64,
     /// Zero-fill commit-log segments ahead of use. Default false.
     pub commitlog_preallocate: bool,
     /// Bytes per second, 0 = unthrottled. Default 64MiB/s.
@@ -348,6 +354,11 @@ impl Config {
             (None, Some(n)) => n.saturating_mul(MIB),
             (None, None) => 256 * MIB,
         };
+        let column_index_size = match (f.column_index_size, f.column_index_size_in_kb) {
+            (Some(h), _) => unit("column_index_size", parse_size(&h, 1 << 10))?,
+            (None, Some(n)) => n.saturating_mul(1 << 10),
+            (None, None) => 16 << 10,
+        };
         let compaction_throughput =
             match (f.compaction_throughput, f.compaction_throughput_mb_per_sec) {
                 (Some(h), _) => unit("compaction_throughput", parse_rate(&h, MIB))?,
@@ -397,6 +408,7 @@ impl Config {
             commitlog_ignore_replay_errors: f.commitlog_ignore_replay_errors.unwrap_or(false),
             memtable_heap_space,
             file_cache_size,
+            column_index_size,
             commitlog_preallocate: f.commitlog_preallocate.unwrap_or(false),
             compaction_throughput,
             num_tokens: f.num_tokens.unwrap_or(16),
@@ -444,6 +456,9 @@ impl Config {
         }
         if self.cluster_name.is_empty() {
             return invalid("cluster_name", "must not be empty");
+        }
+        if !(64..=1 << 20).contains(&self.column_index_size) {
+            return invalid("column_index_size", "must be between 64B and 1MiB");
         }
         if self.native_transport_max_frame_size < 256
             || self.native_transport_max_frame_size > (1 << 30)

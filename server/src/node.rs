@@ -216,6 +216,7 @@ fn storage_config(config: &Config) -> storage::Config {
             .unwrap_or(defaults.memtable_space),
         compaction_throughput: config.compaction_throughput,
         block_cache_size: config.file_cache_size,
+        sstable_block_size: usize::try_from(config.column_index_size).unwrap_or(16 << 10),
         commitlog_preallocate: config.commitlog_preallocate,
         ..defaults
     }

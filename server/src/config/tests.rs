@@ -19,6 +19,7 @@ fn config_defaults_match_cassandra() {
     assert_eq!(c.num_tokens, 16);
     assert_eq!(c.native_transport_max_frame_size, 16 << 20);
     assert_eq!(c.commitlog_sync, CommitlogSync::Periodic);
+    assert_eq!(c.column_index_size, 16 << 10);
 }
 
 #[test]
@@ -27,7 +28,7 @@ fn config_reads_cassandra_keys_and_units() {
         "cluster_name: Prod\nnative_transport_port: 19042\ncommitlog_sync: group\n\
          commitlog_sync_group_window: 5ms\ncommitlog_segment_size: 64MiB\n\
          memtable_heap_space: 1GiB\ncompaction_throughput: 16MiB/s\n\
-         file_cache_size: 64MiB\ncommitlog_preallocate: true\n\
+         file_cache_size: 64MiB\ncolumn_index_size: 4KiB\ncommitlog_preallocate: true\n\
          seed_provider:\n  - class_name: org.apache.cassandra.locator.SimpleSeedProvider\n\
          \x20   parameters:\n      - seeds: \"10.0.0.1:7000, 10.0.0.2\"\n\
          data_file_directories: [/var/lib/h/data]\ncommitlog_directory: /var/lib/h/cl\n",
@@ -41,6 +42,7 @@ fn config_reads_cassandra_keys_and_units() {
     assert_eq!(c.memtable_heap_space, Some(1 << 30));
     assert_eq!(c.compaction_throughput, 16 << 20);
     assert_eq!(c.file_cache_size, 64 << 20);
+    assert_eq!(c.column_index_size, 4 << 10);
     assert!(c.commitlog_preallocate);
     assert_eq!(
         c.seeds,
@@ -65,6 +67,8 @@ fn config_rejects_bad_units_with_key_name() {
     assert!(e.to_string().contains("commitlog_segment_size"), "{e}");
     let e = parse("num_tokens: 0\n").unwrap_err();
     assert!(e.to_string().contains("num_tokens"), "{e}");
+    let e = parse("column_index_size: 8B\n").unwrap_err();
+    assert!(e.to_string().contains("column_index_size"), "{e}");
 }
 
 #[test]
