@@ -5,16 +5,6 @@
 use clap::Parser;
 use server::config::{Cli, Config};
 
-/// mimalloc 2 instead of glibc malloc. In the 10-minute write run glibc's request
-/// threads spent 23% of the node's CPU in `_int_malloc` on bins fragmented by each
-/// freed memtable, and writes stalled for seconds; with mimalloc the same binary wrote
-/// 2.8x as fast without such stalls (docs/PERFORMANCE.md, "The 10-minute run").
-/// `no_thp`: with transparent huge pages mimalloc zeroed 2 MiB pages over and over
-/// (twice the CPU per write). `limit_malloc_arenas` below still caps what glibc
-/// malloc serves (C code, if any).
-#[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 fn main() {
     limit_malloc_arenas();
     let cli = Cli::parse();
