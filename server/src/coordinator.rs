@@ -177,9 +177,9 @@ fn requirement(
         }
         Consistency::Serial | Consistency::LocalSerial => {
             if write {
-                return Err(RequestError::invalid(format!(
-                    "You must use conditional updates for serializable writes"
-                )));
+                return Err(RequestError::invalid(
+                    "You must use conditional updates for serializable writes",
+                ));
             }
             return Err(RequestError::invalid(
                 "SERIAL/LOCAL_SERIAL consistency may only be requested for one partition at a time (lightweight transactions are not supported by Helenus yet)",
