@@ -118,13 +118,24 @@ async fn duration_run_reports_steadiness_per_interval() {
     let node = NodeProc::start();
     let r = stress(
         &node,
-        &["write", "duration=2s", "-log", "interval=100ms", "-rate", "threads=8"],
+        &[
+            "write",
+            "duration=2s",
+            "-log",
+            "interval=100ms",
+            "-rate",
+            "threads=8",
+        ],
     );
     assert_eq!(r.code, Some(0), "{}{}", r.stdout, r.stderr);
     // What a long run is judged by: the spread of per-interval throughput and the
     // worst latency of any interval (a stall), in the text and the JSON summary.
     assert!(r.stdout.contains("Interval op rate"), "{}", r.stdout);
-    assert!(r.stdout.contains("Worst interval max latency"), "{}", r.stdout);
+    assert!(
+        r.stdout.contains("Worst interval max latency"),
+        "{}",
+        r.stdout
+    );
     let v = r.json.expect("summary");
     let iv = &v["intervals"];
     // About twenty 100 ms intervals; the first and last are left out of the figures.

@@ -388,8 +388,7 @@ fn check(
     slice: &(ClusteringBound, ClusteringBound),
     limit: usize,
 ) {
-    for key in 0..KEYS.len() {
-        let (k, token) = KEYS[key];
+    for (key, &(k, token)) in KEYS.iter().enumerate() {
         let expected = model_read(all, key, now);
         let got = e
             .read(&ReadCommand::whole(

@@ -202,7 +202,10 @@ mod tests {
         ];
         let s = steadiness(&all).expect("three inner intervals");
         assert_eq!(s.intervals, 3);
-        assert_eq!((s.min_rate, s.median_rate, s.max_rate), (100.0, 200.0, 300.0));
+        assert_eq!(
+            (s.min_rate, s.median_rate, s.max_rate),
+            (100.0, 200.0, 300.0)
+        );
         assert_eq!(s.worst, iv(3.0, 100.0, 150_000));
         assert_eq!(steadiness(&all[..2]), None);
     }

@@ -603,7 +603,7 @@ fn check_keys(
     let full = given == nck;
     match kind {
         Kind::Insert | Kind::Update => {
-            if !full && !(static_only && given == 0) {
+            if !full && (!static_only || given != 0) {
                 let missing: Vec<&str> = t
                     .def
                     .clustering_columns()

@@ -423,7 +423,7 @@ impl Run<'_, '_> {
         if only_static || self.plan.distinct {
             // A partition with only static data is one row (nulls for clustering and
             // regular columns) when the query does not restrict the clustering.
-            let has_static = p.static_row.as_ref().map_or(false, |s| !s.cells.is_empty());
+            let has_static = p.static_row.as_ref().is_some_and(|s| !s.cells.is_empty());
             if (has_static || self.plan.distinct)
                 && !self.plan.restrictions.has_clustering()
                 && !skip_static
