@@ -157,16 +157,11 @@ fn build(engine: &Engine, t: &TableDef, i: &IndexDef) -> Result<(), storage::Err
     drop(WRITE_ORDER.write());
     let mut start = ScanBound::Start;
     loop {
-        let cmd = ScanCommand {
-            table: storage::TableId(t.id),
-            start: start.clone(),
-            end_token: None,
-            row_limit: BUILD_CHUNK,
-            partition_limit: None,
-            per_partition_limit: None,
-            slices: Vec::new(),
-            now_seconds: crate::exec::clock::now_seconds() as i32,
-        };
+        let cmd = build_scan(
+            storage::TableId(t.id),
+            start.clone(),
+            crate::exec::clock::now_seconds() as i32,
+        );
         let parts = engine.scan(&cmd)?;
         let mut read = 0usize;
         let mut out = Vec::new();
@@ -193,6 +188,21 @@ fn build(engine: &Engine, t: &TableDef, i: &IndexDef) -> Result<(), storage::Err
         start = scan_after(last);
     }
     mark_built(engine, id)
+}
+
+/// The next chunk of a whole-table scan from `start`, as builds (index, view) read
+/// the rows a table already holds.
+pub fn build_scan(table: storage::TableId, start: ScanBound, now_seconds: i32) -> ScanCommand {
+    ScanCommand {
+        table,
+        start,
+        end_token: None,
+        row_limit: BUILD_CHUNK,
+        partition_limit: None,
+        per_partition_limit: None,
+        slices: Vec::new(),
+        now_seconds,
+    }
 }
 
 /// Where a scan that returned `last` last continues: after its last row, or after

@@ -15,7 +15,8 @@ mod lookup;
 mod stale;
 
 pub use build::{
-    built, is_built, mark_built, resume_all, scan_after, start as start_builds, write_order,
+    build_scan, built, is_built, mark_built, resume_all, scan_after, start as start_builds,
+    write_order,
 };
 pub use entries::Indexed;
 pub use layout::{decode_entry, partition_prefix, strip_value, token_bytes as token_prefix};

@@ -1,14 +1,11 @@
 //! Building a new view from the rows its base table already holds.
 
-use storage::{ScanBound, ScanCommand, TableId};
+use storage::{ScanBound, TableId};
 
 use crate::coordinator::blocking;
 use crate::error::RequestError;
 use crate::exec::ExecContext;
 use crate::schema::TableDef;
-
-/// Base rows read per scan call while building.
-const BUILD_CHUNK: usize = 1000;
 
 /// Writes the view rows of every existing base row. Runs under the view write lock, so
 /// writes to the base wait until the view is complete (a query never sees a half-built
@@ -34,16 +31,7 @@ pub fn build(ctx: &ExecContext, keyspace: &str, view_name: &str) -> Result<(), R
     let mut start = ScanBound::Start;
     loop {
         let now = crate::exec::clock::now_seconds() as i32;
-        let cmd = ScanCommand {
-            table: TableId(base.id),
-            start: start.clone(),
-            end_token: None,
-            row_limit: BUILD_CHUNK,
-            partition_limit: None,
-            per_partition_limit: None,
-            slices: Vec::new(),
-            now_seconds: now,
-        };
+        let cmd = crate::exec::index::build_scan(TableId(base.id), start.clone(), now);
         let parts = blocking(|| engine.scan(&cmd))?;
         let Some(last) = parts.last() else {
             break;
