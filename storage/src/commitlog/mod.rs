@@ -52,3 +52,14 @@ pub fn list_segments(dir: &Path) -> crate::Result<Vec<(u64, PathBuf)>> {
     out.sort();
     Ok(out)
 }
+
+/// A 100-byte-key mutation of table 1 at `token`, for the writer's and replay's tests.
+#[cfg(test)]
+fn test_mutation(token: i64) -> crate::types::Mutation {
+    crate::types::Mutation {
+        table: crate::types::TableId(uuid::Uuid::from_u128(1)),
+        token,
+        key: bytes::Bytes::from(vec![7u8; 100]),
+        ..crate::types::Mutation::default()
+    }
+}

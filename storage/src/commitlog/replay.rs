@@ -162,19 +162,9 @@ pub fn replay(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::commitlog::test_mutation as m;
     use crate::commitlog::{segment_path, CommitLog};
     use crate::config::SyncMode;
-    use crate::types::TableId;
-    use bytes::Bytes;
-
-    fn m(token: i64) -> Mutation {
-        Mutation {
-            table: TableId(uuid::Uuid::from_u128(1)),
-            token,
-            key: Bytes::from(vec![7u8; 100]),
-            ..Mutation::default()
-        }
-    }
 
     fn write(dir: &Path, n: i64, segment_size: u64) {
         let log = CommitLog::open(dir, segment_size, SyncMode::Batch, 1).expect("open");

@@ -591,17 +591,8 @@ impl Shared {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::commitlog::test_mutation as m;
     use crate::commitlog::{list_segments, replay};
-    use bytes::Bytes;
-
-    fn m(token: i64) -> Mutation {
-        Mutation {
-            table: TableId(uuid::Uuid::from_u128(1)),
-            token,
-            key: Bytes::from(vec![7u8; 100]),
-            ..Mutation::default()
-        }
-    }
 
     fn copy_dir(from: &Path, to: &Path) {
         for e in std::fs::read_dir(from).expect("list") {
