@@ -5,6 +5,7 @@
 //! stream (bad version, oversized frame, corrupt segment) closes the connection.
 
 use std::future::Future;
+use std::mem::MaybeUninit;
 use std::net::SocketAddr;
 use std::panic::AssertUnwindSafe;
 use std::pin::Pin;
@@ -72,6 +73,8 @@ pub async fn serve(
     let mut version: Option<ProtocolVersion> = None;
     let mut conn: Option<Arc<Conn>> = None;
     let mut events: Option<tokio::task::JoinHandle<()>> = None;
+    // The heap slot requests run in (see `run_or_spawn`), kept between requests.
+    let mut slot = None;
     tracing::debug!("connection opened");
 
     let end = 'read: loop {
@@ -221,7 +224,7 @@ pub async fn serve(
                         opcode = frame.header.opcode.name()
                     );
                     let reply = dispatch::Reply::new(c, stream);
-                    run_or_spawn(Box::pin(dispatch::handle(reply, request).instrument(span)));
+                    run_or_spawn(&mut slot, dispatch::handle(reply, request).instrument(span));
                 }
             }
         }
@@ -264,16 +267,41 @@ pub async fn serve(
 /// spawn, a scheduler round trip and a wake-up each: a large part of a small request's
 /// cost. Re-polling a pending future from a task with another waker is part of the
 /// `Future` contract, so the spawned task picks up exactly where the poll left off.
-fn run_or_spawn(mut request: Pin<Box<dyn Future<Output = ()> + Send + 'static>>) {
+///
+/// The future is polled inside a heap slot that the connection keeps from one request
+/// to the next (`slot`): a request's future is ~2.7 KB, too big for the allocator's
+/// per-thread cache, so a fresh box per request cost a slow-path malloc and free (with
+/// `malloc_consolidate`) on every request. A request that has to wait takes the box
+/// with it into its task, and the next request allocates a new one.
+fn run_or_spawn<F>(slot: &mut Option<Box<MaybeUninit<F>>>, request: F)
+where
+    F: Future<Output = ()> + Send + 'static,
+{
+    let mut boxed = slot.take().unwrap_or_else(Box::new_uninit);
+    let fut: *mut F = boxed.write(request);
     let mut cx = Context::from_waker(Waker::noop());
-    // A panic must cost only its request, as in a spawned task: dropping the future
-    // drops its `Reply`, which answers Server error on the stream.
-    match std::panic::catch_unwind(AssertUnwindSafe(|| request.as_mut().poll(&mut cx))) {
-        Ok(Poll::Ready(())) => {}
-        Ok(Poll::Pending) => {
-            tokio::spawn(request);
+    // SAFETY: `fut` points into the box's heap allocation, which stays where it is
+    // until the future is dropped in place below or the box is handed on, unmoved, as
+    // `Pin<Box<F>>`; nothing else touches the future meanwhile.
+    let polled = std::panic::catch_unwind(AssertUnwindSafe(|| unsafe {
+        Pin::new_unchecked(&mut *fut).poll(&mut cx)
+    }));
+    match polled {
+        Ok(Poll::Ready(())) => {
+            // SAFETY: the future was written above and is dropped exactly once, here;
+            // the box then holds uninitialized memory again and can be reused.
+            unsafe { std::ptr::drop_in_place(fut) };
+            *slot = Some(boxed);
         }
-        Err(_) => drop(request),
+        Ok(Poll::Pending) => {
+            // SAFETY: the box holds the future written above (still initialized).
+            let boxed = unsafe { boxed.assume_init() };
+            tokio::spawn(Box::into_pin(boxed));
+        }
+        // A panic must cost only its request, as in a spawned task: dropping the
+        // future drops its `Reply`, which answers Server error on the stream.
+        // SAFETY: as for `Pending`; the box (and the future) is dropped right here.
+        Err(_) => drop(unsafe { boxed.assume_init() }),
     }
 }
 
@@ -307,3 +335,4 @@ async fn forward_events(conn: Arc<Conn>, filter: handshake::EventFilter) {
         }
     }
 }
+
