@@ -264,6 +264,7 @@ fn copy_bound(b: &ClusteringBound, copy: &mut impl FnMut(&Bytes) -> Bytes) -> Cl
 
 impl PartitionData {
     /// The partition version a mutation describes (rows normalized).
+    #[cfg(test)]
     pub fn from_mutation(m: &Mutation) -> PartitionData {
         Self::from_mutation_with(m, &mut Bytes::clone)
     }

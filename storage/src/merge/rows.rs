@@ -109,6 +109,7 @@ impl Rows {
     }
 
     /// The row with clustering `key`.
+    #[cfg(test)]
     pub fn get<Q: Ord + ?Sized>(&self, key: &Q) -> Option<&Row>
     where
         Bytes: Borrow<Q>,
@@ -235,6 +236,7 @@ impl Rows {
 
     /// Keeps the rows for which `keep(clustering, row)` holds. `keep` must not change
     /// a row's clustering.
+    #[cfg(test)]
     pub fn retain(&mut self, mut keep: impl FnMut(&Bytes, &mut Row) -> bool) {
         match self {
             Rows::One(r) => {
