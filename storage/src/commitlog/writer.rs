@@ -617,9 +617,27 @@ mod tests {
         let size = 64 << 10;
         let log = CommitLog::open_with(dir.path(), size, SyncMode::Batch, 1, true).expect("open");
         // ~120 bytes a record: about 540 fill a segment; 1500 span three.
-        for t in 0..1500 {
-            let pos = log.append(&m(t)).expect("append");
-            log.wait_durable(pos).expect("durable");
+        let append = |tokens: std::ops::Range<i64>| {
+            for t in tokens {
+                let pos = log.append(&m(t)).expect("append");
+                log.wait_durable(pos).expect("durable");
+            }
+        };
+        append(0..1500);
+        // The sync thread zero-fills the next spare in the background; on a loaded
+        // machine a roll can come before it is ready and open an empty segment
+        // instead (by design: a writer never waits for zero-filling). Wait for the
+        // spare, then write past the next roll, so the open segment is a spare.
+        let ready = std::time::Instant::now() + std::time::Duration::from_secs(60);
+        while log.shared.spare.lock().is_none() {
+            assert!(std::time::Instant::now() < ready, "no spare after 60 s");
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
+        let rolled_from = list_segments(dir.path()).expect("list").len();
+        let mut next = 1500;
+        while list_segments(dir.path()).expect("list").len() == rolled_from {
+            append(next..next + 10);
+            next += 10;
         }
         let segs = list_segments(dir.path()).expect("list");
         assert!(segs.len() >= 3, "segments: {segs:?}");
@@ -635,7 +653,7 @@ mod tests {
         let crashed = tempfile::tempdir().expect("tempdir");
         copy_dir(dir.path(), crashed.path());
         let (seen, torn) = tokens(crashed.path());
-        assert_eq!(seen, (0..1500).collect::<Vec<_>>());
+        assert_eq!(seen, (0..next).collect::<Vec<_>>());
         assert!(!torn, "zero fill is a clean end, not a torn record");
 
         log.shutdown().expect("shutdown");
@@ -647,7 +665,7 @@ mod tests {
             "tail trimmed"
         );
         let (seen, torn) = tokens(dir.path());
-        assert_eq!(seen, (0..1500).collect::<Vec<_>>());
+        assert_eq!(seen, (0..next).collect::<Vec<_>>());
         assert!(!torn);
     }
 

@@ -5,8 +5,10 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
+use cql::frame::{Compression, ProtocolVersion};
 use cql::wire::Consistency;
 
+use super::conn::Framing;
 use super::dist::{split_call, Population, SizeDist};
 use super::error::{args, Result, StressError};
 
@@ -20,7 +22,8 @@ options:
   -node HOST[:PORT][,HOST...]           default 127.0.0.1
   -port native=N                        default 9042
   -rate threads=N [throttle=N/s | fixed=N/s]   N = operations in flight (default 256)
-  -mode connectionsPerHost=N            default 4
+  -mode [connectionsPerHost=N] [protocolVersion=3|4|5] [compression=none|lz4|snappy]
+                                        defaults 4, 4, none (v5 takes lz4 only)
   -cl LEVEL                             ONE, QUORUM, ALL, LOCAL_ONE, ...
   -schema [replication(factor=N)] [compaction(strategy=NAME)] [keyspace=NAME]
   -pop seq=LO..HI | dist=uniform|gaussian|zipf(LO..HI[,param])
@@ -78,6 +81,8 @@ pub struct Settings {
     pub threads: usize,
     pub throttle: Option<Throttle>,
     pub connections_per_host: usize,
+    /// Protocol version and compression of every connection.
+    pub framing: Framing,
     /// `host:port` strings.
     pub nodes: Vec<String>,
     pub keyspace: String,
@@ -209,6 +214,7 @@ pub fn parse(argv: &[String]) -> Result<Settings> {
         threads: 256,
         throttle: None,
         connections_per_host: 4,
+        framing: Framing::default(),
         nodes: vec!["127.0.0.1".into()],
         keyspace: "keyspace1".into(),
         replication_factor: 1,
@@ -295,8 +301,32 @@ pub fn parse(argv: &[String]) -> Result<Settings> {
                                 .filter(|c| *c > 0)
                                 .ok_or_else(|| bad(format!("-mode: bad {sub}")))?;
                         }
+                        "protocolversion" => {
+                            s.framing.version = v
+                                .parse::<u8>()
+                                .ok()
+                                .and_then(ProtocolVersion::from_u8)
+                                .ok_or_else(|| {
+                                    bad(format!("-mode: bad {sub}, want protocolVersion=3|4|5"))
+                                })?;
+                        }
+                        "compression" => {
+                            s.framing.compression = if v.eq_ignore_ascii_case("none") {
+                                Compression::None
+                            } else {
+                                Compression::from_name(&v).ok_or_else(|| {
+                                    bad(format!(
+                                        "-mode: bad {sub}, want compression=none|lz4|snappy"
+                                    ))
+                                })?
+                            };
+                        }
                         _ => return args(format!("-mode: unknown option '{sub}'")),
                     }
+                }
+                if s.framing.version.is_v5() && s.framing.compression == Compression::Snappy {
+                    // As Cassandra, which offers only lz4 segments on v5.
+                    return args("-mode: protocol v5 compresses with lz4 only, not snappy");
                 }
             }
             "-cl" => {
@@ -528,6 +558,13 @@ mod tests {
         assert_eq!(m.duration, Some(Duration::from_secs(10)));
         let u = p("user profile=a.yaml ops(insert=1,q1=3) n=10").unwrap();
         assert!(matches!(u.command, Command::User { ref ops, .. } if ops.len() == 2));
+        assert_eq!(m.framing, Framing::default(), "v4, uncompressed by default");
+        let v5 = p("write n=1 -mode native cql3 protocolVersion=5 compression=LZ4").unwrap();
+        assert_eq!(v5.framing.version, ProtocolVersion::V5);
+        assert_eq!(v5.framing.compression, Compression::Lz4);
+        let v3 = p("write n=1 -mode protocolVersion=3 compression=snappy").unwrap();
+        assert_eq!(v3.framing.version, ProtocolVersion::V3);
+        assert_eq!(v3.framing.compression, Compression::Snappy);
     }
 
     #[test]
@@ -539,6 +576,12 @@ mod tests {
             ("write n=10 -rate threads=0", "threads=0"),
             ("write n=10 -bogus", "-bogus"),
             ("write n=10 -cl SOMETIMES", "SOMETIMES"),
+            ("write n=10 -mode protocolVersion=6", "protocolVersion=6"),
+            ("write n=10 -mode compression=zstd", "compression=zstd"),
+            (
+                "write n=10 -mode protocolVersion=5 compression=snappy",
+                "lz4 only",
+            ),
             ("mixed ratio(write=1,delete=2) n=1", "delete"),
             ("user n=1 ops(insert=1)", "profile="),
             ("write n=1 duration=1s", "not both"),

@@ -11,13 +11,13 @@ use std::io::Write;
 use std::rc::Rc;
 use std::time::{Duration, Instant};
 
-use bytes::{Bytes, BytesMut};
+use bytes::BytesMut;
 use cql::error::ErrorCode;
 use cql::wire::Consistency;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use super::args::{Settings, Throttle};
-use super::conn::{encode_execute, Conn, Outcome};
+use super::conn::{encode_execute, Conn, Outcome, PreparedId};
 use super::dist::{KeySource, Rng};
 use super::error::{Result, StressError};
 use super::report;
@@ -64,7 +64,7 @@ impl Control {
 
 /// A prepared operation, ready to encode.
 struct ReadyOp {
-    id: Bytes,
+    prepared: PreparedId,
     kind: OpKind,
     weight: u64,
     binder: Binder,
@@ -80,7 +80,7 @@ pub struct RunResult {
 
 pub async fn run(s: &Settings, w: Workload) -> Result<RunResult> {
     // Schema, once, through the first node.
-    let mut first = Conn::connect(&s.nodes[0]).await?;
+    let mut first = Conn::connect(&s.nodes[0], s.framing).await?;
     for stmt in &w.schema {
         match first.query(stmt, Consistency::One).await {
             Ok(_) => {}
@@ -98,7 +98,7 @@ pub async fn run(s: &Settings, w: Workload) -> Result<RunResult> {
             if conns.len() >= s.threads {
                 break 'hosts; // never more connections than operations in flight
             }
-            let mut c = Conn::connect(node).await?;
+            let mut c = Conn::connect(node, s.framing).await?;
             c.query(&format!("USE {}", w.keyspace), Consistency::One)
                 .await?;
             for (i, op) in w.ops.iter().enumerate() {
@@ -117,13 +117,16 @@ pub async fn run(s: &Settings, w: Workload) -> Result<RunResult> {
                         other => other.clone(),
                     };
                     ops.push(ReadyOp {
-                        id: p.id.clone(),
+                        prepared: PreparedId {
+                            id: p.id.clone(),
+                            result_metadata_id: p.result_metadata_id.clone(),
+                        },
                         kind: op.kind,
                         weight: u64::from(op.weight),
                         binder,
                         verify: op.verify.clone(),
                     });
-                } else if ops[i].id != p.id {
+                } else if ops[i].prepared.id != p.id {
                     // Same statement, same id on every Cassandra-compatible node; if not,
                     // keep each connection's own (not supported here: say so).
                     return Err(StressError::Protocol {
@@ -277,8 +280,9 @@ impl Pipeline {
                         let o = &self.ops[op];
                         encode_execute(
                             &mut self.conn.wbuf,
+                            self.conn.framing.version,
                             stream,
-                            &o.id,
+                            &o.prepared,
                             self.consistency,
                             |out| o.binder.write(out, key),
                         );
