@@ -84,7 +84,12 @@ fn bench(c: &mut Criterion) {
         mt.apply(m);
     }
     g.bench_function("lookup_10k_stress_rows", |b| {
-        b.iter(|| stress.iter().filter(|m| mt.contains(m.token, &m.key)).count())
+        b.iter(|| {
+            stress
+                .iter()
+                .filter(|m| mt.contains(m.token, &m.key))
+                .count()
+        })
     });
     g.finish();
 }
