@@ -106,6 +106,9 @@ pub struct FileConfig {
     commitlog_ignore_replay_errors: Option<bool>,
     memtable_heap_space: Option<Human>,
     memtable_heap_space_in_mb: Option<u64>,
+    memtable_flush_writers: Option<usize>,
+    memtable_cleanup_threshold: Option<f64>,
+    concurrent_compactors: Option<usize>,
     file_cache_size: Option<Human>,
     file_cache_size_in_mb: Option<u64>,
     column_index_size: Option<Human>,
@@ -167,6 +170,13 @@ pub struct Config {
     pub commitlog_ignore_replay_errors: bool,
     /// Total memtable budget. Default: storage's (a quarter of RAM, at most 2GiB).
     pub memtable_heap_space: Option<u64>,
+    /// Background flush threads. Default 2 (Cassandra's).
+    pub memtable_flush_writers: usize,
+    /// Fraction of the memtable budget not already flushing at which the biggest
+    /// memtable is flushed. Default 1/(1 + memtable_flush_writers), Cassandra's.
+    pub memtable_cleanup_threshold: Option<f64>,
+    /// Background compaction threads. Default 1.
+    pub concurrent_compactors: usize,
     /// Decompressed SSTable blocks cached for reads (Cassandra's chunk cache
     /// key). Default 256MiB; 0 disables the cache.
     pub file_cache_size: u64,
@@ -407,6 +417,9 @@ impl Config {
             commitlog_segment_size,
             commitlog_ignore_replay_errors: f.commitlog_ignore_replay_errors.unwrap_or(false),
             memtable_heap_space,
+            memtable_flush_writers: f.memtable_flush_writers.unwrap_or(2),
+            memtable_cleanup_threshold: f.memtable_cleanup_threshold,
+            concurrent_compactors: f.concurrent_compactors.unwrap_or(1),
             file_cache_size,
             column_index_size,
             commitlog_preallocate: f.commitlog_preallocate.unwrap_or(false),

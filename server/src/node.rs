@@ -214,6 +214,9 @@ fn storage_config(config: &Config) -> storage::Config {
         memtable_space: config
             .memtable_heap_space
             .unwrap_or(defaults.memtable_space),
+        memtable_flush_writers: config.memtable_flush_writers,
+        memtable_cleanup_threshold: config.memtable_cleanup_threshold,
+        concurrent_compactors: config.concurrent_compactors,
         compaction_throughput: config.compaction_throughput,
         block_cache_size: config.file_cache_size,
         sstable_block_size: usize::try_from(config.column_index_size).unwrap_or(16 << 10),

@@ -52,9 +52,27 @@ pub struct Config {
     /// one extra write of every segment. Default false (opt-in: see
     /// docs/STATUS.md, issue 3, for the open question).
     pub commitlog_preallocate: bool,
-    /// Total memtable bytes across tables before the largest memtable is
-    /// flushed. Default: 1/4 of RAM capped at 2 GiB (1 GiB if RAM is unknown).
+    /// Total memtable bytes across tables, active and flushing together:
+    /// writers wait above it. Default: 1/4 of RAM capped at 2 GiB (1 GiB if
+    /// RAM is unknown).
     pub memtable_space: u64,
+    /// Background flush threads (Cassandra's `memtable_flush_writers`). A
+    /// table flushes one memtable at a time; more writers flush several
+    /// tables at once. Default 2 (1 to 64).
+    pub memtable_flush_writers: usize,
+    /// Fraction of `memtable_space` that memtables not already flushing may
+    /// hold before the biggest is flushed (Cassandra's
+    /// `memtable_cleanup_threshold`). Default `None`: 1/(1 +
+    /// `memtable_flush_writers`), Cassandra's default.
+    pub memtable_cleanup_threshold: Option<f64>,
+    /// Fraction of `memtable_space` above which each write is paced at a rate
+    /// derived from the measured flush throughput (engine/flow.rs), so
+    /// writers slow down smoothly before the hard limit. Default 0.75.
+    pub memtable_throttle_start: f64,
+    /// Compactions pause (between partitions, at most 1 s at a time) while a
+    /// flush is scheduled or running, so the flush that writers wait for gets
+    /// the disk and CPU first. Default true.
+    pub compaction_yields_to_flush: bool,
     /// Compaction write throughput limit in bytes/s; 0 = unthrottled.
     /// Default 64 MiB/s.
     pub compaction_throughput: u64,
@@ -80,6 +98,10 @@ impl Default for Config {
             commitlog_ignore_replay_errors: false,
             commitlog_preallocate: false,
             memtable_space: default_memtable_space(),
+            memtable_flush_writers: 2,
+            memtable_cleanup_threshold: None,
+            memtable_throttle_start: 0.75,
+            compaction_yields_to_flush: true,
             compaction_throughput: 64 << 20,
             concurrent_compactors: 1,
             sstable_block_size: 16 << 10,
@@ -107,6 +129,12 @@ fn default_memtable_space() -> u64 {
 }
 
 impl Config {
+    /// The cleanup threshold in effect (see `memtable_cleanup_threshold`).
+    pub fn cleanup_threshold(&self) -> f64 {
+        self.memtable_cleanup_threshold
+            .unwrap_or(1.0 / (1.0 + self.memtable_flush_writers.max(1) as f64))
+    }
+
     /// A small configuration rooted at `dir` for tests: batch sync (every
     /// acknowledged write durable), 1 MiB segments, 4 MiB memtable space,
     /// unthrottled compaction, automatic compaction off (tests call
@@ -121,6 +149,10 @@ impl Config {
             commitlog_ignore_replay_errors: false,
             commitlog_preallocate: false,
             memtable_space: 4 << 20,
+            memtable_flush_writers: 2,
+            memtable_cleanup_threshold: None,
+            memtable_throttle_start: 0.75,
+            compaction_yields_to_flush: true,
             compaction_throughput: 0,
             concurrent_compactors: 1,
             sstable_block_size: 4 << 10,
@@ -140,6 +172,16 @@ impl Config {
         }
         if self.memtable_space < 1 << 20 {
             return bad("memtable_space must be at least 1 MiB");
+        }
+        if !(1..=64).contains(&self.memtable_flush_writers) {
+            return bad("memtable_flush_writers must be between 1 and 64");
+        }
+        let fraction = |f: f64| f > 0.0 && f <= 1.0;
+        if !fraction(self.cleanup_threshold()) {
+            return bad("memtable_cleanup_threshold must be in (0, 1]");
+        }
+        if !fraction(self.memtable_throttle_start) {
+            return bad("memtable_throttle_start must be in (0, 1]");
         }
         if self.concurrent_compactors == 0 {
             return bad("concurrent_compactors must be at least 1");

@@ -28,6 +28,8 @@ fn config_reads_cassandra_keys_and_units() {
         "cluster_name: Prod\nnative_transport_port: 19042\ncommitlog_sync: group\n\
          commitlog_sync_group_window: 5ms\ncommitlog_segment_size: 64MiB\n\
          memtable_heap_space: 1GiB\ncompaction_throughput: 16MiB/s\n\
+         memtable_flush_writers: 4\nmemtable_cleanup_threshold: 0.25\n\
+         concurrent_compactors: 2\n\
          file_cache_size: 64MiB\ncolumn_index_size: 4KiB\ncommitlog_preallocate: true\n\
          seed_provider:\n  - class_name: org.apache.cassandra.locator.SimpleSeedProvider\n\
          \x20   parameters:\n      - seeds: \"10.0.0.1:7000, 10.0.0.2\"\n\
@@ -41,6 +43,9 @@ fn config_reads_cassandra_keys_and_units() {
     assert_eq!(c.commitlog_segment_size, 64 << 20);
     assert_eq!(c.memtable_heap_space, Some(1 << 30));
     assert_eq!(c.compaction_throughput, 16 << 20);
+    assert_eq!(c.memtable_flush_writers, 4);
+    assert_eq!(c.memtable_cleanup_threshold, Some(0.25));
+    assert_eq!(c.concurrent_compactors, 2);
     assert_eq!(c.file_cache_size, 64 << 20);
     assert_eq!(c.column_index_size, 4 << 10);
     assert!(c.commitlog_preallocate);

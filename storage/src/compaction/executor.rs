@@ -2,7 +2,7 @@
 //! purges what `view::purge` allows, and writes the outputs (split at the
 //! task's size for leveled compaction). Swapping the outputs in and deleting
 //! the inputs is the engine's job, after the outputs are durable.
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -32,12 +32,25 @@ pub struct CompactionOutput {
     pub partitions: u64,
 }
 
-/// Limits write throughput by sleeping when ahead of `bytes_per_sec`.
+/// Longest single pause of a compaction for a flush; after it the compaction
+/// runs for at least [`RUN_BETWEEN_PAUSES`] before pausing again, so back-to-back
+/// flushes under a constant write load slow it down without starving it.
+const MAX_PAUSE: Duration = Duration::from_secs(1);
+const RUN_BETWEEN_PAUSES: Duration = Duration::from_millis(250);
+const PAUSE_STEP: Duration = Duration::from_millis(5);
+
+/// Paces a compaction's writes: sleeps when ahead of `bytes_per_sec`, and
+/// (with [`Throttle::yield_to`]) pauses while flushes are scheduled or running.
 #[derive(Debug)]
 pub struct Throttle {
     bytes_per_sec: u64,
     start: Instant,
     bytes: u64,
+    /// Flushes scheduled or running (the engine's counter).
+    flushes: Option<Arc<AtomicUsize>>,
+    /// No pause before this instant (see `RUN_BETWEEN_PAUSES`).
+    run_until: Option<Instant>,
+    paused: Duration,
 }
 
 impl Throttle {
@@ -47,11 +60,28 @@ impl Throttle {
             bytes_per_sec,
             start: Instant::now(),
             bytes: 0,
+            flushes: None,
+            run_until: None,
+            paused: Duration::ZERO,
         }
+    }
+
+    /// Pauses between writes while `flushes` is non-zero. On one core a flush
+    /// and a compaction share the CPU; writers wait for the flush, nobody
+    /// waits for the compaction.
+    pub fn yield_to(mut self, flushes: Arc<AtomicUsize>) -> Throttle {
+        self.flushes = Some(flushes);
+        self
+    }
+
+    /// Total time spent paused for flushes.
+    pub fn paused(&self) -> Duration {
+        self.paused
     }
 
     /// Accounts `n` bytes written, sleeping if ahead of the rate.
     pub fn account(&mut self, n: u64) {
+        self.yield_to_flushes();
         if self.bytes_per_sec == 0 || n == 0 {
             return;
         }
@@ -61,6 +91,27 @@ impl Throttle {
         if due > elapsed {
             std::thread::sleep(due - elapsed);
         }
+    }
+
+    fn yield_to_flushes(&mut self) {
+        let Some(flushes) = &self.flushes else {
+            return;
+        };
+        if flushes.load(Ordering::Relaxed) == 0
+            || self.run_until.is_some_and(|t| Instant::now() < t)
+        {
+            return;
+        }
+        let began = Instant::now();
+        while flushes.load(Ordering::Relaxed) > 0 && began.elapsed() < MAX_PAUSE {
+            std::thread::sleep(PAUSE_STEP);
+        }
+        let took = began.elapsed();
+        self.paused += took;
+        // The pause is not throughput owed: without this the rate limit
+        // would let the compaction burst to catch up right after a flush.
+        self.start += took;
+        self.run_until = Some(Instant::now() + RUN_BETWEEN_PAUSES);
     }
 }
 

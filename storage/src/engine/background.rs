@@ -1,4 +1,5 @@
-//! Background threads: one flusher and `concurrent_compactors` compactors,
+//! Background threads: `memtable_flush_writers` flushers and
+//! `concurrent_compactors` compactors,
 //! fed by channels. Threads hold a `Weak<Engine>`, so dropping the engine is
 //! never blocked by its own workers.
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -56,7 +57,7 @@ fn worker(engine: Weak<Engine>, rx: Arc<Mutex<Receiver<Job>>>, pending: Arc<Pend
             return;
         };
         let result = match job {
-            Job::Flush(id) => engine.flush(id),
+            Job::Flush(id) => engine.background_flush(id),
             Job::Compact(id) => match engine.table(id) {
                 Ok(t) => super::compact::background(&engine, &t),
                 Err(_) => Ok(()),
@@ -82,10 +83,10 @@ impl Workers {
                 .spawn(move || worker(weak, rx, pending))
                 .map_err(|e| Error::io("spawn background thread", e))
         };
-        threads.push(spawn(
-            "storage-flush".into(),
-            Arc::new(Mutex::new(flush_rx)),
-        )?);
+        let flush_rx = Arc::new(Mutex::new(flush_rx));
+        for i in 0..engine.config.memtable_flush_writers.max(1) {
+            threads.push(spawn(format!("storage-flush-{i}"), Arc::clone(&flush_rx))?);
+        }
         let compact_rx = Arc::new(Mutex::new(compact_rx));
         for i in 0..engine.config.concurrent_compactors.max(1) {
             threads.push(spawn(

@@ -183,6 +183,9 @@ fn run(
     let rate =
         engine.config.compaction_throughput / engine.config.concurrent_compactors.max(1) as u64;
     let mut throttle = Throttle::new(rate);
+    if engine.config.compaction_yields_to_flush {
+        throttle = throttle.yield_to(Arc::clone(&engine.flushes));
+    }
     let _running = engine.activity.compaction_running();
     let (descs, out) =
         match run_compaction(job, &t.dir, &|| engine.next_generation(), &mut throttle) {
@@ -220,6 +223,7 @@ fn run(
         inputs = gens.len(),
         bytes_read = out.bytes_read,
         bytes_written = out.bytes_written,
+        paused_for_flushes_ms = throttle.paused().as_millis() as u64,
         "compaction done"
     );
     Ok(())

@@ -15,6 +15,7 @@ use crate::types::{Mutation, Partition, ReadCommand, ScanCommand, TableId, Table
 mod activity;
 mod background;
 mod compact;
+mod flow;
 mod read;
 mod snapshot;
 mod table;
@@ -67,6 +68,22 @@ pub struct Engine {
     /// (`throttle_writes`); `sub_memtable` wakes them.
     memtable_freed: Condvar,
     memtable_wait: Mutex<()>,
+    /// Flush, pacing and hard-limit marks (engine/flow.rs).
+    limits: flow::Limits,
+    pacer: flow::Pacer,
+    /// Origin of the pacer's clock.
+    epoch: std::time::Instant,
+    /// Tables with a background flush queued or running, each with the
+    /// bytes its active memtable held when the flush was asked for. A table
+    /// flushes one memtable at a time (its commit-log discard relies on
+    /// flushes finishing in order), so it is never queued twice.
+    scheduled: Mutex<HashMap<TableId, usize>>,
+    /// Sum of `scheduled`'s bytes: memory already on its way out, which
+    /// does not count toward the cleanup threshold.
+    scheduled_bytes: AtomicUsize,
+    /// Flushes queued or running (background and explicit); compactions
+    /// pause while it is non-zero (`compaction_yields_to_flush`).
+    flushes: Arc<AtomicUsize>,
     /// Segment of the last append, to notice segment rolls cheaply.
     last_segment: AtomicU64,
     cache: Arc<crate::sstable::BlockCache>,
@@ -135,6 +152,7 @@ impl Engine {
             first_segment,
             config.commitlog_preallocate,
         )?;
+        let limits = flow::Limits::new(&config);
         let engine = Arc::new(Engine {
             bg: background::Workers::default(),
             config,
@@ -148,6 +166,12 @@ impl Engine {
             weak_self: Mutex::new(Weak::new()),
             memtable_freed: Condvar::new(),
             memtable_wait: Mutex::new(()),
+            limits,
+            pacer: flow::Pacer::default(),
+            epoch: std::time::Instant::now(),
+            scheduled: Mutex::new(HashMap::new()),
+            scheduled_bytes: AtomicUsize::new(0),
+            flushes: Arc::new(AtomicUsize::new(0)),
             last_segment: AtomicU64::new(first_segment),
             cache,
             activity: activity::Activity::default(),
@@ -293,44 +317,86 @@ impl Engine {
             self.check_commitlog_space();
         }
         let total = self.memtable_total.fetch_add(added, Ordering::Relaxed) + added;
-        if total as u64 > self.config.memtable_space {
-            self.schedule_biggest_flush();
-            self.throttle_writes();
+        // Look for a flush to start each time the total crosses a step (1/64
+        // of the budget), not on every write: picking the biggest memtable
+        // takes locks.
+        let step = (self.limits.hard / 64).max(1);
+        if (total as u64) / step != (total.saturating_sub(added) as u64) / step {
+            self.maybe_flush();
+        }
+        if total as u64 > self.limits.soft {
+            self.throttle_writes(added, total as u64);
         }
         self.commitlog.wait_durable(pos)
     }
 
     /// True when [`Engine::apply`] may block the calling thread for long: the
-    /// sync mode waits for an fsync (batch, group), or memtables are over budget
-    /// so the write may be throttled. In periodic mode under budget an apply is a
-    /// memory copy and a memtable insert, cheap enough to run on an async worker.
+    /// sync mode waits for an fsync (batch, group), or memtables are past the
+    /// soft mark so the write may be paced or made to wait. In periodic mode
+    /// below it an apply is a memory copy and a memtable insert, cheap enough
+    /// to run on an async worker.
     pub fn apply_may_block(&self) -> bool {
         !matches!(
             self.config.commitlog_sync,
             crate::config::SyncMode::Periodic { .. }
-        ) || self.memtable_total.load(Ordering::Relaxed) as u64 > self.config.memtable_space
+        ) || self.memtable_total.load(Ordering::Relaxed) as u64 > self.limits.soft
     }
 
-    fn schedule_biggest_flush(&self) {
-        let tables = self.tables.read();
-        // One flush at a time: it frees the biggest memtable, which is
-        // usually enough; the next apply re-checks.
-        if tables
-            .values()
-            .any(|t| t.flush_pending.load(Ordering::Acquire))
-        {
+    /// Flushes the biggest memtable when memtables not already flushing
+    /// hold more than the cleanup threshold (Cassandra's
+    /// `memtable_cleanup_threshold`). If the biggest one's table is already
+    /// flushing, nothing starts: its flush re-checks when it finishes, and
+    /// flushing a smaller table instead would only make tiny SSTables.
+    fn maybe_flush(&self) {
+        let total = self.memtable_total.load(Ordering::Relaxed) as u64;
+        let flushing = self.scheduled_bytes.load(Ordering::Relaxed) as u64;
+        if !self.limits.needs_flush(total, flushing) {
             return;
         }
-        let biggest = tables
+        let biggest = self
+            .tables
+            .read()
             .values()
             .max_by_key(|t| t.mem.read().active.size())
             .cloned();
-        drop(tables);
         if let Some(t) = biggest {
-            if !t.flush_pending.swap(true, Ordering::AcqRel) {
-                self.bg.submit(background::Job::Flush(t.id));
-            }
+            self.request_flush(&t);
         }
+    }
+
+    /// Queues a background flush of `t` unless one is queued or running.
+    fn request_flush(&self, t: &Table) {
+        let mut scheduled = self.scheduled.lock();
+        if scheduled.contains_key(&t.id) {
+            return;
+        }
+        let size = t.mem.read().active.size();
+        if size == 0 {
+            return;
+        }
+        scheduled.insert(t.id, size);
+        self.scheduled_bytes.fetch_add(size, Ordering::Relaxed);
+        self.flushes.fetch_add(1, Ordering::Relaxed);
+        drop(scheduled);
+        self.bg.submit(background::Job::Flush(t.id));
+    }
+
+    /// A queued flush (`request_flush`), run by a flush thread: flushes,
+    /// releases the table's reservation, then looks for the next flush.
+    pub(crate) fn background_flush(&self, id: TableId) -> Result<()> {
+        let r = self.flush(id);
+        if let Some(size) = self.scheduled.lock().remove(&id) {
+            let _ = self
+                .scheduled_bytes
+                .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |v| {
+                    Some(v.saturating_sub(size))
+                });
+            self.flushes.fetch_sub(1, Ordering::Relaxed);
+        }
+        if r.is_ok() {
+            self.maybe_flush();
+        }
+        r
     }
 
     /// After a segment roll: if the log is over its space budget, flush the
@@ -344,30 +410,39 @@ impl Engine {
         }
         for id in self.commitlog.oldest_segment_tables() {
             if let Ok(t) = self.table(id) {
-                if !t.flush_pending.swap(true, Ordering::AcqRel) {
-                    self.bg.submit(background::Job::Flush(id));
-                }
+                self.request_flush(&t);
             }
         }
     }
 
-    /// Backpressure: while memtables hold more than twice their budget
-    /// (flushing cannot keep up), writers wait, up to 10 s each.
-    fn throttle_writes(&self) {
-        let limit = self.config.memtable_space.saturating_mul(2);
+    /// Backpressure above the soft mark. Below the hard limit (the budget)
+    /// the write is paced: it waits for its slot at a rate derived from the
+    /// flush throughput (engine/flow.rs), at most `flow::MAX_DELAY`, so
+    /// writers slow down together and gradually. Above the hard limit it
+    /// waits until a flush frees memory, up to 10 s. The write itself is
+    /// already in the memtable and the commit log: only its acknowledgement
+    /// is delayed, nothing is refused.
+    fn throttle_writes(&self, added: usize, total: u64) {
+        if total <= self.limits.hard {
+            let now = self.epoch.elapsed().as_nanos() as u64;
+            let d = self.pacer.delay(&self.limits, added, total, now);
+            if !d.is_zero() {
+                std::thread::sleep(d);
+            }
+            return;
+        }
         // Wait for a flush to free memory instead of polling: in the 10-minute run
         // (docs/PERFORMANCE.md) dozens of throttled writer threads polling every
         // millisecond took CPU from the very flush they were waiting for. The
         // timeout re-checks shutdown.
+        self.maybe_flush();
         let give_up = std::time::Instant::now() + std::time::Duration::from_secs(10);
         let mut g = self.memtable_wait.lock();
-        while (self.memtable_total.load(Ordering::Relaxed) as u64) > limit
+        while (self.memtable_total.load(Ordering::Relaxed) as u64) > self.limits.hard
             && !self.shutdown.load(Ordering::Acquire)
         {
             if std::time::Instant::now() >= give_up {
-                tracing::warn!(
-                    "memtables over twice their budget for 10 s; accepting the write anyway"
-                );
+                tracing::warn!("memtables over their budget for 10 s; accepting the write anyway");
                 return;
             }
             self.memtable_freed
@@ -398,17 +473,25 @@ impl Engine {
     pub fn flush(&self, table: TableId) -> Result<()> {
         self.check_open()?;
         let t = self.table(table)?;
+        let began = std::time::Instant::now();
+        self.flushes.fetch_add(1, Ordering::Relaxed);
         let r = t.flush(
             || self.next_generation(),
             || self.commitlog.current_position(),
             self.config.sstable_block_size,
             now_seconds(),
         );
-        t.flush_pending.store(false, Ordering::Release);
+        self.flushes.fetch_sub(1, Ordering::Relaxed);
         let (freed, upto) = self.poison(r)?;
         self.sub_memtable(freed);
         if freed > 0 {
             self.activity.flushed(freed);
+        }
+        // Small flushes (system tables, nodetool flush of a quiet table) are
+        // dominated by fixed costs and would make the pacer think flushing
+        // is slow.
+        if freed as u64 >= self.limits.cleanup / 4 {
+            self.pacer.record_flush(freed, began.elapsed());
         }
         self.commitlog.discard_completed(table, upto);
         if freed > 0 && self.config.auto_compaction {
@@ -539,3 +622,6 @@ mod tests;
 
 #[cfg(test)]
 mod model_tests;
+
+#[cfg(test)]
+mod flow_tests;

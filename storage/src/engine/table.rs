@@ -39,7 +39,6 @@ pub(crate) struct Table {
     pub flush_lock: Mutex<()>,
     /// Generations being compacted.
     pub compacting: Mutex<HashSet<u64>>,
-    pub flush_pending: AtomicBool,
     pub dropped: AtomicBool,
     pub compactions_completed: AtomicU64,
     /// Records at or before this position were truncated away.
@@ -122,7 +121,6 @@ impl Table {
             version: RwLock::new(Arc::new(Version { sstables: live })),
             flush_lock: Mutex::new(()),
             compacting: Mutex::new(HashSet::new()),
-            flush_pending: AtomicBool::new(false),
             dropped: AtomicBool::new(false),
             compactions_completed: AtomicU64::new(0),
             truncated_at: RwLock::new(truncated_at),
