@@ -157,6 +157,18 @@ impl OutboxSender {
     }
 }
 
+impl Outbox {
+    /// The writer is leaving: what is queued and whatever comes later is dropped, and
+    /// the slots of those requests are given back at once.
+    fn go_dead(&self) {
+        let mut st = self.state.lock();
+        st.dead = true;
+        self.permits.add_permits(std::mem::take(&mut st.answered));
+        st.envelopes = BytesMut::new();
+        st.framed = BytesMut::new();
+    }
+}
+
 /// Runs until every sender is gone (after writing what they queued), a close was
 /// asked for, or a write fails; then shuts the socket's write side.
 pub async fn run<W: AsyncWrite + Unpin>(mut sock: W, ob: Arc<Outbox>) {
@@ -181,11 +193,7 @@ pub async fn run<W: AsyncWrite + Unpin>(mut sock: W, ob: Arc<Outbox>) {
             if let Err(e) = sock.write_all(&wire).await {
                 tracing::debug!("write failed, closing: {e}");
                 ob.permits.add_permits(answered);
-                let mut st = ob.state.lock();
-                st.dead = true;
-                ob.permits.add_permits(std::mem::take(&mut st.answered));
-                st.envelopes = BytesMut::new();
-                st.framed = BytesMut::new();
+                ob.go_dead();
                 break;
             }
         }
@@ -197,9 +205,14 @@ pub async fn run<W: AsyncWrite + Unpin>(mut sock: W, ob: Arc<Outbox>) {
         if taken.capacity() > MAX_KEPT_CAPACITY {
             taken = BytesMut::new();
         }
-        if close || last {
-            // `last`: no sender is left to queue more, and what they queued was taken
+        if last {
+            // No sender is left to queue more, and what they queued was taken
             // together with the count.
+            break;
+        }
+        if close {
+            // Requests still running answer into a closed connection.
+            ob.go_dead();
             break;
         }
         ob.notify.notified().await;
@@ -327,5 +340,23 @@ mod tests {
         permits.try_acquire().unwrap().forget();
         assert!(!tx.push_with(true, |out| out.extend_from_slice(&envelope(2, 3))));
         assert_eq!(permits.available_permits(), 2);
+    }
+
+    #[tokio::test]
+    async fn after_a_close_responses_are_dropped_and_slots_given_back() {
+        let permits = Arc::new(Semaphore::new(2));
+        let (tx, ob) = outbox(permits.clone());
+        let (mut client, server) = tokio::io::duplex(1 << 16);
+        let writer = tokio::spawn(run(server, ob));
+        tx.push_and_close(&envelope(1, 3));
+        writer.await.unwrap();
+        permits.try_acquire().unwrap().forget();
+        assert!(!tx.push_with(true, |out| out.extend_from_slice(&envelope(2, 3))));
+        assert_eq!(permits.available_permits(), 2);
+        let mut got = Vec::new();
+        tokio::io::AsyncReadExt::read_to_end(&mut client, &mut got)
+            .await
+            .unwrap();
+        assert_eq!(got, envelope(1, 3));
     }
 }
