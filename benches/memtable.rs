@@ -29,6 +29,32 @@ fn mutation(rng: &mut StdRng) -> Mutation {
     }
 }
 
+/// A cassandra-stress `standard1` row: 10-byte key, five 34-byte columns, no
+/// clustering (one row per partition, the common case).
+fn stress_row(i: u64) -> Mutation {
+    Mutation {
+        table: TableId(uuid::Uuid::nil()),
+        token: (i.wrapping_mul(0x9E37_79B9_7F4A_7C15)) as i64,
+        key: Bytes::from(format!("{i:010}")),
+        rows: vec![Row {
+            clustering: Bytes::new(),
+            cells: (0..5u32)
+                .map(|c| Cell {
+                    column: ColumnId(c + 1),
+                    path: None,
+                    timestamp: 1,
+                    value: CellValue::Live {
+                        value: Bytes::from(vec![c as u8; 34]),
+                        ttl: None,
+                    },
+                })
+                .collect(),
+            ..Row::default()
+        }],
+        ..Mutation::default()
+    }
+}
+
 fn bench(c: &mut Criterion) {
     let mut rng = StdRng::seed_from_u64(7);
     let muts: Vec<Mutation> = (0..10_000).map(|_| mutation(&mut rng)).collect();
@@ -41,6 +67,28 @@ fn bench(c: &mut Criterion) {
                 mt.apply(m);
             }
             mt.len()
+        })
+    });
+    let stress: Vec<Mutation> = (0..10_000).map(stress_row).collect();
+    g.bench_function("insert_10k_stress_rows", |b| {
+        b.iter(|| {
+            let mt = Memtable::default();
+            for m in &stress {
+                mt.apply(m);
+            }
+            mt.len()
+        })
+    });
+    let mt = Memtable::default();
+    for m in &stress {
+        mt.apply(m);
+    }
+    g.bench_function("lookup_10k_stress_rows", |b| {
+        b.iter(|| {
+            stress
+                .iter()
+                .filter(|m| mt.contains(m.token, &m.key))
+                .count()
         })
     });
     g.finish();

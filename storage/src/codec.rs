@@ -2,11 +2,10 @@
 //! SSTable data blocks (format in docs/storage-format.md, "Common encodings").
 //! Decoding never panics: short or malformed input gives a `DecodeError`
 //! carrying the offset, which callers turn into `Error::Corrupt` with a path.
-use std::collections::BTreeMap;
 
 use bytes::Bytes;
 
-use crate::merge::PartitionData;
+use crate::merge::{PartitionData, Rows};
 use crate::types::{
     Cell, CellValue, ClusteringBound, ColumnId, DeletionTime, LivenessInfo, Mutation,
     RangeTombstone, Row, TableId,
@@ -543,7 +542,7 @@ pub(crate) fn get_partition_filtered(
     let token = r.i64()?;
     let key = r.bytes()?;
     let (partition_deletion, range_tombstones, static_row, rows) = get_body_filtered(r, keep)?;
-    let mut map = BTreeMap::new();
+    let mut map = Rows::default();
     for row in rows {
         map.insert(row.clustering.clone(), row);
     }

@@ -20,6 +20,13 @@
 //! ~150-byte partitions (a 2 KB node, seven lines per linear scan): the B-tree search
 //! was 16% of the node's CPU under writes (docs/PERFORMANCE.md, "Memtable keyed by
 //! token").
+//!
+//! The bytes a memtable keeps (keys, clusterings, values) are copied out of the
+//! request into the memtable's own [`slab`] regions, and a partition's rows start
+//! inline in the partition ([`crate::merge::Rows`]): a one-row partition costs its
+//! bucket slot, its cell vector and its bytes, where it cost a 1.7 KB B-tree leaf and
+//! a pinned 64 KiB read buffer before (docs/PERFORMANCE.md, "Memtable layout, session
+//! 5").
 use std::collections::{BTreeMap, VecDeque};
 use std::mem::size_of;
 use std::ops::Bound;
@@ -28,8 +35,11 @@ use std::sync::atomic::{AtomicI64, AtomicUsize, Ordering};
 use bytes::Bytes;
 use parking_lot::Mutex;
 
-use crate::merge::{PartitionData, BTREE_NODE_SLOTS};
+use crate::merge::PartitionData;
 use crate::types::{Mutation, Row};
+
+mod slab;
+use slab::Slab;
 
 /// Sort key of a partition.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -49,14 +59,19 @@ const SCAN_BATCH: usize = 64;
 type Bucket = Vec<(PartitionKey, PartitionData)>;
 type Shard = Mutex<BTreeMap<i64, Bucket>>;
 
-/// Heap bytes of an empty partition held here: its token's slot in the shard's B-tree
-/// (nodes about half full), its bucket entry, and the first node of its rows map,
-/// allocated whole for the first row. With the rows' own structs (`merge::row_size`)
-/// this keeps the accounted size within tens of percent of the memory a memtable
-/// really holds.
-const PARTITION_COST: usize = 2 * (size_of::<i64>() + size_of::<Bucket>())
-    + size_of::<(PartitionKey, PartitionData)>()
-    + BTREE_NODE_SLOTS * (size_of::<Bytes>() + size_of::<Row>());
+/// Heap bytes of a partition held here, besides its rows' own (`merge::row_size`):
+/// its token's slot in the shard's B-tree (nodes about half full, hence twice the
+/// slot), its bucket (a vector of exactly one entry nearly always, plus malloc's
+/// 16-byte header), less the first row, which sits inline in the entry but is counted
+/// by `row_size`. Checked against the node's anonymous memory in docs/PERFORMANCE.md
+/// ("Memtable layout, session 5").
+const PARTITION_COST: usize =
+    2 * (size_of::<i64>() + size_of::<Bucket>()) + size_of::<(PartitionKey, PartitionData)>() + 16
+        - size_of::<Row>();
+
+/// Number of slabs of a memtable; a write copies its bytes under the lock of one of
+/// them (chosen by shard), so concurrent writers rarely wait for each other there.
+const SLABS: usize = 4;
 
 /// The entry of `key` in a bucket, or where it would go.
 fn find(bucket: &Bucket, key: &[u8]) -> Result<usize, usize> {
@@ -82,6 +97,7 @@ fn shard_index(token: i64) -> usize {
 /// One memtable of one table.
 pub struct Memtable {
     shards: Box<[Shard; SHARDS]>,
+    slabs: [Mutex<Slab>; SLABS],
     partitions: AtomicUsize,
     size: AtomicUsize,
     min_timestamp: AtomicI64,
@@ -91,6 +107,7 @@ impl Default for Memtable {
     fn default() -> Self {
         Memtable {
             shards: Box::new([const { Mutex::new(BTreeMap::new()) }; SHARDS]),
+            slabs: Default::default(),
             partitions: AtomicUsize::new(0),
             size: AtomicUsize::new(0),
             min_timestamp: AtomicI64::new(i64::MAX),
@@ -101,13 +118,20 @@ impl Default for Memtable {
 impl Memtable {
     /// Inserts a mutation; returns the bytes it added to the accounting.
     pub fn apply(&self, m: &Mutation) -> usize {
-        let update = PartitionData::from_mutation(m);
+        let slab = self.slab(m.token);
+        let mut copies = slab.lock();
+        let update = PartitionData::from_mutation_with(m, &mut |b| copies.copy(b));
+        drop(copies);
         let mut added = update.size_estimate() + m.key.len();
         if let Some((min, _)) = update.timestamp_range() {
             self.min_timestamp.fetch_min(min, Ordering::Relaxed);
         }
         let mut shard = self.shard(m.token).lock();
         let bucket = shard.entry(m.token).or_default();
+        // A first push would reserve four entries; nearly every bucket keeps one.
+        if bucket.len() == bucket.capacity() {
+            bucket.reserve_exact(1);
+        }
         match find(bucket, &m.key) {
             Ok(i) => {
                 if let Some((_, p)) = bucket.get_mut(i) {
@@ -115,9 +139,10 @@ impl Memtable {
                 }
             }
             Err(i) => {
+                // Lock order: shard, then slab (apply takes the slab alone above).
                 let key = PartitionKey {
                     token: m.token,
-                    key: m.key.clone(),
+                    key: slab.lock().copy(&m.key),
                 };
                 bucket.insert(i, (key, update));
                 self.partitions.fetch_add(1, Ordering::Relaxed);
@@ -127,6 +152,12 @@ impl Memtable {
         drop(shard);
         self.size.fetch_add(added, Ordering::Relaxed);
         added
+    }
+
+    /// The slab that copies the bytes of writes to `token`.
+    #[allow(clippy::indexing_slicing)] // the remainder is < SLABS
+    fn slab(&self, token: i64) -> &Mutex<Slab> {
+        &self.slabs[shard_index(token) % SLABS]
     }
 
     /// The shard that holds `token`.
@@ -196,6 +227,12 @@ impl Memtable {
     /// Accounted bytes.
     pub fn size(&self) -> usize {
         self.size.load(Ordering::Relaxed)
+    }
+
+    /// Bytes of the regions this memtable mapped for its keys and values (each
+    /// region is touched, and so resident, only as far as it is filled).
+    pub fn slab_mapped(&self) -> usize {
+        self.slabs.iter().map(|s| s.lock().mapped()).sum()
     }
 
     /// Number of partitions.

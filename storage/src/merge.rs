@@ -5,14 +5,17 @@
 //! holds tombstones and shadowed data: `view` turns it into what readers see
 //! and `purge` into what compaction writes.
 use std::cmp::Ordering;
-use std::collections::BTreeMap;
 use std::mem::size_of;
 
 use bytes::Bytes;
 
 use crate::types::{
-    Cell, CellValue, ColumnId, DeletionTime, LivenessInfo, Mutation, RangeTombstone, Row,
+    Cell, CellValue, ClusteringBound, ColumnId, DeletionTime, LivenessInfo, Mutation,
+    RangeTombstone, Row,
 };
+
+mod rows;
+pub(crate) use rows::Rows;
 
 /// One version of a partition: everything one memtable or SSTable knows.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -21,7 +24,7 @@ pub(crate) struct PartitionData {
     pub range_tombstones: Vec<RangeTombstone>,
     pub static_row: Option<Row>,
     /// Rows by clustering; each row's cells sorted by (column, path).
-    pub rows: BTreeMap<Bytes, Row>,
+    pub rows: Rows,
 }
 
 fn max_deletion(a: Option<DeletionTime>, b: Option<DeletionTime>) -> Option<DeletionTime> {
@@ -199,14 +202,12 @@ pub(crate) fn merge_row(into: &mut Row, other: Row) {
     into.cells = merge_cells(std::mem::take(&mut into.cells), other.cells);
 }
 
-/// Slots in one node of std's B-tree (B = 6, so 2B - 1): a map of one entry
-/// allocates all of them.
-pub(crate) const BTREE_NODE_SLOTS: usize = 11;
-
 /// Heap bytes of a row held in a partition, for memtable accounting: the structs as
-/// laid out in memory (its slot in the partition's B-tree, whose nodes are about half
-/// full, and each cell's slot in its vector) plus the bytes they point to. Counting
-/// only the data bytes let memtables grow to ~5x their budget in real memory.
+/// laid out in memory (the row's slot in its partition, see [`Rows`], and each cell's
+/// slot in its vector) plus the bytes they point to, which the memtable copies into
+/// its slab. Counting only the data bytes let memtables grow to ~5x their budget in
+/// real memory. The partition's first row lives inline in the partition, counted
+/// here and not in the memtable's per-partition cost.
 pub(crate) fn row_size(row: &Row) -> usize {
     let cells: usize = row
         .cells
@@ -220,29 +221,80 @@ pub(crate) fn row_size(row: &Row) -> usize {
                 }
         })
         .sum();
-    2 * (size_of::<Bytes>() + size_of::<Row>())
+    size_of::<Row>()
         + row.clustering.len()
         + cells
         + row.complex_deletions.len() * size_of::<(ColumnId, DeletionTime)>()
 }
 
+/// A copy of `row` whose byte fields (clustering, cell paths and values) are what
+/// `copy` makes of the originals: how the memtable moves them out of request frames.
+pub(crate) fn copy_row(row: &Row, copy: &mut impl FnMut(&Bytes) -> Bytes) -> Row {
+    Row {
+        clustering: copy(&row.clustering),
+        liveness: row.liveness,
+        deletion: row.deletion,
+        complex_deletions: row.complex_deletions.clone(),
+        cells: row
+            .cells
+            .iter()
+            .map(|c| Cell {
+                column: c.column,
+                path: c.path.as_ref().map(&mut *copy),
+                timestamp: c.timestamp,
+                value: match &c.value {
+                    CellValue::Live { value, ttl } => CellValue::Live {
+                        value: copy(value),
+                        ttl: *ttl,
+                    },
+                    other => other.clone(),
+                },
+            })
+            .collect(),
+    }
+}
+
+fn copy_bound(b: &ClusteringBound, copy: &mut impl FnMut(&Bytes) -> Bytes) -> ClusteringBound {
+    match b {
+        ClusteringBound::Inclusive(p) => ClusteringBound::Inclusive(copy(p)),
+        ClusteringBound::Exclusive(p) => ClusteringBound::Exclusive(copy(p)),
+        other => other.clone(),
+    }
+}
+
 impl PartitionData {
     /// The partition version a mutation describes (rows normalized).
+    #[cfg(test)]
     pub fn from_mutation(m: &Mutation) -> PartitionData {
+        Self::from_mutation_with(m, &mut Bytes::clone)
+    }
+
+    /// [`Self::from_mutation`], with every byte field (clustering bounds and keys,
+    /// cell paths and values; not the partition key) made by `copy` from the
+    /// mutation's.
+    pub fn from_mutation_with(
+        m: &Mutation,
+        copy: &mut impl FnMut(&Bytes) -> Bytes,
+    ) -> PartitionData {
         let mut p = PartitionData {
             partition_deletion: m.partition_deletion,
-            range_tombstones: m.range_tombstones.clone(),
-            static_row: m.static_row.clone().map(normalize_row),
-            rows: BTreeMap::new(),
+            range_tombstones: m
+                .range_tombstones
+                .iter()
+                .map(|rt| RangeTombstone {
+                    start: copy_bound(&rt.start, copy),
+                    end: copy_bound(&rt.end, copy),
+                    deletion: rt.deletion,
+                })
+                .collect(),
+            static_row: m
+                .static_row
+                .as_ref()
+                .map(|r| normalize_row(copy_row(r, copy))),
+            rows: Rows::default(),
         };
         for row in &m.rows {
-            let row = normalize_row(row.clone());
-            match p.rows.get_mut(&row.clustering) {
-                Some(existing) => merge_row(existing, row),
-                None => {
-                    p.rows.insert(row.clustering.clone(), row);
-                }
-            }
+            p.rows.upsert(normalize_row(copy_row(row, copy)), merge_row);
         }
         p
     }
@@ -267,13 +319,8 @@ impl PartitionData {
             self.rows = other.rows;
             return;
         }
-        for (k, row) in other.rows {
-            match self.rows.get_mut(&k) {
-                Some(existing) => merge_row(existing, row),
-                None => {
-                    self.rows.insert(k, row);
-                }
-            }
+        for row in other.rows.into_values() {
+            self.rows.upsert(row, merge_row);
         }
     }
 

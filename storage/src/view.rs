@@ -177,7 +177,7 @@ pub(crate) fn purge(
         (!empty).then_some(row)
     };
     p.static_row = static_row.and_then(|r| clean(&p, r, false));
-    let mut kept = std::collections::BTreeMap::new();
+    let mut kept = crate::merge::Rows::default();
     for (k, row) in rows {
         if let Some(r) = clean(&p, row, true) {
             kept.insert(k, r);

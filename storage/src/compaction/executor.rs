@@ -9,15 +9,15 @@ use std::time::{Duration, Instant};
 use crate::commitlog::Position;
 use crate::error::{Error, Result};
 use crate::memtable::Memtable;
-use std::collections::BTreeMap;
+
 use std::ops::Bound::{Excluded, Included, Unbounded};
 
 use bytes::Bytes;
 
 use crate::memtable::PartitionKey;
-use crate::merge::PartitionData;
+use crate::merge::{PartitionData, Rows};
 use crate::sstable::{Descriptor, RowWindow, SsTable, SstableIter, SstableWriter};
-use crate::types::{ClusteringBound, Row};
+use crate::types::ClusteringBound;
 use crate::version::Version;
 use crate::view::purge;
 
@@ -296,7 +296,7 @@ fn head_of(p: &PartitionData) -> PartitionData {
         partition_deletion: p.partition_deletion,
         range_tombstones: p.range_tombstones.clone(),
         static_row: p.static_row.clone(),
-        rows: BTreeMap::new(),
+        rows: Rows::default(),
     }
 }
 
@@ -362,7 +362,7 @@ fn stream_partition(
         let upto = complete_to
             .as_ref()
             .map_or(Unbounded, |c| Included(c.clone()));
-        let rows: BTreeMap<Bytes, Row> = in_memory
+        let rows: Rows = in_memory
             .rows
             .range((after, upto.clone()))
             .map(|(c, r)| (c.clone(), r.clone()))

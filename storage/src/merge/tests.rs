@@ -100,7 +100,10 @@ fn partition_merge_unions_rows_and_keeps_max_deletion() {
         a.partition_deletion.map(|d| d.marked_for_delete_at),
         Some(7)
     );
-    assert_eq!(a.rows[&Bytes::from_static(b"1")].cells, vec![live(2, b"w")]);
+    assert_eq!(
+        a.rows.get(&b"1"[..]).expect("row 1").cells,
+        vec![live(2, b"w")]
+    );
 }
 
 #[test]

@@ -7,12 +7,11 @@
 //! the partition's index entry (first clustering + offset per block). Like
 //! Cassandra's column index (`column_index_size`), it lets a read seek to the
 //! block holding a slice start or a paging position.
-use std::collections::BTreeMap;
 
 use bytes::Bytes;
 
 use crate::codec::{self, DResult, Put, Reader};
-use crate::types::Row;
+use crate::merge::Rows;
 
 /// Chunk entries per clustering-index block: one block covers about
 /// 128 data blocks (2 MiB of a partition at the default block size), so the
@@ -50,7 +49,7 @@ impl ChunkEntry {
 
 /// Decodes every row of the chunk at `r` into `rows`; returns its "more"
 /// flag (the partition continues at the start of the next block).
-pub(crate) fn get_rows(r: &mut Reader, rows: &mut BTreeMap<Bytes, Row>) -> DResult<bool> {
+pub(crate) fn get_rows(r: &mut Reader, rows: &mut Rows) -> DResult<bool> {
     let n = r.count(5)?;
     for _ in 0..n {
         let row = codec::get_row(r)?;

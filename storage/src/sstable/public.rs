@@ -175,7 +175,7 @@ impl SstableReader {
             let (raw, _) =
                 block::decode(data, c.block).map_err(|r| Error::corrupt(&path, c.block, r))?;
             let mut r = Reader::at(&raw, usize::try_from(c.offset).unwrap_or(usize::MAX));
-            let mut rows = std::collections::BTreeMap::new();
+            let mut rows = crate::merge::Rows::default();
             chunk::get_rows(&mut r, &mut rows)
                 .map_err(|e| Error::corrupt(&path, c.block, format!("chunk: {}", e.reason)))?;
             let (first, last) = (rows.keys().next(), rows.keys().next_back());

@@ -447,7 +447,7 @@ impl SstableIter {
             partition_deletion,
             range_tombstones,
             static_row,
-            rows: std::collections::BTreeMap::new(),
+            rows: crate::merge::Rows::default(),
         };
         loop {
             let (more, pos) = {

@@ -1,6 +1,6 @@
 //! SSTable round trips and corruption: every damaged byte gives
 //! `Error::Corrupt` naming the file (never a panic, never silent bad data).
-use std::collections::BTreeMap;
+
 use std::ops::Bound;
 use std::sync::Arc;
 
@@ -11,7 +11,7 @@ use crate::memtable::PartitionKey;
 use crate::merge::PartitionData;
 
 fn partition(i: u32) -> PartitionData {
-    let mut rows = BTreeMap::new();
+    let mut rows = crate::merge::Rows::default();
     for r in 0..3u8 {
         let ck = Bytes::from(vec![r]);
         let value = Bytes::from(format!("value-{i}-{r}"));

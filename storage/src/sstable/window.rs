@@ -6,7 +6,6 @@
 //! page of a huge partition costs a few blocks, wherever it is. A partition
 //! without a clustering index (small, or any partition of a v1 SSTable) is
 //! one chunk: decoded like before, skipping unwanted rows.
-use std::collections::BTreeMap;
 
 use bytes::Bytes;
 
@@ -14,8 +13,8 @@ use super::chunk::{decode_cindex, decode_refs, ChunkEntry, CindexRef};
 use super::SsTable;
 use crate::codec::{self, DResult, Reader};
 use crate::error::{Error, Result};
-use crate::merge::PartitionData;
-use crate::types::{ClusteringBound, Row};
+use crate::merge::{PartitionData, Rows};
+use crate::types::ClusteringBound;
 
 /// Which rows of a partition a read wants, in which order, and how many.
 pub(crate) struct RowWindow<'a> {
@@ -66,7 +65,7 @@ pub(crate) struct Windowed {
 /// Collects the wanted rows of chunks in read order.
 struct Collect<'w, 'a> {
     w: &'w RowWindow<'a>,
-    rows: BTreeMap<Bytes, Row>,
+    rows: Rows,
     full: bool,
     done: bool,
 }
@@ -192,7 +191,7 @@ impl SsTable {
         };
         let mut col = Collect {
             w,
-            rows: BTreeMap::new(),
+            rows: Rows::default(),
             full: false,
             done: w.budget == 0,
         };
