@@ -37,12 +37,19 @@ pub struct Node {
 }
 
 impl Node {
+    #[allow(dead_code, reason = "each bench including this file uses one of the two")]
     pub fn open() -> Node {
+        Node::open_with(|_| {})
+    }
+
+    /// [`Node::open`] with the storage config adjusted by `tune` first.
+    pub fn open_with(tune: impl FnOnce(&mut storage::Config)) -> Node {
         let dir = tempfile::tempdir().expect("tempdir");
         let mut cfg = storage::Config::for_tests(dir.path());
         cfg.commitlog_sync = storage::SyncMode::Periodic {
             period: Duration::from_secs(10),
         };
+        tune(&mut cfg);
         let qp = QueryProcessor::open(identity(), cfg).expect("open");
         let st = ClientState {
             keyspace: None,

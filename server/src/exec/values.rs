@@ -108,6 +108,11 @@ pub fn decode_clustering(mut b: &[u8], cols: &[(CqlType, bool)]) -> Result<Vec<B
 
 /// The serialized partition key of `components` (Cassandra's layout).
 pub fn partition_key(components: &[Bytes]) -> Bytes {
+    // A copy, not a slice of the request: the key is kept by the memtable, and a
+    // slice would keep the connection's whole read buffer alive with it.
+    if let [only] = components {
+        return Bytes::copy_from_slice(only);
+    }
     let parts: Vec<&[u8]> = components.iter().map(|b| &b[..]).collect();
     types::partition_key_bytes(&parts)
 }

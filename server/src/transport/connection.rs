@@ -5,6 +5,7 @@
 //! stream (bad version, oversized frame, corrupt segment) closes the connection.
 
 use std::future::Future;
+use std::mem::MaybeUninit;
 use std::net::SocketAddr;
 use std::panic::AssertUnwindSafe;
 use std::pin::Pin;
@@ -12,18 +13,18 @@ use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
-use bytes::{Bytes, BytesMut};
+use bytes::BytesMut;
 use cql::error::ErrorBody;
 use cql::frame::{Compression, FrameError, ProtocolVersion};
 use cql::request::Request;
 use parking_lot::Mutex;
 use tokio::io::AsyncReadExt;
 use tokio::net::TcpStream;
-use tokio::sync::{mpsc, watch, Semaphore};
+use tokio::sync::{watch, Semaphore};
 use tracing::Instrument;
 
 use super::framing::{FrameReader, Framing, Next};
-use super::writer::{self, Outgoing};
+use super::writer::{self, OutboxSender};
 use super::{dispatch, handshake, messages, TransportConfig};
 use crate::query::{ClientState, QueryProcessor};
 
@@ -34,13 +35,16 @@ pub(super) struct Conn {
     /// v3/v4 envelope compression (v5 compresses segments in the writer instead).
     pub compression: Compression,
     pub state: Mutex<ClientState>,
-    pub tx: mpsc::UnboundedSender<Outgoing>,
+    pub out: OutboxSender,
 }
 
 impl Conn {
-    /// Encodes a response envelope for this connection.
-    pub fn encode(&self, stream: i16, response: &cql::response::Response) -> Bytes {
-        messages::encode(self.version, stream, response, self.compression)
+    /// Queues a response envelope for this connection; `answers` gives the request's
+    /// in-flight slot back once it is written. False if the connection is gone.
+    pub fn send(&self, stream: i16, response: &cql::response::Response, answers: bool) -> bool {
+        self.out.push_with(answers, |out| {
+            messages::encode_into(out, self.version, stream, response, self.compression)
+        })
     }
 }
 
@@ -61,14 +65,16 @@ pub async fn serve(
     let _ = sock.set_nodelay(true);
     let _open = crate::metrics::global().connection_opened();
     let (mut rd, wr) = sock.into_split();
-    let (tx, rx) = mpsc::unbounded_channel::<Outgoing>();
-    let writer = tokio::spawn(writer::run(wr, rx).in_current_span());
     let permits = Arc::new(Semaphore::new(cfg.max_in_flight));
+    let (tx, outbox) = writer::outbox(permits.clone());
+    let writer = tokio::spawn(writer::run(wr, outbox).in_current_span());
     let mut reader = FrameReader::new(cfg.max_frame_size);
     // Set by the first envelope; every later one must carry the same version.
     let mut version: Option<ProtocolVersion> = None;
     let mut conn: Option<Arc<Conn>> = None;
     let mut events: Option<tokio::task::JoinHandle<()>> = None;
+    // The heap slot requests run in (see `run_or_spawn`), kept between requests.
+    let mut slot = None;
     tracing::debug!("connection opened");
 
     let end = 'read: loop {
@@ -95,10 +101,7 @@ pub async fn serve(
                     tracing::debug!(requested, "unsupported protocol version");
                     let mut frame = BytesMut::new();
                     cql::frame::encode_unsupported_version(&mut frame, requested, stream);
-                    let _ = tx.send(Outgoing {
-                        close_after: true,
-                        ..Outgoing::new(frame.freeze())
-                    });
+                    tx.push_and_close(&frame);
                     break 'read End::Closed;
                 }
                 Next::Fatal(e) => {
@@ -112,10 +115,7 @@ pub async fn serve(
                         &cql::response::Response::Error(body),
                         c,
                     );
-                    let _ = tx.send(Outgoing {
-                        close_after: true,
-                        ..Outgoing::new(out)
-                    });
+                    tx.push_and_close(&out);
                     break 'read End::Closed;
                 }
             };
@@ -131,10 +131,7 @@ pub async fn serve(
                     &messages::protocol_error(msg),
                     Compression::None,
                 );
-                let _ = tx.send(Outgoing {
-                    close_after: true,
-                    ..Outgoing::new(out)
-                });
+                tx.push_and_close(&out);
                 break 'read End::Closed;
             }
             let stream = frame.header.stream;
@@ -151,7 +148,7 @@ pub async fn serve(
                 // Before STARTUP: OPTIONS and STARTUP only.
                 match handshake::before_startup(v, stream, request, peer) {
                     handshake::Step::Reply(out) => {
-                        let _ = tx.send(Outgoing::new(out));
+                        tx.push(&out);
                     }
                     handshake::Step::Started {
                         reply,
@@ -165,10 +162,8 @@ pub async fn serve(
                             _ => Framing::Envelopes,
                         };
                         // READY goes out unframed; everything after it in `framing`.
-                        let _ = tx.send(Outgoing {
-                            switch_to: Some(framing),
-                            ..Outgoing::new(reply)
-                        });
+                        tx.push(&reply);
+                        tx.switch_framing(framing);
                         reader.set_framing(
                             framing,
                             if v == ProtocolVersion::V5 {
@@ -186,7 +181,7 @@ pub async fn serve(
                                 compression
                             },
                             state: Mutex::new(state),
-                            tx: tx.clone(),
+                            out: tx.clone(),
                         }));
                     }
                 }
@@ -201,28 +196,35 @@ pub async fn serve(
                         events = Some(tokio::spawn(
                             forward_events(c.clone(), filter).in_current_span(),
                         ));
-                        let _ = tx.send(Outgoing::new(
-                            c.encode(stream, &cql::response::Response::Ready),
-                        ));
+                        c.send(stream, &cql::response::Response::Ready, false);
                     }
                     Err(msg) => send_error(&tx, v, stream, ErrorBody::protocol(msg), c.compression),
                 },
                 request => {
-                    // Backpressure: wait for an in-flight slot, watching for shutdown.
-                    let permit = tokio::select! {
-                        p = permits.clone().acquire_owned() => p.ok(),
-                        _ = stop.changed() => None,
-                    };
-                    let Some(permit) = permit else {
-                        break 'read End::Stopped;
-                    };
+                    // Backpressure: take an in-flight slot, waiting for one (and
+                    // watching for shutdown) only when none is free. The slot is
+                    // forgotten here and given back by the writer once the response
+                    // is written (`writer::Outbox`).
+                    match permits.try_acquire() {
+                        Ok(p) => p.forget(),
+                        Err(_) => {
+                            let permit = tokio::select! {
+                                p = permits.acquire() => p.ok(),
+                                _ = stop.changed() => None,
+                            };
+                            let Some(permit) = permit else {
+                                break 'read End::Stopped;
+                            };
+                            permit.forget();
+                        }
+                    }
                     let span = tracing::debug_span!(
                         "request",
                         stream,
                         opcode = frame.header.opcode.name()
                     );
-                    let reply = dispatch::Reply::new(c, stream, permit);
-                    run_or_spawn(Box::pin(dispatch::handle(reply, request).instrument(span)));
+                    let reply = dispatch::Reply::new(c, stream);
+                    run_or_spawn(&mut slot, dispatch::handle(reply, request).instrument(span));
                 }
             }
         }
@@ -265,21 +267,46 @@ pub async fn serve(
 /// spawn, a scheduler round trip and a wake-up each: a large part of a small request's
 /// cost. Re-polling a pending future from a task with another waker is part of the
 /// `Future` contract, so the spawned task picks up exactly where the poll left off.
-fn run_or_spawn(mut request: Pin<Box<dyn Future<Output = ()> + Send + 'static>>) {
+///
+/// The future is polled inside a heap slot that the connection keeps from one request
+/// to the next (`slot`): a request's future is ~2.7 KB, too big for the allocator's
+/// per-thread cache, so a fresh box per request cost a slow-path malloc and free (with
+/// `malloc_consolidate`) on every request. A request that has to wait takes the box
+/// with it into its task, and the next request allocates a new one.
+fn run_or_spawn<F>(slot: &mut Option<Box<MaybeUninit<F>>>, request: F)
+where
+    F: Future<Output = ()> + Send + 'static,
+{
+    let mut boxed = slot.take().unwrap_or_else(Box::new_uninit);
+    let fut: *mut F = boxed.write(request);
     let mut cx = Context::from_waker(Waker::noop());
-    // A panic must cost only its request, as in a spawned task: dropping the future
-    // drops its `Reply`, which answers Server error on the stream.
-    match std::panic::catch_unwind(AssertUnwindSafe(|| request.as_mut().poll(&mut cx))) {
-        Ok(Poll::Ready(())) => {}
-        Ok(Poll::Pending) => {
-            tokio::spawn(request);
+    // SAFETY: `fut` points into the box's heap allocation, which stays where it is
+    // until the future is dropped in place below or the box is handed on, unmoved, as
+    // `Pin<Box<F>>`; nothing else touches the future meanwhile.
+    let polled = std::panic::catch_unwind(AssertUnwindSafe(|| unsafe {
+        Pin::new_unchecked(&mut *fut).poll(&mut cx)
+    }));
+    match polled {
+        Ok(Poll::Ready(())) => {
+            // SAFETY: the future was written above and is dropped exactly once, here;
+            // the box then holds uninitialized memory again and can be reused.
+            unsafe { std::ptr::drop_in_place(fut) };
+            *slot = Some(boxed);
         }
-        Err(_) => drop(request),
+        Ok(Poll::Pending) => {
+            // SAFETY: the box holds the future written above (still initialized).
+            let boxed = unsafe { boxed.assume_init() };
+            tokio::spawn(Box::into_pin(boxed));
+        }
+        // A panic must cost only its request, as in a spawned task: dropping the
+        // future drops its `Reply`, which answers Server error on the stream.
+        // SAFETY: as for `Pending`; the box (and the future) is dropped right here.
+        Err(_) => drop(unsafe { boxed.assume_init() }),
     }
 }
 
 fn send_error(
-    tx: &mpsc::UnboundedSender<Outgoing>,
+    tx: &OutboxSender,
     v: ProtocolVersion,
     stream: i16,
     e: ErrorBody,
@@ -287,7 +314,7 @@ fn send_error(
 ) {
     crate::metrics::global().error(e.code);
     let out = messages::encode(v, stream, &cql::response::Response::Error(e), c);
-    let _ = tx.send(Outgoing::new(out));
+    tx.push(&out);
 }
 
 /// Pushes the registered event kinds to the client as EVENT frames on stream -1.
@@ -296,11 +323,9 @@ async fn forward_events(conn: Arc<Conn>, filter: handshake::EventFilter) {
     loop {
         match rx.recv().await {
             Ok(ev) => {
-                if filter.accepts(&ev) {
-                    let out = conn.encode(-1, &cql::response::Response::Event(ev));
-                    if conn.tx.send(Outgoing::new(out)).is_err() {
-                        return;
-                    }
+                if filter.accepts(&ev) && !conn.send(-1, &cql::response::Response::Event(ev), false)
+                {
+                    return;
                 }
             }
             Err(tokio::sync::broadcast::error::RecvError::Lagged(n)) => {
@@ -310,3 +335,4 @@ async fn forward_events(conn: Arc<Conn>, filter: handshake::EventFilter) {
         }
     }
 }
+

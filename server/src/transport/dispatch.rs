@@ -6,41 +6,35 @@
 
 use std::sync::Arc;
 
-use bytes::Bytes;
 use cql::error::ErrorBody;
 use cql::request::Request;
 use cql::response::Response;
-use tokio::sync::OwnedSemaphorePermit;
 
 use super::connection::Conn;
 use super::handshake;
-use super::writer::Outgoing;
 
-/// Answers exactly once for a request: normally through [`Reply::send`]; if the request
-/// task panics, the drop during unwinding answers a Server error instead, so the
-/// client's stream is never left hanging and the in-flight slot is released.
+/// Answers exactly once for a request, whose in-flight slot it holds: normally through
+/// [`Reply::send`]; if the request task panics, the drop during unwinding answers a
+/// Server error instead, so the client's stream is never left hanging and the slot is
+/// given back.
 pub(super) struct Reply {
     conn: Arc<Conn>,
     stream: i16,
-    permit: Option<OwnedSemaphorePermit>,
+    answered: bool,
 }
 
 impl Reply {
-    pub fn new(conn: Arc<Conn>, stream: i16, permit: OwnedSemaphorePermit) -> Reply {
+    pub fn new(conn: Arc<Conn>, stream: i16) -> Reply {
         Reply {
             conn,
             stream,
-            permit: Some(permit),
+            answered: false,
         }
     }
 
-    fn send(mut self, envelope: Bytes) {
-        let permit = self.permit.take();
-        let sent = self.conn.tx.send(Outgoing {
-            permit,
-            ..Outgoing::new(envelope)
-        });
-        if sent.is_err() {
+    fn send(mut self, response: &Response) {
+        self.answered = true;
+        if !self.conn.send(self.stream, response, true) {
             crate::metrics::global().dropped_response();
         }
     }
@@ -48,17 +42,13 @@ impl Reply {
 
 impl Drop for Reply {
     fn drop(&mut self) {
-        if let Some(permit) = self.permit.take() {
+        if !self.answered {
             tracing::error!(
                 stream = self.stream,
                 "request task ended without a response (panic)"
             );
             let e = ErrorBody::server("internal error while executing the request");
-            let out = self.conn.encode(self.stream, &Response::Error(e));
-            let _ = self.conn.tx.send(Outgoing {
-                permit: Some(permit),
-                ..Outgoing::new(out)
-            });
+            self.conn.send(self.stream, &Response::Error(e), true);
         }
     }
 }
@@ -87,8 +77,7 @@ pub(super) async fn handle(reply: Reply, request: Request) {
         _ => None,
     };
     crate::metrics::global().request(op, started, error);
-    let out = conn.encode(reply.stream, &response);
-    reply.send(out);
+    reply.send(&response);
 }
 
 async fn run_statement(conn: &Conn, request: Request) -> Response {

@@ -34,20 +34,31 @@ pub fn encode(
     compression: Compression,
 ) -> Bytes {
     let mut out = BytesMut::with_capacity(256);
+    encode_into(&mut out, version, stream, response, compression);
+    out.freeze()
+}
+
+/// [`encode`], appended to `out` (a connection's outbox).
+pub fn encode_into(
+    out: &mut BytesMut,
+    version: ProtocolVersion,
+    stream: i16,
+    response: &Response,
+    compression: Compression,
+) {
     let compression = if version == ProtocolVersion::V5 {
         Compression::None
     } else {
         compression
     };
     encode_frame(
-        &mut out,
+        out,
         version,
         stream,
         response,
         &FrameExtras::default(),
         compression,
     );
-    out.freeze()
 }
 
 /// A Protocol error response.

@@ -1,103 +1,331 @@
-//! The write half of a connection: one task that drains the connection's outgoing queue
-//! and writes everything that is ready in one syscall (drivers pipeline thousands of
-//! requests; coalescing responses is where throughput is won). It also owns the output
-//! framing: plain envelopes (v3/v4, and v5 before READY) or v5 segments, switched right
-//! after the READY that ends a v5 handshake (native_protocol_v5.spec section 2.3).
+//! The write half of a connection: an [`Outbox`] that request handlers encode their
+//! response envelopes straight into, and one task that takes everything queued and
+//! writes it in one syscall (drivers pipeline thousands of requests; coalescing
+//! responses is where throughput is won). It also owns the output framing: plain
+//! envelopes (v3/v4, and v5 before READY) or v5 segments, switched right after the READY
+//! that ends a v5 handshake (native_protocol_v5.spec section 2.3).
+//!
+//! Why a shared buffer and not a channel of encoded envelopes: a channel costs, per
+//! response, a buffer allocation, a queue node, the writer's copy of the envelope into
+//! its output buffer, a free, and a semaphore release (a lock inside tokio's
+//! semaphore). Here a response is one uncontended mutex and an append into a buffer
+//! that keeps its capacity; the writer swaps buffers and returns the requests'
+//! in-flight slots once per write.
 
-use bytes::{Bytes, BytesMut};
+use std::sync::Arc;
+
+use bytes::BytesMut;
+use parking_lot::Mutex;
 use tokio::io::{AsyncWrite, AsyncWriteExt};
-use tokio::sync::{mpsc, OwnedSemaphorePermit};
+use tokio::sync::{Notify, Semaphore};
 
-use cql::frame::{encode_segments, MAX_SEGMENT_PAYLOAD};
+use cql::frame::{encode_segments, HEADER_LEN, MAX_SEGMENT_PAYLOAD};
 
 pub use super::framing::Framing;
 
-/// One encoded envelope to send.
-pub struct Outgoing {
-    pub envelope: Bytes,
-    /// Framing to use for everything after this envelope.
-    pub switch_to: Option<Framing>,
-    /// Close the connection once this envelope is written (fatal protocol errors).
-    pub close_after: bool,
-    /// The in-flight slot of the request this answers, released once written so a
+/// Output buffers above this capacity are not kept after a write, so one huge
+/// response does not pin its memory for the connection's life.
+const MAX_KEPT_CAPACITY: usize = 4 << 20;
+
+/// What a connection has to send, shared by the reader, the request handlers, the
+/// event forwarder and the writer task.
+pub struct Outbox {
+    state: Mutex<State>,
+    /// Wakes the writer; signalled when the first bytes land in an empty outbox, and
+    /// when the outbox closes.
+    notify: Notify,
+    /// The connection's in-flight slots (see `connection`): a request's slot is taken
+    /// by the reader and given back here once its response has been written, so a
     /// client that does not read its responses stops being read too.
-    pub permit: Option<OwnedSemaphorePermit>,
+    permits: Arc<Semaphore>,
 }
 
-impl Outgoing {
-    pub fn new(envelope: impl Into<Bytes>) -> Outgoing {
-        Outgoing {
-            envelope: envelope.into(),
-            switch_to: None,
-            close_after: false,
-            permit: None,
+struct State {
+    /// Whole envelopes queued since the writer last took them, to send in `framing`.
+    envelopes: BytesMut,
+    framing: Framing,
+    /// Bytes already framed: envelopes queued before the last framing switch.
+    framed: BytesMut,
+    /// In-flight slots of the requests whose responses are queued.
+    answered: usize,
+    /// Close the connection once what is queued is written (fatal protocol errors).
+    close: bool,
+    /// Live [`OutboxSender`]s; at zero the writer writes what is left and ends.
+    senders: usize,
+    /// The writer is gone (a write failed): queued responses go nowhere.
+    dead: bool,
+}
+
+impl State {
+    fn is_empty(&self) -> bool {
+        self.envelopes.is_empty() && self.framed.is_empty() && !self.close
+    }
+}
+
+/// A handle that queues envelopes; the writer ends once every handle is dropped.
+pub struct OutboxSender(Arc<Outbox>);
+
+impl Clone for OutboxSender {
+    fn clone(&self) -> Self {
+        self.0.state.lock().senders += 1;
+        OutboxSender(self.0.clone())
+    }
+}
+
+impl Drop for OutboxSender {
+    fn drop(&mut self) {
+        let last = {
+            let mut st = self.0.state.lock();
+            st.senders -= 1;
+            st.senders == 0
+        };
+        if last {
+            self.0.notify.notify_one();
         }
     }
 }
 
-/// Stop coalescing past this many bytes so one write stays a reasonable size.
-const MAX_COALESCED: usize = 1 << 20;
+/// A new outbox with one sender, and the writer task's handle on it.
+pub fn outbox(permits: Arc<Semaphore>) -> (OutboxSender, Arc<Outbox>) {
+    let ob = Arc::new(Outbox {
+        state: Mutex::new(State {
+            envelopes: BytesMut::with_capacity(64 << 10),
+            framing: Framing::Envelopes,
+            framed: BytesMut::new(),
+            answered: 0,
+            close: false,
+            senders: 1,
+            dead: false,
+        }),
+        notify: Notify::new(),
+        permits,
+    });
+    (OutboxSender(ob.clone()), ob)
+}
 
-/// Runs until the queue closes or a write fails; then shuts the socket's write side.
-pub async fn run<W: AsyncWrite + Unpin>(mut sock: W, mut rx: mpsc::UnboundedReceiver<Outgoing>) {
-    let mut framing = Framing::Envelopes;
-    let mut out = BytesMut::with_capacity(64 << 10);
-    // Envelopes waiting to be packed into segments, flushed before each write.
-    let mut pending = BytesMut::new();
-    let mut permits = Vec::new();
-    'outer: while let Some(first) = rx.recv().await {
-        let mut next = Some(first);
-        let mut close = false;
-        while let Some(msg) = next.take() {
-            match framing {
-                Framing::Envelopes => out.extend_from_slice(&msg.envelope),
-                Framing::Segments { lz4 } => {
-                    // Whole envelopes share self-contained segments; one too big for a
-                    // segment travels alone in a run of non-self-contained ones.
-                    if pending.len() + msg.envelope.len() > MAX_SEGMENT_PAYLOAD {
-                        flush_segments(&mut pending, &mut out, framing);
-                    }
-                    if msg.envelope.len() > MAX_SEGMENT_PAYLOAD {
-                        encode_segments(&msg.envelope, lz4, &mut out);
-                    } else {
-                        pending.extend_from_slice(&msg.envelope);
-                    }
+impl OutboxSender {
+    /// Appends one envelope written by `encode`. `answers` says that it answers a
+    /// request holding an in-flight slot, to be given back once written. Returns
+    /// false if the connection's writer is gone (the envelope is dropped and the slot
+    /// given back at once).
+    pub fn push_with(&self, answers: bool, encode: impl FnOnce(&mut BytesMut)) -> bool {
+        let ob = &self.0;
+        let was_empty = {
+            let mut st = ob.state.lock();
+            if st.dead {
+                drop(st);
+                if answers {
+                    ob.permits.add_permits(1);
                 }
+                return false;
             }
-            permits.extend(msg.permit);
-            if let Some(f) = msg.switch_to {
-                flush_segments(&mut pending, &mut out, framing);
-                framing = f;
-            }
-            if msg.close_after {
-                close = true;
+            let was_empty = st.is_empty();
+            encode(&mut st.envelopes);
+            st.answered += usize::from(answers);
+            was_empty
+        };
+        // A non-empty outbox has already woken the writer, or the writer is about to
+        // take it: one wake-up per batch, not per response.
+        if was_empty {
+            ob.notify.notify_one();
+        }
+        true
+    }
+
+    /// Appends an envelope already encoded (handshake replies, errors).
+    pub fn push(&self, envelope: &[u8]) -> bool {
+        self.push_with(false, |out| out.extend_from_slice(envelope))
+    }
+
+    /// Appends a last envelope; the writer closes the connection after writing it.
+    pub fn push_and_close(&self, envelope: &[u8]) {
+        let mut st = self.0.state.lock();
+        st.envelopes.extend_from_slice(envelope);
+        st.close = true;
+        drop(st);
+        self.0.notify.notify_one();
+    }
+
+    /// Everything queued so far goes out in the current framing, everything after
+    /// in `framing`.
+    pub fn switch_framing(&self, framing: Framing) {
+        let mut st = self.0.state.lock();
+        let st = &mut *st;
+        frame_into(&st.envelopes, st.framing, &mut st.framed);
+        st.envelopes.clear();
+        st.framing = framing;
+    }
+}
+
+/// Runs until every sender is gone (after writing what they queued), a close was
+/// asked for, or a write fails; then shuts the socket's write side.
+pub async fn run<W: AsyncWrite + Unpin>(mut sock: W, ob: Arc<Outbox>) {
+    let mut wire = BytesMut::with_capacity(64 << 10);
+    let mut taken = BytesMut::with_capacity(64 << 10);
+    loop {
+        let (framing, answered, close, last) = {
+            let mut st = ob.state.lock();
+            std::mem::swap(&mut st.framed, &mut wire);
+            std::mem::swap(&mut st.envelopes, &mut taken);
+            let answered = std::mem::take(&mut st.answered);
+            (st.framing, answered, st.close, st.senders == 0)
+        };
+        match framing {
+            // Usually nothing was framed before: send the taken buffer as it is and
+            // hand the (empty) wire buffer back to the producers next time.
+            Framing::Envelopes if wire.is_empty() => std::mem::swap(&mut wire, &mut taken),
+            _ => frame_into(&taken, framing, &mut wire),
+        }
+        taken.clear();
+        if !wire.is_empty() {
+            if let Err(e) = sock.write_all(&wire).await {
+                tracing::debug!("write failed, closing: {e}");
+                ob.permits.add_permits(answered);
+                let mut st = ob.state.lock();
+                st.dead = true;
+                ob.permits.add_permits(std::mem::take(&mut st.answered));
+                st.envelopes = BytesMut::new();
+                st.framed = BytesMut::new();
                 break;
             }
-            if out.len() + pending.len() < MAX_COALESCED {
-                next = rx.try_recv().ok();
-            }
         }
-        flush_segments(&mut pending, &mut out, framing);
-        if let Err(e) = sock.write_all(&out).await {
-            tracing::debug!("write failed, closing: {e}");
-            break 'outer;
+        ob.permits.add_permits(answered);
+        wire.clear();
+        if wire.capacity() > MAX_KEPT_CAPACITY {
+            wire = BytesMut::new();
         }
-        out.clear();
-        permits.clear();
-        if close {
+        if taken.capacity() > MAX_KEPT_CAPACITY {
+            taken = BytesMut::new();
+        }
+        if close || last {
+            // `last`: no sender is left to queue more, and what they queued was taken
+            // together with the count.
             break;
         }
+        ob.notify.notified().await;
     }
     let _ = sock.flush().await;
     let _ = sock.shutdown().await;
 }
 
-fn flush_segments(pending: &mut BytesMut, out: &mut BytesMut, framing: Framing) {
-    if pending.is_empty() {
-        return;
+/// Appends `envelopes` (whole envelopes back to back) to `out` in `framing`. Segments:
+/// whole envelopes share self-contained segments; one too big for a segment travels
+/// alone in a run of non-self-contained ones.
+fn frame_into(envelopes: &[u8], framing: Framing, out: &mut BytesMut) {
+    let lz4 = match framing {
+        Framing::Envelopes => {
+            out.extend_from_slice(envelopes);
+            return;
+        }
+        Framing::Segments { lz4 } => lz4,
+    };
+    let mut group = 0; // start of the envelopes not yet in a segment
+    let mut at = 0;
+    while at < envelopes.len() {
+        let len = envelope_len(envelopes.get(at..).unwrap_or_default());
+        let end = (at + len).min(envelopes.len());
+        if end - group > MAX_SEGMENT_PAYLOAD {
+            if at > group {
+                encode_segments(envelopes.get(group..at).unwrap_or_default(), lz4, out);
+            }
+            group = at;
+        }
+        at = end;
     }
-    if let Framing::Segments { lz4 } = framing {
-        encode_segments(pending, lz4, out);
+    if at > group {
+        encode_segments(envelopes.get(group..at).unwrap_or_default(), lz4, out);
     }
-    pending.clear();
+}
+
+/// The length of the envelope at the start of `buf`, header included (v3+ header:
+/// the body length is the big-endian u32 at bytes 5..9).
+fn envelope_len(buf: &[u8]) -> usize {
+    match buf.get(5..HEADER_LEN) {
+        Some(&[a, b, c, d]) => HEADER_LEN + u32::from_be_bytes([a, b, c, d]) as usize,
+        _ => buf.len(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use cql::frame::{decode_segment, FrameAssembler};
+
+    fn envelope(stream: u8, body_len: usize) -> Vec<u8> {
+        let mut e = vec![0x85, 0, 0, stream, 0x08];
+        e.extend_from_slice(&(body_len as u32).to_be_bytes());
+        e.extend(std::iter::repeat_n(stream, body_len));
+        e
+    }
+
+    /// Segments written by `frame_into` reassemble into the same envelopes, and small
+    /// envelopes share self-contained segments.
+    #[test]
+    fn segments_carry_whole_envelopes() {
+        for lz4 in [false, true] {
+            let sizes = [10, 100, MAX_SEGMENT_PAYLOAD - 50, 20, 3 * MAX_SEGMENT_PAYLOAD, 7];
+            let mut all = Vec::new();
+            for (i, n) in sizes.iter().enumerate() {
+                all.extend(envelope(i as u8, *n));
+            }
+            let mut out = BytesMut::new();
+            frame_into(&all, Framing::Segments { lz4 }, &mut out);
+            let mut asm = FrameAssembler::new(64 << 20);
+            let mut frames = Vec::new();
+            let mut segments = 0;
+            while let Some(seg) = decode_segment(&mut out, lz4, MAX_SEGMENT_PAYLOAD).unwrap() {
+                segments += 1;
+                asm.push(seg, &mut frames).unwrap();
+            }
+            assert!(out.is_empty());
+            let frames: Vec<_> = frames.into_iter().map(|f| f.unwrap()).collect();
+            assert_eq!(frames.len(), sizes.len());
+            for (i, (f, n)) in frames.iter().zip(sizes).enumerate() {
+                assert_eq!(f.header.stream, i as i16);
+                assert_eq!(f.body.len(), n);
+            }
+            // 10+100 share one segment, the near-full one shares the next with 20
+            // (it still fits), the large one goes in four non-self-contained
+            // segments, then 7.
+            assert_eq!(segments, 1 + 1 + 4 + 1, "lz4={lz4}");
+        }
+    }
+
+    #[tokio::test]
+    async fn writes_in_order_and_gives_slots_back() {
+        let permits = Arc::new(Semaphore::new(4));
+        let (tx, ob) = outbox(permits.clone());
+        let (client, server) = tokio::io::duplex(1 << 20);
+        let writer = tokio::spawn(run(server, ob));
+        for i in 0..4u8 {
+            permits.try_acquire().unwrap().forget();
+            tx.push_with(true, |out| out.extend_from_slice(&envelope(i, 3)));
+        }
+        drop(tx);
+        writer.await.unwrap();
+        let mut got = Vec::new();
+        let mut client = client;
+        tokio::io::AsyncReadExt::read_to_end(&mut client, &mut got)
+            .await
+            .unwrap();
+        let want: Vec<u8> = (0..4u8).flat_map(|i| envelope(i, 3)).collect();
+        assert_eq!(got, want);
+        assert_eq!(permits.available_permits(), 4);
+    }
+
+    #[tokio::test]
+    async fn a_dead_writer_drops_responses_and_gives_slots_back() {
+        let permits = Arc::new(Semaphore::new(2));
+        let (tx, ob) = outbox(permits.clone());
+        let (client, server) = tokio::io::duplex(64);
+        drop(client);
+        let writer = tokio::spawn(run(server, ob));
+        permits.try_acquire().unwrap().forget();
+        tx.push_with(true, |out| out.extend_from_slice(&envelope(1, 200)));
+        writer.await.unwrap();
+        assert_eq!(permits.available_permits(), 2);
+        permits.try_acquire().unwrap().forget();
+        assert!(!tx.push_with(true, |out| out.extend_from_slice(&envelope(2, 3))));
+        assert_eq!(permits.available_permits(), 2);
+    }
 }

@@ -178,6 +178,9 @@ impl ModifyPlan {
             self.apply_op(op, ctx, attrs, clock, row)?;
         }
         let nck = t.def.clustering.len();
+        // One partition and one row (nearly every write): the cells move into the
+        // mutation instead of being cloned once and dropped.
+        let single = keys.len() == 1 && prefixes.len() <= 1;
         for (token, key) in keys {
             let mut m = Mutation {
                 table: t.id,
@@ -217,7 +220,11 @@ impl ModifyPlan {
                 }
                 _ => {
                     if !statics.cells.is_empty() || !statics.complex_deletions.is_empty() {
-                        m.static_row = Some(statics.clone());
+                        m.static_row = Some(if single {
+                            std::mem::take(&mut statics)
+                        } else {
+                            statics.clone()
+                        });
                     }
                     let write_regular = !(self.static_only && self.keys.ck_eq.is_empty());
                     if write_regular
@@ -226,7 +233,11 @@ impl ModifyPlan {
                             || !regular.complex_deletions.is_empty())
                     {
                         for p in &prefixes {
-                            let mut r = regular.clone();
+                            let mut r = if single {
+                                std::mem::take(&mut regular)
+                            } else {
+                                regular.clone()
+                            };
                             r.clustering = p.clone();
                             if self.kind == Kind::Insert {
                                 r.liveness = Some(LivenessInfo {

@@ -118,19 +118,32 @@ pub fn partition_keys(
         vals.dedup();
         cols.push(vals);
     }
+    // One value per key column (every point read and write): the key is those values,
+    // with no cartesian product (a handful of vectors) built to find that out.
+    if cols.iter().all(|vals| vals.len() == 1) {
+        let key = match cols.as_slice() {
+            [only] => values::partition_key(only),
+            _ => values::partition_key(&cols.into_iter().flatten().collect::<Vec<_>>()),
+        };
+        return Ok(vec![keyed(key)?]);
+    }
     let mut keys = Vec::new();
     for comps in cartesian(cols) {
-        let key = values::partition_key(&comps);
-        if key.len() > u16::MAX as usize {
-            return Err(RequestError::invalid(format!(
-                "Key length of {} is longer than maximum of {}",
-                key.len(),
-                u16::MAX
-            )));
-        }
-        keys.push((crate::coordinator::Coordinator::token(&key), key));
+        keys.push(keyed(values::partition_key(&comps))?);
     }
     Ok(keys)
+}
+
+/// A partition key with its token, or the error for a key too long to store.
+fn keyed(key: Bytes) -> Result<(i64, Bytes), RequestError> {
+    if key.len() > u16::MAX as usize {
+        return Err(RequestError::invalid(format!(
+            "Key length of {} is longer than maximum of {}",
+            key.len(),
+            u16::MAX
+        )));
+    }
+    Ok((crate::coordinator::Coordinator::token(&key), key))
 }
 
 /// Encodes a clustering prefix (serialized values, one per leading clustering column).
