@@ -29,6 +29,14 @@ pub struct ActivityStats {
     pub commitlog_sync_nanos: u64,
     /// Bytes in the commit-log segments still kept.
     pub commitlog_bytes: u64,
+    /// Writes whose acknowledgement was paced (memtables past the soft mark).
+    pub paced_writes: u64,
+    /// Total pacing delay of those writes, in nanoseconds.
+    pub paced_nanos: u64,
+    /// Writes that waited at the hard memtable limit for a flush.
+    pub blocked_writes: u64,
+    /// Total time those writes waited, in nanoseconds.
+    pub blocked_nanos: u64,
 }
 
 #[derive(Debug, Default)]
@@ -39,6 +47,10 @@ pub(crate) struct Activity {
     pub compacted_bytes_read: AtomicU64,
     pub compacted_bytes_written: AtomicU64,
     pub active_compactions: AtomicU64,
+    pub paced_writes: AtomicU64,
+    pub paced_nanos: AtomicU64,
+    pub blocked_writes: AtomicU64,
+    pub blocked_nanos: AtomicU64,
 }
 
 impl Activity {
@@ -46,6 +58,17 @@ impl Activity {
         self.flushes.fetch_add(1, Ordering::Relaxed);
         self.flushed_bytes
             .fetch_add(bytes as u64, Ordering::Relaxed);
+    }
+
+    /// A write delayed by pacing (`blocked` false) or by the hard limit.
+    pub fn throttled(&self, blocked: bool, d: std::time::Duration) {
+        let (n, t) = if blocked {
+            (&self.blocked_writes, &self.blocked_nanos)
+        } else {
+            (&self.paced_writes, &self.paced_nanos)
+        };
+        n.fetch_add(1, Ordering::Relaxed);
+        t.fetch_add(d.as_nanos() as u64, Ordering::Relaxed);
     }
 
     pub fn compacted(&self, read: u64, written: u64) {
@@ -70,6 +93,10 @@ impl Activity {
             compacted_bytes_read: get(&self.compacted_bytes_read),
             compacted_bytes_written: get(&self.compacted_bytes_written),
             active_compactions: get(&self.active_compactions),
+            paced_writes: get(&self.paced_writes),
+            paced_nanos: get(&self.paced_nanos),
+            blocked_writes: get(&self.blocked_writes),
+            blocked_nanos: get(&self.blocked_nanos),
             ..ActivityStats::default()
         }
     }

@@ -428,6 +428,7 @@ impl Engine {
             let d = self.pacer.delay(&self.limits, added, total, now);
             if !d.is_zero() {
                 std::thread::sleep(d);
+                self.activity.throttled(false, d);
             }
             return;
         }
@@ -436,7 +437,9 @@ impl Engine {
         // millisecond took CPU from the very flush they were waiting for. The
         // timeout re-checks shutdown.
         self.maybe_flush();
-        let give_up = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        let began = std::time::Instant::now();
+        let give_up = began + std::time::Duration::from_secs(10);
+        let _count = Blocked(self, began);
         let mut g = self.memtable_wait.lock();
         while (self.memtable_total.load(Ordering::Relaxed) as u64) > self.limits.hard
             && !self.shutdown.load(Ordering::Acquire)
@@ -448,6 +451,24 @@ impl Engine {
             self.memtable_freed
                 .wait_for(&mut g, std::time::Duration::from_millis(100));
         }
+    }
+
+    /// Flushes, with what writers waited so far, for the node log: the
+    /// timeline of a long run (benches/longrun.sh) against its stalls.
+    fn log_flush(&self, id: TableId, freed: usize, took: std::time::Duration) {
+        let a = self.activity.stats();
+        tracing::info!(
+            table = %id.0,
+            freed,
+            took_ms = took.as_millis() as u64,
+            flush_rate = self.pacer.flush_rate(),
+            memtables = self.memtable_total.load(Ordering::Relaxed),
+            paced_writes = a.paced_writes,
+            paced_ms = a.paced_nanos / 1_000_000,
+            blocked_writes = a.blocked_writes,
+            blocked_ms = a.blocked_nanos / 1_000_000,
+            "flush done"
+        );
     }
 
     /// Reads one partition's merged live view; `None` if nothing is live.
@@ -492,6 +513,9 @@ impl Engine {
         // is slow.
         if freed as u64 >= self.limits.cleanup / 4 {
             self.pacer.record_flush(freed, began.elapsed());
+        }
+        if freed > 0 {
+            self.log_flush(table, freed, began.elapsed());
         }
         self.commitlog.discard_completed(table, upto);
         if freed > 0 && self.config.auto_compaction {
@@ -606,6 +630,15 @@ impl Engine {
         self.shutdown.store(true, Ordering::Release);
         let synced = self.commitlog.shutdown();
         flushed.and(synced)
+    }
+}
+
+/// Counts a write held at the hard limit, however its wait ends.
+struct Blocked<'a>(&'a Engine, std::time::Instant);
+
+impl Drop for Blocked<'_> {
+    fn drop(&mut self) {
+        self.0.activity.throttled(true, self.1.elapsed());
     }
 }
 
