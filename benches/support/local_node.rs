@@ -37,7 +37,10 @@ pub struct Node {
 }
 
 impl Node {
-    #[allow(dead_code, reason = "each bench including this file uses one of the two")]
+    #[allow(
+        dead_code,
+        reason = "each bench including this file uses one of the two"
+    )]
     pub fn open() -> Node {
         Node::open_with(|_| {})
     }

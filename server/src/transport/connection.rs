@@ -305,13 +305,7 @@ where
     }
 }
 
-fn send_error(
-    tx: &OutboxSender,
-    v: ProtocolVersion,
-    stream: i16,
-    e: ErrorBody,
-    c: Compression,
-) {
+fn send_error(tx: &OutboxSender, v: ProtocolVersion, stream: i16, e: ErrorBody, c: Compression) {
     crate::metrics::global().error(e.code);
     let out = messages::encode(v, stream, &cql::response::Response::Error(e), c);
     tx.push(&out);
@@ -335,4 +329,3 @@ async fn forward_events(conn: Arc<Conn>, filter: handshake::EventFilter) {
         }
     }
 }
-

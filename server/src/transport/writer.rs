@@ -276,7 +276,14 @@ mod tests {
     #[test]
     fn segments_carry_whole_envelopes() {
         for lz4 in [false, true] {
-            let sizes = [10, 100, MAX_SEGMENT_PAYLOAD - 50, 20, 3 * MAX_SEGMENT_PAYLOAD, 7];
+            let sizes = [
+                10,
+                100,
+                MAX_SEGMENT_PAYLOAD - 50,
+                20,
+                3 * MAX_SEGMENT_PAYLOAD,
+                7,
+            ];
             let mut all = Vec::new();
             for (i, n) in sizes.iter().enumerate() {
                 all.extend(envelope(i as u8, *n));
