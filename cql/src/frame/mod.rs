@@ -46,7 +46,10 @@ pub use codec::{
 };
 pub use compression::Compression;
 pub use header::{Direction, FrameFlags, FrameHeader, HEADER_LEN};
-pub use segment::{decode_segment, encode_segments, FrameAssembler, Segment, MAX_SEGMENT_PAYLOAD};
+pub use segment::{
+    decode_segment, encode_envelope_segments, encode_segments, envelope_len, FrameAssembler,
+    Segment, MAX_SEGMENT_PAYLOAD,
+};
 
 /// The native protocol versions Helenus speaks. v5 is not beta here: the beta flag is
 /// accepted and ignored.

@@ -16,6 +16,7 @@ use bytes::{Buf, BufMut, Bytes, BytesMut};
 use super::codec::{finish_frame, peek_header, Frame};
 use super::compression::{lz4_block_compress, lz4_block_decompress};
 use super::crc::{crc24, crc32};
+use super::header::HEADER_LEN;
 use super::{Compression, FrameError};
 
 /// Largest payload of one segment (uncompressed length): 2^17 - 1 bytes.
@@ -122,6 +123,46 @@ pub fn encode_segments(payload: &[u8], compressed: bool, out: &mut BytesMut) {
         for chunk in payload.chunks(MAX_SEGMENT_PAYLOAD) {
             write_segment(chunk, false, compressed, out);
         }
+    }
+}
+
+/// The total length (header included) of the envelope starting `buf`, if its header is
+/// there: v3+ headers carry the body length as the big-endian u32 at bytes 5..9.
+pub fn envelope_len(buf: &[u8]) -> Option<usize> {
+    match buf.get(5..HEADER_LEN) {
+        Some(&[a, b, c, d]) => Some(HEADER_LEN + u32::from_be_bytes([a, b, c, d]) as usize),
+        _ => None,
+    }
+}
+
+/// Appends `envelopes` (whole envelopes back to back) as segments: whole envelopes
+/// share self-contained segments of up to [`MAX_SEGMENT_PAYLOAD`]; one too big for a
+/// segment travels alone in a run of non-self-contained ones. How the node frames its
+/// answers and helenus-stress its requests.
+pub fn encode_envelope_segments(envelopes: &[u8], compressed: bool, out: &mut BytesMut) {
+    let mut group = 0; // start of the envelopes not yet in a segment
+    let mut at = 0;
+    while at < envelopes.len() {
+        let rest = envelopes.get(at..).unwrap_or_default();
+        let end = (at + envelope_len(rest).unwrap_or(rest.len())).min(envelopes.len());
+        if end - group > MAX_SEGMENT_PAYLOAD {
+            if at > group {
+                encode_segments(
+                    envelopes.get(group..at).unwrap_or_default(),
+                    compressed,
+                    out,
+                );
+            }
+            group = at;
+        }
+        at = end;
+    }
+    if at > group {
+        encode_segments(
+            envelopes.get(group..at).unwrap_or_default(),
+            compressed,
+            out,
+        );
     }
 }
 

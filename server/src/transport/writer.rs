@@ -19,7 +19,7 @@ use parking_lot::Mutex;
 use tokio::io::{AsyncWrite, AsyncWriteExt};
 use tokio::sync::{Notify, Semaphore};
 
-use cql::frame::{encode_segments, HEADER_LEN, MAX_SEGMENT_PAYLOAD};
+use cql::frame::encode_envelope_segments;
 
 pub use super::framing::Framing;
 
@@ -221,48 +221,18 @@ pub async fn run<W: AsyncWrite + Unpin>(mut sock: W, ob: Arc<Outbox>) {
     let _ = sock.shutdown().await;
 }
 
-/// Appends `envelopes` (whole envelopes back to back) to `out` in `framing`. Segments:
-/// whole envelopes share self-contained segments; one too big for a segment travels
-/// alone in a run of non-self-contained ones.
+/// Appends `envelopes` (whole envelopes back to back) to `out` in `framing`.
 fn frame_into(envelopes: &[u8], framing: Framing, out: &mut BytesMut) {
-    let lz4 = match framing {
-        Framing::Envelopes => {
-            out.extend_from_slice(envelopes);
-            return;
-        }
-        Framing::Segments { lz4 } => lz4,
-    };
-    let mut group = 0; // start of the envelopes not yet in a segment
-    let mut at = 0;
-    while at < envelopes.len() {
-        let len = envelope_len(envelopes.get(at..).unwrap_or_default());
-        let end = (at + len).min(envelopes.len());
-        if end - group > MAX_SEGMENT_PAYLOAD {
-            if at > group {
-                encode_segments(envelopes.get(group..at).unwrap_or_default(), lz4, out);
-            }
-            group = at;
-        }
-        at = end;
-    }
-    if at > group {
-        encode_segments(envelopes.get(group..at).unwrap_or_default(), lz4, out);
-    }
-}
-
-/// The length of the envelope at the start of `buf`, header included (v3+ header:
-/// the body length is the big-endian u32 at bytes 5..9).
-fn envelope_len(buf: &[u8]) -> usize {
-    match buf.get(5..HEADER_LEN) {
-        Some(&[a, b, c, d]) => HEADER_LEN + u32::from_be_bytes([a, b, c, d]) as usize,
-        _ => buf.len(),
+    match framing {
+        Framing::Envelopes => out.extend_from_slice(envelopes),
+        Framing::Segments { lz4 } => encode_envelope_segments(envelopes, lz4, out),
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use cql::frame::{decode_segment, FrameAssembler};
+    use cql::frame::{decode_segment, FrameAssembler, MAX_SEGMENT_PAYLOAD};
 
     fn envelope(stream: u8, body_len: usize) -> Vec<u8> {
         let mut e = vec![0x85, 0, 0, stream, 0x08];

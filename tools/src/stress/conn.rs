@@ -15,8 +15,8 @@ use std::collections::HashMap;
 use bytes::{Buf, BufMut, Bytes, BytesMut};
 use cql::error::ErrorBody;
 use cql::frame::{
-    decode_frame, decode_segment, encode_request_frame, encode_segments, Compression,
-    ProtocolVersion, MAX_SEGMENT_PAYLOAD,
+    decode_frame, decode_segment, encode_envelope_segments, encode_request_frame, envelope_len,
+    Compression, ProtocolVersion, MAX_SEGMENT_PAYLOAD,
 };
 use cql::request::{Prepare, Query, QueryParameters, Request};
 use cql::response::{Prepared, Response, ResultBody, RowsMetadata};
@@ -183,10 +183,16 @@ impl Conn {
         }
     }
 
+    /// True while bytes go to and come from the socket as plain envelopes: before the
+    /// handshake switches wrapping on, or for good on an uncompressed v3/v4 connection.
+    fn passes_through(&self) -> bool {
+        !self.wrapped || self.framing.is_plain()
+    }
+
     /// The buffer of plain envelopes received so far: the socket's bytes themselves on
     /// a plain connection, else what could be unwrapped from them.
     fn envelopes(&mut self) -> Result<&mut BytesMut> {
-        if !self.wrapped || self.framing.is_plain() {
+        if self.passes_through() {
             return Ok(&mut self.rbuf);
         }
         let unwrapped = if self.framing.version.is_v5() {
@@ -245,12 +251,13 @@ impl Conn {
         if self.wbuf.is_empty() {
             return Ok(());
         }
-        let wire = if !self.wrapped || self.framing.is_plain() {
+        let wire = if self.passes_through() {
             &self.wbuf
         } else {
             self.out.clear();
             if self.framing.version.is_v5() {
-                segment_envelopes(&self.wbuf, self.framing.compression, &mut self.out);
+                let lz4 = self.framing.compression == Compression::Lz4;
+                encode_envelope_segments(&self.wbuf, lz4, &mut self.out);
             } else {
                 compress_envelopes(&self.wbuf, self.framing.compression, &mut self.out);
             }
@@ -312,34 +319,6 @@ impl Conn {
             buf.advance(HEADER_LEN + len);
         };
         outcome.map(|()| true).map_err(|m| self.protocol(m))
-    }
-}
-
-/// The total length of the envelope at the start of `buf`, if its header is there.
-fn envelope_len(buf: &[u8]) -> Option<usize> {
-    let h = buf.get(..HEADER_LEN)?;
-    Some(HEADER_LEN + u32::from_be_bytes([h[5], h[6], h[7], h[8]]) as usize)
-}
-
-/// v5: the envelopes of `plain` as segments, as many whole envelopes per
-/// self-contained segment as fit; a larger envelope alone over non-self-contained ones.
-fn segment_envelopes(plain: &[u8], compression: Compression, out: &mut BytesMut) {
-    let lz4 = compression == Compression::Lz4;
-    let mut rest = plain;
-    while !rest.is_empty() {
-        let mut take = 0;
-        while let Some(len) = envelope_len(&rest[take..]) {
-            if take > 0 && take + len > MAX_SEGMENT_PAYLOAD {
-                break;
-            }
-            take = (take + len).min(rest.len());
-            if take >= MAX_SEGMENT_PAYLOAD {
-                break;
-            }
-        }
-        let take = take.max(1).min(rest.len());
-        encode_segments(&rest[..take], lz4, out);
-        rest = &rest[take..];
     }
 }
 
@@ -661,7 +640,7 @@ mod tests {
             }
             let mut wire = BytesMut::new();
             if version.is_v5() {
-                segment_envelopes(&plain, compression, &mut wire);
+                encode_envelope_segments(&plain, compression == Compression::Lz4, &mut wire);
             } else {
                 compress_envelopes(&plain, compression, &mut wire);
                 assert_eq!(wire[1] & 0x01, 0x01, "compression flag set");
