@@ -8,12 +8,14 @@
 //! `min(rf, 1)` replicas, other data centres none). A level that needs more live
 //! replicas than that fails with Unavailable (required vs alive), never with a silent
 //! success. Storage calls that may wait for an fsync run under `block_in_place` so they
-//! do not stall the runtime's other tasks; periodic-mode writes under the memtable
-//! budget never wait and run inline.
+//! do not stall the runtime's other tasks; periodic-mode writes never wait and run
+//! inline. Write backpressure (pacing, the memtable budget) is waited out with async
+//! timers after the request ([`defer_backpressure`]), never by sleeping on a worker.
 
 use std::sync::Arc;
 
 use cql::wire::Consistency;
+use storage::Backpressure;
 
 use crate::error::RequestError;
 use crate::query::NodeIdentity;
@@ -70,6 +72,11 @@ impl Coordinator {
     }
 
     /// Applies mutations on the replicas (here: the local engine) at `cl`.
+    ///
+    /// Backpressure (engine/backpressure.rs) is owed, not slept here: inside
+    /// [`defer_backpressure`] (every CQL request) the debt is waited out
+    /// asynchronously once the request is done, so a paced write does not hold
+    /// the worker or its connection; elsewhere it is paid on this thread.
     pub fn mutate(
         &self,
         mutations: &[storage::Mutation],
@@ -80,17 +87,28 @@ impl Coordinator {
         let engine = &self.engine;
         let metrics = crate::metrics::global();
         let apply_all = || {
+            let mut debt = Backpressure::None;
             for m in mutations {
-                metrics.time_write(m.table, || engine.apply(m))?;
+                debt = debt.and(metrics.time_write(m.table, || engine.apply_deferred(m))?);
             }
-            Ok::<(), storage::Error>(())
+            Ok::<Backpressure, storage::Error>(debt)
         };
         // `block_in_place` hands this worker's tasks to another thread: worth it
         // for an fsync wait, but it costs more than the whole periodic-mode apply.
-        if engine.apply_may_block() {
-            blocking(apply_all)?;
+        let debt = if engine.apply_may_block() {
+            blocking(apply_all)?
         } else {
-            apply_all()?;
+            apply_all()?
+        };
+        if debt != Backpressure::None {
+            let deferred = OWED.try_with(|owed| {
+                let mut owed = owed.borrow_mut();
+                let prior = owed.as_ref().map_or(Backpressure::None, |(_, d)| *d);
+                *owed = Some((Arc::clone(engine), prior.and(debt)));
+            });
+            if deferred.is_err() {
+                blocking(|| engine.wait_backpressure(debt));
+            }
         }
         Ok(())
     }
@@ -103,6 +121,57 @@ impl Coordinator {
     pub fn engine(&self) -> &Arc<storage::Engine> {
         &self.engine
     }
+}
+
+tokio::task_local! {
+    /// The backpressure owed by the writes of the request being run, with the
+    /// engine that owes it (set by [`Coordinator::mutate`], paid by
+    /// [`defer_backpressure`]).
+    static OWED: std::cell::RefCell<Option<(Arc<storage::Engine>, Backpressure)>>;
+}
+
+/// Runs one request, then waits out the backpressure its writes owe before
+/// returning its output (the response): pacing with `tokio::time::sleep`, a
+/// memtable budget overrun by polling until a flush frees memory. Meanwhile the
+/// worker runs other requests, on this connection too (the connection runs a
+/// request that has to wait as its own task).
+pub async fn defer_backpressure<F: std::future::Future>(request: F) -> F::Output {
+    let (out, owed) = OWED
+        .scope(std::cell::RefCell::new(None), async {
+            let out = request.await;
+            (out, OWED.with(|o| o.borrow_mut().take()))
+        })
+        .await;
+    if let Some((engine, debt)) = owed {
+        pay(&engine, debt).await;
+    }
+    out
+}
+
+/// How often a write held at the memtable budget looks again. Waiting on the
+/// engine's condvar would block the worker; a timer does not, and holding a
+/// write a few ms past the flush that frees memory costs nothing measurable
+/// (past the budget the flush, not the timer, sets the pace).
+const OVER_BUDGET_POLL: std::time::Duration = std::time::Duration::from_millis(5);
+
+async fn pay(engine: &storage::Engine, debt: Backpressure) {
+    let began = tokio::time::Instant::now();
+    match debt {
+        Backpressure::None => return,
+        Backpressure::Pace(d) => tokio::time::sleep(d).await,
+        Backpressure::OverBudget => {
+            while engine.over_budget() {
+                if began.elapsed() >= storage::MAX_BLOCKED {
+                    tracing::warn!(
+                        "memtables over their budget for 10 s; accepting the write anyway"
+                    );
+                    break;
+                }
+                tokio::time::sleep(OVER_BUDGET_POLL).await;
+            }
+        }
+    }
+    engine.note_backpressure(debt, began.elapsed());
 }
 
 /// Runs a storage call that may block (fsync wait, disk read) without stalling the
@@ -191,6 +260,106 @@ fn requirement(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::future::Future;
+    use std::task::Poll;
+
+    fn identity() -> NodeIdentity {
+        let ip = std::net::IpAddr::V4(std::net::Ipv4Addr::LOCALHOST);
+        NodeIdentity {
+            cluster_name: "Test Cluster".into(),
+            host_id: uuid::Uuid::new_v4(),
+            tokens: vec![0],
+            listen_address: ip,
+            broadcast_address: ip,
+            rpc_address: ip,
+            native_port: 9042,
+            storage_port: 7000,
+            data_center: "dc1".into(),
+            rack: "rack1".into(),
+            release_version: "5.0.0".into(),
+            partitioner: "org.apache.cassandra.dht.Murmur3Partitioner".into(),
+        }
+    }
+
+    /// A coordinator whose engine paces every write: the soft mark is a few
+    /// bytes, the budget (64 MiB) far away, so nothing flushes or blocks.
+    fn paced() -> (tempfile::TempDir, Coordinator, storage::TableId) {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut c = storage::Config::for_tests(dir.path());
+        c.memtable_space = 64 << 20;
+        c.memtable_throttle_start = 1e-6;
+        // Periodic: no fsync per write, so the 16 writes below take far less
+        // than their pacing slots (64 KiB at the initial ~64 MiB/s: ~1 ms each).
+        c.commitlog_sync = storage::SyncMode::Periodic {
+            period: std::time::Duration::from_secs(10),
+        };
+        let table = storage::TableId(uuid::Uuid::from_u128(7));
+        let engine =
+            storage::Engine::open(c, &[(table, storage::TableOptions::default())]).expect("open");
+        (dir, Coordinator::new(identity(), engine), table)
+    }
+
+    fn write(table: storage::TableId, i: i64) -> storage::Mutation {
+        storage::Mutation {
+            table,
+            token: i,
+            key: bytes::Bytes::from(format!("k{i}")),
+            static_row: Some(storage::Row {
+                cells: vec![storage::Cell {
+                    column: storage::ColumnId(1),
+                    path: None,
+                    timestamp: 1,
+                    value: storage::CellValue::Live {
+                        value: bytes::Bytes::from(vec![b'v'; 64 << 10]),
+                        ttl: None,
+                    },
+                }],
+                ..storage::Row::default()
+            }),
+            ..storage::Mutation::default()
+        }
+    }
+
+    fn read(c: &Coordinator, m: &storage::Mutation) -> bool {
+        let cmd = storage::ReadCommand::whole(m.table, m.token, m.key.clone(), 0);
+        c.engine().read(&cmd).expect("read").is_some()
+    }
+
+    // Timers are paused: the paced write's sleep ends only when the runtime has
+    // nothing else to do, so "still pending" below is a fact, not a race.
+    #[tokio::test(start_paused = true)]
+    async fn paced_write_waits_for_its_ack_without_holding_up_other_requests() {
+        let (_dir, c, table) = paced();
+        let repl = Replication::simple("dc1", 1);
+        // Consecutive pacing slots: the last of these writes owes ~15 ms.
+        let writes: Vec<_> = (0..16).map(|i| write(table, i)).collect();
+        let mut first = std::pin::pin!(defer_backpressure(async {
+            c.mutate(&writes, Consistency::One, &repl)
+        }));
+        let polled = std::future::poll_fn(|cx| Poll::Ready(first.as_mut().poll(cx))).await;
+        assert!(
+            polled.is_pending(),
+            "the paced write is not acknowledged yet"
+        );
+        assert_eq!(c.engine().activity().paced_writes, 0);
+        // Meanwhile the write is applied and another request runs to the end.
+        let seen = defer_backpressure(async { read(&c, &writes[15]) }).await;
+        assert!(seen, "the paced write is already readable");
+        first.await.expect("write");
+        let a = c.engine().activity();
+        assert_eq!(a.paced_writes, 1, "one request paid one debt");
+        assert!(a.paced_nanos > 0);
+    }
+
+    #[tokio::test]
+    async fn outside_a_request_the_caller_pays_its_own_debt() {
+        let (_dir, c, table) = paced();
+        let repl = Replication::simple("dc1", 1);
+        let writes: Vec<_> = (0..16).map(|i| write(table, i)).collect();
+        c.mutate(&writes, Consistency::One, &repl).expect("write");
+        // Paid before `mutate` returned (index and view builds rely on it).
+        assert_eq!(c.engine().activity().paced_writes, 1);
+    }
 
     fn req(cl: Consistency, repl: &Replication) -> Result<(usize, usize), RequestError> {
         requirement(cl, repl, "dc1", true)

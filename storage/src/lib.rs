@@ -63,7 +63,8 @@ mod view;
 pub use compaction::{CompactionConfig, TimeWindowUnit};
 pub use config::{Config, SyncMode};
 pub use engine::{
-    check_snapshot_tag, ActivityStats, Engine, PartitionEstimate, SnapshotInfo, TableStats,
+    check_snapshot_tag, ActivityStats, Backpressure, Engine, PartitionEstimate, SnapshotInfo,
+    TableStats, MAX_BLOCKED,
 };
 pub use error::{Error, Result};
 pub use types::{

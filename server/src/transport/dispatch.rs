@@ -70,7 +70,10 @@ pub(super) async fn handle(reply: Reply, request: Request) {
         Request::AuthResponse(_) => Response::Error(ErrorBody::protocol(
             "Unexpected message AUTH_RESPONSE: no authentication is configured on this node",
         )),
-        request => run_statement(&conn, request).await,
+        // A paced write's delay is waited out here, after the statement and
+        // before the answer (coordinator.rs): the request becomes its own task
+        // and the connection goes on reading.
+        request => crate::coordinator::defer_backpressure(run_statement(&conn, request)).await,
     };
     let error = match &response {
         Response::Error(e) => Some(e.code),

@@ -14,6 +14,7 @@ use crate::types::{Mutation, Partition, ReadCommand, ScanCommand, TableId, Table
 
 mod activity;
 mod background;
+mod backpressure;
 mod compact;
 mod flow;
 mod read;
@@ -21,6 +22,7 @@ mod snapshot;
 mod table;
 
 pub use activity::{ActivityStats, PartitionEstimate};
+pub use backpressure::{Backpressure, MAX_BLOCKED};
 pub use snapshot::{check_tag as check_snapshot_tag, SnapshotInfo};
 use table::Table;
 
@@ -65,7 +67,7 @@ pub struct Engine {
     bg: background::Workers,
     weak_self: Mutex<Weak<Engine>>,
     /// Writers over the memtable limit wait here until a flush frees memory
-    /// (`throttle_writes`); `sub_memtable` wakes them.
+    /// (`wait_backpressure`); `sub_memtable` wakes them.
     memtable_freed: Condvar,
     memtable_wait: Mutex<()>,
     /// Flush, pacing and hard-limit marks (engine/flow.rs).
@@ -300,10 +302,23 @@ impl Engine {
         self.memtable_freed.notify_all();
     }
 
-    /// Applies a mutation: commit-log append, then memtable insert. Blocking:
-    /// in batch and group sync modes it returns after the covering fsync
-    /// (a concurrent reader may see the write slightly before that).
+    /// Applies a mutation: commit-log append, then memtable insert, then any
+    /// backpressure (pacing, or a wait for a flush past the budget) on the
+    /// calling thread. Blocking: in batch and group sync modes it also returns
+    /// only after the covering fsync (a concurrent reader may see the write
+    /// slightly before that).
     pub fn apply(&self, m: &Mutation) -> Result<()> {
+        let debt = self.apply_deferred(m)?;
+        self.wait_backpressure(debt);
+        Ok(())
+    }
+
+    /// [`Engine::apply`] without the backpressure wait: the write is applied
+    /// (and, in batch and group modes, durable) on return, and the caller owes
+    /// the returned [`Backpressure`] before acknowledging it. For callers that
+    /// must not sleep on their thread (async workers); they report the wait
+    /// with [`Engine::note_backpressure`].
+    pub fn apply_deferred(&self, m: &Mutation) -> Result<Backpressure> {
         self.check_open()?;
         let t = self.table(m.table)?;
         let (pos, added) = {
@@ -324,22 +339,20 @@ impl Engine {
         if (total as u64) / step != (total.saturating_sub(added) as u64) / step {
             self.maybe_flush();
         }
-        if total as u64 > self.limits.soft {
-            self.throttle_writes(added, total as u64);
-        }
-        self.commitlog.wait_durable(pos)
+        let debt = self.backpressure(added, total as u64);
+        self.commitlog.wait_durable(pos)?;
+        Ok(debt)
     }
 
-    /// True when [`Engine::apply`] may block the calling thread for long: the
-    /// sync mode waits for an fsync (batch, group), or memtables are past the
-    /// soft mark so the write may be paced or made to wait. In periodic mode
-    /// below it an apply is a memory copy and a memtable insert, cheap enough
-    /// to run on an async worker.
+    /// True when [`Engine::apply_deferred`] may block the calling thread for
+    /// long: the sync mode waits for an fsync (batch, group). In periodic mode
+    /// an apply is a memory copy and a memtable insert, cheap enough to run on
+    /// an async worker (backpressure is the caller's to wait out).
     pub fn apply_may_block(&self) -> bool {
         !matches!(
             self.config.commitlog_sync,
             crate::config::SyncMode::Periodic { .. }
-        ) || self.memtable_total.load(Ordering::Relaxed) as u64 > self.limits.soft
+        )
     }
 
     /// Flushes the biggest memtable when memtables not already flushing
@@ -412,44 +425,6 @@ impl Engine {
             if let Ok(t) = self.table(id) {
                 self.request_flush(&t);
             }
-        }
-    }
-
-    /// Backpressure above the soft mark. Below the hard limit (the budget)
-    /// the write is paced: it waits for its slot at a rate derived from the
-    /// flush throughput (engine/flow.rs), at most `flow::MAX_DELAY`, so
-    /// writers slow down together and gradually. Above the hard limit it
-    /// waits until a flush frees memory, up to 10 s. The write itself is
-    /// already in the memtable and the commit log: only its acknowledgement
-    /// is delayed, nothing is refused.
-    fn throttle_writes(&self, added: usize, total: u64) {
-        if total <= self.limits.hard {
-            let now = self.epoch.elapsed().as_nanos() as u64;
-            let d = self.pacer.delay(&self.limits, added, total, now);
-            if !d.is_zero() {
-                std::thread::sleep(d);
-                self.activity.throttled(false, d);
-            }
-            return;
-        }
-        // Wait for a flush to free memory instead of polling: in the 10-minute run
-        // (docs/PERFORMANCE.md) dozens of throttled writer threads polling every
-        // millisecond took CPU from the very flush they were waiting for. The
-        // timeout re-checks shutdown.
-        self.maybe_flush();
-        let began = std::time::Instant::now();
-        let give_up = began + std::time::Duration::from_secs(10);
-        let _count = Blocked(self, began);
-        let mut g = self.memtable_wait.lock();
-        while (self.memtable_total.load(Ordering::Relaxed) as u64) > self.limits.hard
-            && !self.shutdown.load(Ordering::Acquire)
-        {
-            if std::time::Instant::now() >= give_up {
-                tracing::warn!("memtables over their budget for 10 s; accepting the write anyway");
-                return;
-            }
-            self.memtable_freed
-                .wait_for(&mut g, std::time::Duration::from_millis(100));
         }
     }
 
@@ -630,15 +605,6 @@ impl Engine {
         self.shutdown.store(true, Ordering::Release);
         let synced = self.commitlog.shutdown();
         flushed.and(synced)
-    }
-}
-
-/// Counts a write held at the hard limit, however its wait ends.
-struct Blocked<'a>(&'a Engine, std::time::Instant);
-
-impl Drop for Blocked<'_> {
-    fn drop(&mut self) {
-        self.0.activity.throttled(true, self.1.elapsed());
     }
 }
 
