@@ -78,6 +78,9 @@ pub struct Config {
     pub compaction_throughput: u64,
     /// Number of background compaction threads. Default 1 (min 1).
     pub concurrent_compactors: usize,
+    /// OS priority (nice, 0-19) of the compaction threads; request and flush
+    /// threads run at 0 (engine/background.rs). Default 10.
+    pub compaction_thread_nice: i32,
     /// Uncompressed size of an SSTable data block. Default 16 KiB.
     pub sstable_block_size: usize,
     /// Bytes of decompressed SSTable blocks cached for point reads.
@@ -104,6 +107,7 @@ impl Default for Config {
             compaction_yields_to_flush: true,
             compaction_throughput: 64 << 20,
             concurrent_compactors: 1,
+            compaction_thread_nice: 10,
             sstable_block_size: 16 << 10,
             block_cache_size: 256 << 20,
             auto_compaction: true,
@@ -155,6 +159,7 @@ impl Config {
             compaction_yields_to_flush: true,
             compaction_throughput: 0,
             concurrent_compactors: 1,
+            compaction_thread_nice: 10,
             sstable_block_size: 4 << 10,
             block_cache_size: 8 << 20,
             auto_compaction: false,
@@ -185,6 +190,9 @@ impl Config {
         }
         if self.concurrent_compactors == 0 {
             return bad("concurrent_compactors must be at least 1");
+        }
+        if !(0..=19).contains(&self.compaction_thread_nice) {
+            return bad("compaction_thread_nice must be between 0 and 19");
         }
         // Blocks under 512 B only make sense in tests that split partitions
         // into many blocks; 64 B still holds a row or two.
