@@ -432,6 +432,7 @@ impl Engine {
     /// timeline of a long run (benches/longrun.sh) against its stalls.
     fn log_flush(&self, id: TableId, freed: usize, took: std::time::Duration) {
         let a = self.activity.stats();
+        let (log_waits, log_wait_nanos) = self.commitlog.append_wait_stats();
         tracing::info!(
             table = %id.0,
             freed,
@@ -442,6 +443,8 @@ impl Engine {
             paced_ms = a.paced_nanos / 1_000_000,
             blocked_writes = a.blocked_writes,
             blocked_ms = a.blocked_nanos / 1_000_000,
+            commitlog_append_waits = log_waits,
+            commitlog_append_wait_ms = log_wait_nanos / 1_000_000,
             "flush done"
         );
     }
