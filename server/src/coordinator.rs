@@ -73,10 +73,11 @@ impl Coordinator {
 
     /// Applies mutations on the replicas (here: the local engine) at `cl`.
     ///
-    /// Backpressure (engine/backpressure.rs) is owed, not slept here: inside
-    /// [`defer_backpressure`] (every CQL request) the debt is waited out
-    /// asynchronously once the request is done, so a paced write does not hold
-    /// the worker or its connection; elsewhere it is paid on this thread.
+    /// A pacing delay (engine/backpressure.rs) is owed, not slept here: inside
+    /// [`defer_backpressure`] (every CQL request) it is waited out asynchronously
+    /// once the request is done, so a paced write holds neither the worker nor
+    /// its connection; elsewhere it is paid on this thread. A write past the
+    /// memtable budget waits here for a flush.
     pub fn mutate(
         &self,
         mutations: &[storage::Mutation],
@@ -100,15 +101,25 @@ impl Coordinator {
         } else {
             apply_all()?
         };
-        if debt != Backpressure::None {
-            let deferred = OWED.try_with(|owed| {
-                let mut owed = owed.borrow_mut();
-                let prior = owed.as_ref().map_or(Backpressure::None, |(_, d)| *d);
-                *owed = Some((Arc::clone(engine), prior.and(debt)));
-            });
-            if deferred.is_err() {
-                blocking(|| engine.wait_backpressure(debt));
+        match debt {
+            Backpressure::None => {}
+            Backpressure::Pace(_) => {
+                let deferred = OWED.try_with(|owed| {
+                    let mut owed = owed.borrow_mut();
+                    let prior = owed.as_ref().map_or(Backpressure::None, |(_, d)| *d);
+                    *owed = Some((Arc::clone(engine), prior.and(debt)));
+                });
+                if deferred.is_err() {
+                    blocking(|| engine.wait_backpressure(debt));
+                }
             }
+            // Past the budget the write waits here, under `block_in_place`: the
+            // worker's other tasks move to another thread, but this connection
+            // stops reading until a flush frees memory, so memtables overshoot the
+            // budget by at most one write per connection. Deferred, the
+            // connection would go on applying up to its in-flight limit (2048
+            // requests) of writes past the budget.
+            Backpressure::OverBudget => blocking(|| engine.wait_backpressure(debt)),
         }
         Ok(())
     }
@@ -130,11 +141,11 @@ tokio::task_local! {
     static OWED: std::cell::RefCell<Option<(Arc<storage::Engine>, Backpressure)>>;
 }
 
-/// Runs one request, then waits out the backpressure its writes owe before
-/// returning its output (the response): pacing with `tokio::time::sleep`, a
-/// memtable budget overrun by polling until a flush frees memory. Meanwhile the
+/// Runs one request, then waits out the pacing delay its writes owe before
+/// returning its output (the response), with `tokio::time::sleep`. Meanwhile the
 /// worker runs other requests, on this connection too (the connection runs a
-/// request that has to wait as its own task).
+/// request that has to wait as its own task). A write past the memtable budget
+/// is not deferred: see [`Coordinator::mutate`].
 pub async fn defer_backpressure<F: std::future::Future>(request: F) -> F::Output {
     let (out, owed) = OWED
         .scope(std::cell::RefCell::new(None), async {
@@ -148,30 +159,13 @@ pub async fn defer_backpressure<F: std::future::Future>(request: F) -> F::Output
     out
 }
 
-/// How often a write held at the memtable budget looks again. Waiting on the
-/// engine's condvar would block the worker; a timer does not, and holding a
-/// write a few ms past the flush that frees memory costs nothing measurable
-/// (past the budget the flush, not the timer, sets the pace).
-const OVER_BUDGET_POLL: std::time::Duration = std::time::Duration::from_millis(5);
-
 async fn pay(engine: &storage::Engine, debt: Backpressure) {
-    let began = tokio::time::Instant::now();
-    match debt {
-        Backpressure::None => return,
-        Backpressure::Pace(d) => tokio::time::sleep(d).await,
-        Backpressure::OverBudget => {
-            while engine.over_budget() {
-                if began.elapsed() >= storage::MAX_BLOCKED {
-                    tracing::warn!(
-                        "memtables over their budget for 10 s; accepting the write anyway"
-                    );
-                    break;
-                }
-                tokio::time::sleep(OVER_BUDGET_POLL).await;
-            }
-        }
-    }
-    engine.note_backpressure(debt, began.elapsed());
+    let Backpressure::Pace(d) = debt else {
+        // Only pacing is deferred (`Coordinator::mutate`).
+        return;
+    };
+    tokio::time::sleep(d).await;
+    engine.note_backpressure(debt, d);
 }
 
 /// Runs a storage call that may block (fsync wait, disk read) without stalling the
@@ -300,6 +294,10 @@ mod tests {
     }
 
     fn write(table: storage::TableId, i: i64) -> storage::Mutation {
+        sized_write(table, i, 64 << 10)
+    }
+
+    fn sized_write(table: storage::TableId, i: i64, bytes: usize) -> storage::Mutation {
         storage::Mutation {
             table,
             token: i,
@@ -310,7 +308,7 @@ mod tests {
                     path: None,
                     timestamp: 1,
                     value: storage::CellValue::Live {
-                        value: bytes::Bytes::from(vec![b'v'; 64 << 10]),
+                        value: bytes::Bytes::from(vec![b'v'; bytes]),
                         ttl: None,
                     },
                 }],
@@ -349,6 +347,26 @@ mod tests {
         let a = c.engine().activity();
         assert_eq!(a.paced_writes, 1, "one request paid one debt");
         assert!(a.paced_nanos > 0);
+    }
+
+    #[tokio::test]
+    async fn a_write_past_the_budget_is_acknowledged_only_once_a_flush_made_room() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut cfg = storage::Config::for_tests(dir.path());
+        cfg.memtable_space = 1 << 20;
+        let table = storage::TableId(uuid::Uuid::from_u128(7));
+        let engine =
+            storage::Engine::open(cfg, &[(table, storage::TableOptions::default())]).expect("open");
+        let c = Coordinator::new(identity(), engine);
+        let repl = Replication::simple("dc1", 1);
+        // One 1.5 MiB write: past the 1 MiB budget on its own.
+        let writes = vec![sized_write(table, 1, 3 << 19)];
+        defer_backpressure(async { c.mutate(&writes, Consistency::One, &repl) })
+            .await
+            .expect("write");
+        assert!(!c.engine().over_budget(), "a flush made room first");
+        assert_eq!(c.engine().activity().blocked_writes, 1);
+        assert!(writes.iter().all(|w| read(&c, w)));
     }
 
     #[tokio::test]
