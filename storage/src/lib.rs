@@ -64,7 +64,7 @@ pub use compaction::{CompactionConfig, TimeWindowUnit};
 pub use config::{Config, SyncMode};
 pub use engine::{
     check_snapshot_tag, ActivityStats, Backpressure, Engine, PartitionEstimate, SnapshotInfo,
-    TableStats, MAX_BLOCKED,
+    TableStats,
 };
 pub use error::{Error, Result};
 pub use types::{

@@ -22,7 +22,7 @@ mod snapshot;
 mod table;
 
 pub use activity::{ActivityStats, PartitionEstimate};
-pub use backpressure::{Backpressure, MAX_BLOCKED};
+pub use backpressure::Backpressure;
 pub use snapshot::{check_tag as check_snapshot_tag, SnapshotInfo};
 use table::Table;
 
