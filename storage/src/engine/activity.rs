@@ -29,7 +29,8 @@ pub struct ActivityStats {
     pub commitlog_sync_nanos: u64,
     /// Bytes in the commit-log segments still kept.
     pub commitlog_bytes: u64,
-    /// Writes whose acknowledgement was paced (memtables past the soft mark).
+    /// Writes whose acknowledgement was paced (memtables past the soft mark); the
+    /// mutations of one CQL request count once.
     pub paced_writes: u64,
     /// Total pacing delay of those writes, in nanoseconds.
     pub paced_nanos: u64,
