@@ -18,7 +18,15 @@
 //! `HELENUS_BENCH_RUNS` (default 3); `HELENUS_BENCH_SKIP_FLUSH=1` runs only
 //! the compaction part (for a profiler).
 //!
+//! `HELENUS_BENCH_SHAPE=stress` writes cassandra-stress's default rows
+//! instead, as helenus-stress sends them (keyspace1.standard1): one row per
+//! partition, a 10-byte hex key, no clustering, a row marker and five
+//! 34-byte random blobs. That is issue 5's long run, where the node's one
+//! core also flushes and compacts; per-row costs (index entry, bloom insert,
+//! row decode and merge) dominate, so the bench reports CPU µs per row.
+//!
 //!     cargo bench --bench flush
+//!     HELENUS_BENCH_SHAPE=stress cargo bench --bench flush
 use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -26,7 +34,8 @@ use std::time::{Duration, Instant};
 use bytes::Bytes;
 use storage::sstable::SstableReader;
 use storage::{
-    Cell, CellValue, ColumnId, Config, Engine, Mutation, Row, SyncMode, TableId, TableOptions,
+    Cell, CellValue, ColumnId, Config, Engine, LivenessInfo, Mutation, Row, SyncMode, TableId,
+    TableOptions,
 };
 
 const ALNUM: &[u8] = b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
@@ -101,6 +110,70 @@ fn fill(e: &Engine, t: TableId, round: u64, first: u64, bytes: u64) -> (u64, u64
     (written, key - first)
 }
 
+/// cassandra-stress rows (see the module doc), partitions `first..`, about
+/// `bytes` of payload (key + values); returns (payload bytes, partitions).
+/// Keys are the stress tool's upper-case hex, tokens spread like Murmur3's.
+fn fill_stress(e: &Engine, t: TableId, round: u64, first: u64, bytes: u64) -> (u64, u64) {
+    const KEY_LEN: usize = 10;
+    const COLUMNS: u32 = 5;
+    const VALUE_LEN: usize = 34;
+    let mut rng = Rng(0x9E37_79B9_7F4A_7C15 ^ (round + 1));
+    let ts = 1_700_000_000_000_000 + round as i64;
+    let mut written = 0;
+    let mut key = first;
+    while written < bytes {
+        key += 1;
+        let hex = format!("{key:0KEY_LEN$X}");
+        let cells = (0..COLUMNS)
+            .map(|c| {
+                let value: Vec<u8> = (0..VALUE_LEN).map(|_| rng.next() as u8).collect();
+                cell(c, ts, Bytes::from(value))
+            })
+            .collect();
+        written += (KEY_LEN + COLUMNS as usize * VALUE_LEN) as u64;
+        e.apply(&Mutation {
+            table: t,
+            token: (key ^ 0x5555_5555).wrapping_mul(0x9E37_79B9_7F4A_7C15) as i64,
+            key: Bytes::from(hex.into_bytes()),
+            rows: vec![Row {
+                clustering: Bytes::new(),
+                liveness: Some(LivenessInfo {
+                    timestamp: ts,
+                    ttl: None,
+                }),
+                cells,
+                ..Row::default()
+            }],
+            ..Mutation::default()
+        })
+        .expect("apply");
+    }
+    (written, key - first)
+}
+
+/// The data set `HELENUS_BENCH_SHAPE` names: `stress`, or the default mix.
+fn fill_shape(e: &Engine, t: TableId, round: u64, first: u64, bytes: u64) -> (u64, u64) {
+    if std::env::var("HELENUS_BENCH_SHAPE").is_ok_and(|v| v == "stress") {
+        fill_stress(e, t, round, first, bytes)
+    } else {
+        fill(e, t, round, first, bytes)
+    }
+}
+
+/// Rows in the table's live SSTables (from their statistics).
+fn sstable_rows(dir: &Path, t: TableId) -> u64 {
+    let tdir = dir.join("data").join(t.0.simple().to_string());
+    let (gens, _) = storage::sstable::list_generations(&tdir).expect("list");
+    gens.iter()
+        .map(|&g| {
+            SstableReader::open(&tdir, g)
+                .expect("open sstable")
+                .stats()
+                .row_count
+        })
+        .sum()
+}
+
 /// CPU seconds used by this process so far (all threads).
 fn cpu_seconds() -> f64 {
     let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
@@ -172,23 +245,29 @@ fn main() {
         env("HELENUS_BENCH_RUNS", 3)
     };
     let bytes = mb << 20;
-    println!("flush/compaction bench: {mb} MiB of row payload per SSTable, {runs} runs");
+    let shape = std::env::var("HELENUS_BENCH_SHAPE").unwrap_or_else(|_| "mixed".into());
+    println!(
+        "flush/compaction bench ({shape} rows): {mb} MiB of row payload per SSTable, {runs} runs"
+    );
 
-    let (mut flush_rates, mut flush_cpu_rates) = (Vec::new(), Vec::new());
+    let (mut flush_rates, mut flush_cpu_rates, mut flush_us) = (Vec::new(), Vec::new(), Vec::new());
     let skip_flush = std::env::var("HELENUS_BENCH_SKIP_FLUSH").is_ok_and(|v| v == "1");
     for run in 0..if skip_flush { 0 } else { runs } {
         let dir = tempfile::tempdir().expect("tempdir");
         let (e, t) = engine(dir.path());
-        let (payload, _) = fill(&e, t, 0, 0, bytes);
+        let (payload, _) = fill_shape(&e, t, 0, 0, bytes);
         let mem = e.table_stats(t).expect("stats").memtable_size;
         let (start, cpu) = (Instant::now(), cpu_seconds());
         e.flush(t).expect("flush");
         let (took, cpu) = (start.elapsed(), cpu_seconds() - cpu);
         let (data, raw) = sstable_bytes(dir.path(), t);
+        let rows = sstable_rows(dir.path(), t);
         let rate = mbps(raw, took);
         let cpu_rate = raw as f64 / 1048576.0 / cpu.max(0.01);
+        let us = cpu * 1e6 / rows.max(1) as f64;
         println!(
-            "flush run {run}: {:.2} s wall, {cpu:.2} s CPU, payload {:.1} MiB, memtable {:.1} MiB, \
+            "flush run {run}: {:.2} s wall, {cpu:.2} s CPU, {rows} rows ({us:.2} µs CPU/row), \
+             payload {:.1} MiB, memtable {:.1} MiB, \
              uncompressed {:.1} MiB -> data file {:.1} MiB: {rate:.0} MiB/s uncompressed \
              ({cpu_rate:.0} MiB per CPU-second), {:.0} MiB/s written",
             took.as_secs_f64(),
@@ -200,20 +279,23 @@ fn main() {
         );
         flush_rates.push(rate);
         flush_cpu_rates.push(cpu_rate);
+        flush_us.push(us);
         e.shutdown().expect("shutdown");
     }
 
-    let (mut compact_rates, mut compact_cpu_rates) = (Vec::new(), Vec::new());
+    let (mut compact_rates, mut compact_cpu_rates, mut compact_us) =
+        (Vec::new(), Vec::new(), Vec::new());
     for run in 0..runs {
         let dir = tempfile::tempdir().expect("tempdir");
         let (e, t) = engine(dir.path());
         let mut first = 0;
         for round in 0..4 {
-            let (_, n) = fill(&e, t, round, first, bytes);
+            let (_, n) = fill_shape(&e, t, round, first, bytes);
             first += n * 2 / 3;
             e.flush(t).expect("flush");
         }
         let (data_in, raw_in) = sstable_bytes(dir.path(), t);
+        let rows_in = sstable_rows(dir.path(), t);
         // Time to attach a profiler to just the compaction (`perf record -p`).
         let pause = env("HELENUS_BENCH_PAUSE_SECS", 0);
         if pause > 0 {
@@ -224,10 +306,13 @@ fn main() {
         e.compact(t).expect("compact");
         let (took, cpu) = (start.elapsed(), cpu_seconds() - cpu);
         let (data_out, raw_out) = sstable_bytes(dir.path(), t);
+        let rows_out = sstable_rows(dir.path(), t);
         let rate = mbps(raw_in, took);
         let cpu_rate = raw_in as f64 / 1048576.0 / cpu.max(0.01);
+        let us = cpu * 1e6 / rows_in.max(1) as f64;
         println!(
-            "compaction run {run}: 4 SSTables, {:.2} s wall, {cpu:.2} s CPU, in {:.1} MiB \
+            "compaction run {run}: 4 SSTables, {:.2} s wall, {cpu:.2} s CPU, \
+             {rows_in} rows in, {rows_out} out ({us:.2} µs CPU per input row), in {:.1} MiB \
              uncompressed ({:.1} MiB files), out {:.1} MiB uncompressed ({:.1} MiB files): \
              {rate:.0} MiB/s uncompressed in ({cpu_rate:.0} MiB per CPU-second), \
              {:.0} MiB/s files in",
@@ -240,14 +325,17 @@ fn main() {
         );
         compact_rates.push(rate);
         compact_cpu_rates.push(cpu_rate);
+        compact_us.push(us);
         e.shutdown().expect("shutdown");
     }
     println!(
-        "median: flush {:.0} MiB/s wall, {:.0} MiB/CPU-s; major compaction {:.0} MiB/s wall, \
-         {:.0} MiB/CPU-s (uncompressed bytes)",
+        "median: flush {:.0} MiB/s wall, {:.0} MiB/CPU-s, {:.2} µs CPU/row; major compaction \
+         {:.0} MiB/s wall, {:.0} MiB/CPU-s, {:.2} µs CPU/input row (uncompressed bytes)",
         median(flush_rates),
         median(flush_cpu_rates),
+        median(flush_us),
         median(compact_rates),
-        median(compact_cpu_rates)
+        median(compact_cpu_rates),
+        median(compact_us),
     );
 }
