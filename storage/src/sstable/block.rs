@@ -1,7 +1,20 @@
-//! Data and index blocks: `compressed_len: u32 | raw_len: u32 |
-//! xxh3_64(compressed): u64 | lz4_flex block of raw_len bytes`. The checksum
-//! is verified before decompressing, so flipped bits are reported, not
-//! decoded.
+//! Data and index blocks (docs/storage-format.md, "Data.db"): a 16-byte
+//! header, `stored_len: u32 | raw_len: u32 | checksum: u64`, then
+//! `stored_len` bytes.
+//!
+//! - Format v1 and v2: the stored bytes are an lz4_flex block of `raw_len`
+//!   bytes; the checksum is xxh3_64 of the stored bytes.
+//! - Format v3: the top bit of `raw_len` is the block's kind: clear = lz4
+//!   block, set = the raw bytes themselves (`stored_len` equals the length).
+//!   The checksum is xxh3_64 of the stored bytes seeded with both header
+//!   words, so a damaged length or kind is caught like a damaged byte. The
+//!   writer stores a block raw when lz4 would not save at least
+//!   1/[`MIN_SAVING_DIVISOR`] of it: random values (issue 5's stress blobs)
+//!   then cost a copy instead of a compression on write and a decompression
+//!   on every read and compaction.
+//!
+//! The checksum is verified before decompressing, so flipped bits are
+//! reported, not decoded.
 use bytes::Bytes;
 
 use crate::codec::Reader;
@@ -15,62 +28,159 @@ use crate::codec::Reader;
 const MAX_LZ4_RATIO: u64 = 255;
 const RATIO_SLACK: u64 = 64;
 
-/// Bytes of a block header (`compressed_len | raw_len | checksum`).
+/// Bytes of a block header (`stored_len | raw_len | checksum`).
 pub const HEADER_LEN: usize = 16;
 
-/// Compresses `raw` and appends the framed block to `out`.
-pub fn encode(out: &mut Vec<u8>, raw: &[u8]) {
-    let mut scratch = Vec::new();
-    let (header, compressed) = encode_parts(&mut scratch, raw);
-    out.extend_from_slice(&header);
-    out.extend_from_slice(compressed);
+/// Format v3: this bit of the `raw_len` word marks a block stored raw.
+const RAW_KIND: u32 = 1 << 31;
+
+/// lz4 output is kept only if it saves at least 1/8 of the block: below
+/// that, the bytes saved on disk do not pay for a decompression on every
+/// read of the block (Cassandra's `min_compress_ratio` plays this role).
+pub const MIN_SAVING_DIVISOR: usize = 8;
+
+/// How one SSTable's blocks are framed, by its format version.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Framing {
+    /// Versions 1 and 2: always lz4, checksum of the stored bytes only.
+    Lz4,
+    /// Version 3: lz4 or raw (kind bit), checksum seeded with the header.
+    Kinded,
 }
 
-/// Compresses `raw` into `scratch` (reused across blocks, so a flush does
-/// not allocate per block) and returns the header and the compressed bytes,
-/// for the caller to write straight to its file buffer: no intermediate
-/// framed copy.
-pub fn encode_parts<'s>(scratch: &'s mut Vec<u8>, raw: &[u8]) -> ([u8; HEADER_LEN], &'s [u8]) {
+impl Framing {
+    pub fn of_version(version: u32) -> Framing {
+        if version >= 3 {
+            Framing::Kinded
+        } else {
+            Framing::Lz4
+        }
+    }
+}
+
+/// How the writer encodes a block.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Encoding {
+    /// Compress, and keep lz4's output if it saves enough.
+    TryLz4,
+    /// Store raw without trying (the caller knows recent blocks did not
+    /// compress).
+    Raw,
+}
+
+fn checksum(stored: &[u8], stored_len: u32, raw_word: u32) -> u64 {
+    let seed = u64::from(stored_len) | (u64::from(raw_word) << 32);
+    xxhash_rust::xxh3::xxh3_64_with_seed(stored, seed)
+}
+
+/// Encodes `raw` (format v3) and appends the framed block to `out`.
+pub fn encode(out: &mut Vec<u8>, raw: &[u8]) {
+    let mut scratch = Vec::new();
+    let (header, stored) = encode_parts(&mut scratch, raw, Encoding::TryLz4);
+    out.extend_from_slice(&header);
+    out.extend_from_slice(stored);
+}
+
+/// Encodes `raw` as a format v3 block: returns the header and the stored
+/// bytes (lz4 output in `scratch`, reused across blocks so a flush does not
+/// allocate per block, or `raw` itself), for the caller to write straight
+/// to its file buffer: no intermediate framed copy. Whether the block was
+/// stored raw is `is_raw(&header)`.
+pub fn encode_parts<'a>(
+    scratch: &'a mut Vec<u8>,
+    raw: &'a [u8],
+    how: Encoding,
+) -> ([u8; HEADER_LEN], &'a [u8]) {
+    // A block of 2 GiB or more cannot carry the kind bit: always lz4 (which
+    // format v1 wrote for whole partitions of any size).
+    let fits_raw = raw.len() < RAW_KIND as usize;
+    let (stored, raw_word): (&[u8], u32) = if how == Encoding::Raw && fits_raw {
+        (raw, raw.len() as u32 | RAW_KIND)
+    } else {
+        let compressed = compress(scratch, raw);
+        let saves_enough =
+            compressed.len() <= raw.len() - raw.len() / MIN_SAVING_DIVISOR && !raw.is_empty();
+        if saves_enough || !fits_raw {
+            (compressed, raw.len() as u32)
+        } else {
+            (raw, raw.len() as u32 | RAW_KIND)
+        }
+    };
+    let stored_len = stored.len() as u32;
+    let sum = checksum(stored, stored_len, raw_word);
+    (header(stored_len, raw_word, sum), stored)
+}
+
+/// True if the v3 block header says the block is stored raw.
+pub fn is_raw(header: &[u8; HEADER_LEN]) -> bool {
+    header
+        .get(4..8)
+        .and_then(|b| b.try_into().ok())
+        .map(u32::from_le_bytes)
+        .is_some_and(|w| w & RAW_KIND != 0)
+}
+
+fn header(stored_len: u32, raw_word: u32, sum: u64) -> [u8; HEADER_LEN] {
+    let mut h = [0u8; HEADER_LEN];
+    let fields = stored_len
+        .to_le_bytes()
+        .into_iter()
+        .chain(raw_word.to_le_bytes())
+        .chain(sum.to_le_bytes());
+    for (d, s) in h.iter_mut().zip(fields) {
+        *d = s;
+    }
+    h
+}
+
+/// lz4 of `raw` into `scratch`; returns the compressed bytes.
+fn compress<'s>(scratch: &'s mut Vec<u8>, raw: &[u8]) -> &'s [u8] {
     let bound = lz4_flex::block::get_maximum_output_size(raw.len());
     if scratch.len() < bound {
         scratch.resize(bound, 0);
     }
     // `scratch` holds the worst-case output size, so compression cannot fail;
     // should it, the fallback allocates rather than writing a bad block.
-    let compressed: &[u8] = match lz4_flex::block::compress_into(raw, scratch) {
+    match lz4_flex::block::compress_into(raw, scratch) {
         Ok(n) => scratch.get(..n).unwrap_or_default(),
         Err(_) => {
             *scratch = lz4_flex::block::compress(raw);
             scratch
         }
-    };
-    let clen = (compressed.len() as u32).to_le_bytes();
-    let rlen = (raw.len() as u32).to_le_bytes();
-    let sum = xxhash_rust::xxh3::xxh3_64(compressed).to_le_bytes();
-    let mut header = [0u8; HEADER_LEN];
-    for (d, s) in header.iter_mut().zip(clen.iter().chain(&rlen).chain(&sum)) {
-        *d = *s;
     }
-    (header, compressed)
 }
 
 /// Decodes the block at `offset` of `file`; returns its raw bytes and the
 /// offset of the next block. The raw bytes are a `Bytes` so decoded cells
 /// can share it instead of being copied one by one.
-pub fn decode(file: &[u8], offset: u64) -> Result<(Bytes, u64), &'static str> {
+pub fn decode(file: &[u8], offset: u64, framing: Framing) -> Result<(Bytes, u64), &'static str> {
     let start = usize::try_from(offset).map_err(|_| "offset out of range")?;
     let mut r = Reader::at(file, start);
     let clen = r.u32().map_err(|_| "truncated block header")?;
-    let rlen = r.u32().map_err(|_| "truncated block header")?;
+    let raw_word = r.u32().map_err(|_| "truncated block header")?;
     let sum = r.u64().map_err(|_| "truncated block header")?;
+    let (kind_raw, rlen) = match framing {
+        Framing::Lz4 => (false, raw_word),
+        Framing::Kinded => (raw_word & RAW_KIND != 0, raw_word & !RAW_KIND),
+    };
+    if kind_raw && rlen != clen {
+        return Err("raw block length mismatch");
+    }
     if u64::from(rlen) > u64::from(clen) * MAX_LZ4_RATIO + RATIO_SLACK {
         return Err("block length out of range");
     }
-    let compressed = r.take(clen as usize).map_err(|_| "truncated block")?;
-    if xxhash_rust::xxh3::xxh3_64(compressed) != sum {
+    let stored = r.take(clen as usize).map_err(|_| "truncated block")?;
+    let expected = match framing {
+        Framing::Lz4 => xxhash_rust::xxh3::xxh3_64(stored),
+        Framing::Kinded => checksum(stored, clen, raw_word),
+    };
+    if expected != sum {
         return Err("block checksum mismatch");
     }
-    let raw = lz4_flex::block::decompress(compressed, rlen as usize)
+    if kind_raw {
+        return Ok((Bytes::copy_from_slice(stored), r.pos() as u64));
+    }
+    let raw = lz4_flex::block::decompress(stored, rlen as usize)
         .map_err(|_| "block does not decompress")?;
     if raw.len() != rlen as usize {
         return Err("block length mismatch");
@@ -78,10 +188,41 @@ pub fn decode(file: &[u8], offset: u64) -> Result<(Bytes, u64), &'static str> {
     Ok((Bytes::from(raw), r.pos() as u64))
 }
 
+/// A format v2 block (always lz4, unseeded checksum), as the writer made
+/// them before v3: for the tests that old files still decode.
+#[cfg(test)]
+pub fn encode_v2(out: &mut Vec<u8>, raw: &[u8]) {
+    let mut scratch = Vec::new();
+    let compressed = compress(&mut scratch, raw);
+    let sum = xxhash_rust::xxh3::xxh3_64(compressed);
+    out.extend_from_slice(&header(compressed.len() as u32, raw.len() as u32, sum));
+    out.extend_from_slice(compressed);
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    fn stored_raw(block: &[u8]) -> bool {
+        let h: [u8; HEADER_LEN] = block
+            .get(..HEADER_LEN)
+            .and_then(|h| h.try_into().ok())
+            .expect("header");
+        is_raw(&h)
+    }
+
+    /// xorshift bytes: what lz4 cannot shrink.
+    fn random(n: usize, mut x: u64) -> Vec<u8> {
+        (0..n)
+            .map(|_| {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                x as u8
+            })
+            .collect()
+    }
 
     #[test]
     fn highly_compressible_blocks_decode_and_impossible_lengths_are_refused() {
@@ -89,7 +230,8 @@ mod tests {
         let raw = vec![0u8; 1 << 20];
         let mut out = Vec::new();
         encode(&mut out, &raw);
-        let (back, next) = decode(&out, 0).expect("decodes");
+        assert!(!stored_raw(&out));
+        let (back, next) = decode(&out, 0, Framing::Kinded).expect("decodes");
         assert_eq!(back.len(), raw.len());
         assert_eq!(next as usize, out.len());
         // The same block claiming 256x its compressed size is corrupt, refused before
@@ -106,28 +248,110 @@ mod tests {
         {
             *d = s;
         }
-        assert_eq!(decode(&out, 0).err(), Some("block length out of range"));
+        assert_eq!(
+            decode(&out, 0, Framing::Kinded).err(),
+            Some("block length out of range")
+        );
+    }
+
+    /// Random bytes are stored as they are, and read back; so is a block
+    /// the caller asks to store raw, compressible or not.
+    #[test]
+    fn incompressible_blocks_are_stored_raw_and_read_back() {
+        let raw = random(16 << 10, 7);
+        let mut out = vec![5u8; 3];
+        encode(&mut out, &raw);
+        assert!(stored_raw(out.get(3..).expect("block")));
+        assert_eq!(out.len(), 3 + HEADER_LEN + raw.len(), "no lz4 overhead");
+        let (back, next) = decode(&out, 3, Framing::Kinded).expect("decodes");
+        assert_eq!((&back[..], next as usize), (&raw[..], out.len()));
+
+        let text = b"abcabcabc".repeat(1000);
+        let mut scratch = Vec::new();
+        let (h, stored) = encode_parts(&mut scratch, &text, Encoding::Raw);
+        assert!(is_raw(&h));
+        let mut out = h.to_vec();
+        out.extend_from_slice(stored);
+        let (back, _) = decode(&out, 0, Framing::Kinded).expect("decodes");
+        assert_eq!(&back[..], &text[..]);
+        // Flipping the kind bit, or making the lengths disagree, is detected.
+        let mut bad = out.clone();
+        if let Some(b) = bad.get_mut(7) {
+            *b ^= 0x80;
+        }
+        assert!(decode(&bad, 0, Framing::Kinded).is_err());
+        let mut bad = out.clone();
+        if let Some(b) = bad.get_mut(4) {
+            *b ^= 1;
+        }
+        assert_eq!(
+            decode(&bad, 0, Framing::Kinded).err(),
+            Some("raw block length mismatch")
+        );
+    }
+
+    /// A block that lz4 shrinks by less than 1/8 is stored raw; one it
+    /// shrinks by more stays compressed.
+    #[test]
+    fn lz4_output_is_kept_only_when_it_saves_an_eighth() {
+        let mixed = |random_part: usize| {
+            let mut v = random(random_part, 3);
+            v.extend(std::iter::repeat_n(b'z', 1000 - random_part));
+            v
+        };
+        for (random_part, raw_kind) in [(950, true), (700, false)] {
+            let mut out = Vec::new();
+            encode(&mut out, &mixed(random_part));
+            assert_eq!(stored_raw(&out), raw_kind, "{random_part} random bytes");
+            let (back, _) = decode(&out, 0, Framing::Kinded).expect("decodes");
+            assert_eq!(&back[..], &mixed(random_part)[..]);
+        }
+    }
+
+    /// Blocks of format v1/v2 files (always lz4, unseeded checksum) still
+    /// decode; read with the wrong framing they are refused, not misread.
+    #[test]
+    fn version_2_blocks_still_decode() {
+        let raw = random(4000, 11);
+        let mut out = Vec::new();
+        encode_v2(&mut out, &raw);
+        let (back, _) = decode(&out, 0, Framing::Lz4).expect("decodes");
+        assert_eq!(&back[..], &raw[..]);
+        assert!(decode(&out, 0, Framing::Kinded).is_err());
     }
 
     proptest! {
         #[test]
-        fn round_trip(raw in proptest::collection::vec(any::<u8>(), 0..5000)) {
+        fn round_trip(raw in proptest::collection::vec(any::<u8>(), 0..5000), raw_kind in any::<bool>()) {
             let mut out = vec![1, 2, 3];
-            encode(&mut out, &raw);
-            let (back, next) = decode(&out, 3).expect("decodes");
+            let mut scratch = Vec::new();
+            let how = if raw_kind { Encoding::Raw } else { Encoding::TryLz4 };
+            let (h, stored) = encode_parts(&mut scratch, &raw, how);
+            out.extend_from_slice(&h);
+            out.extend_from_slice(stored);
+            let (back, next) = decode(&out, 3, Framing::Kinded).expect("decodes");
             prop_assert_eq!(back, raw);
             prop_assert_eq!(next as usize, out.len());
         }
 
         #[test]
-        fn damage_is_an_error(raw in proptest::collection::vec(any::<u8>(), 1..2000), flip in any::<prop::sample::Index>()) {
+        fn damage_is_an_error(raw in proptest::collection::vec(any::<u8>(), 1..2000), flip in any::<prop::sample::Index>(), v2 in any::<bool>()) {
             let mut out = Vec::new();
-            encode(&mut out, &raw);
+            let framing = if v2 {
+                encode_v2(&mut out, &raw);
+                Framing::Lz4
+            } else {
+                encode(&mut out, &raw);
+                Framing::Kinded
+            };
             let i = flip.index(out.len());
             out[i] ^= 0x10;
-            // Either detected, or (header length bits) still consistent: never a panic.
-            if let Ok((back, _)) = decode(&out, 0) { prop_assert_eq!(&back, &raw); }
-            prop_assert!(decode(&out[..out.len() - 1], 0).is_err() || raw.is_empty());
+            // Either detected, or (v2 header length bits) still consistent:
+            // never a panic, never wrong bytes.
+            if let Ok((back, _)) = decode(&out, 0, framing) { prop_assert_eq!(&back, &raw); }
+            // v3 checksums cover the header: every flip is detected.
+            if !v2 { prop_assert!(decode(&out, 0, framing).is_err()); }
+            prop_assert!(decode(&out[..out.len() - 1], 0, framing).is_err());
         }
     }
 }

@@ -203,7 +203,12 @@ mod tests {
         assert_eq!(refs.len(), 3, "300 chunks in blocks of 128");
         let mut back = Vec::new();
         for r in &refs {
-            let (raw, _) = super::super::block::decode(&index_file, r.offset).expect("block");
+            let (raw, _) = super::super::block::decode(
+                &index_file,
+                r.offset,
+                super::super::block::Framing::Kinded,
+            )
+            .expect("block");
             let got = decode_cindex(&mut Reader::new(&raw)).expect("entries");
             assert_eq!(got.first().map(|e| &e.first), Some(&r.first));
             back.extend(got);

@@ -32,8 +32,10 @@ pub(crate) use window::{RowWindow, Windowed};
 pub(crate) use writer::SstableWriter;
 
 /// SSTable format version written by this code. Version 1 (a partition is
-/// one run of rows inside one block) is still read.
-pub const FORMAT_VERSION: u32 = 2;
+/// one run of rows inside one block) and version 2 (chunks and a clustering
+/// index, every block lz4) are still read; version 3 stores a block raw when
+/// lz4 does not shrink it enough (`block`).
+pub const FORMAT_VERSION: u32 = 3;
 
 /// The component files of one SSTable.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -47,12 +47,12 @@ pub struct VerifyReport {
 }
 
 /// Offsets of the blocks of `file`, checking each one's checksum and length.
-fn walk_blocks(path: &Path, file: &[u8]) -> Result<Vec<(u64, Bytes)>> {
+fn walk_blocks(path: &Path, file: &[u8], framing: block::Framing) -> Result<Vec<(u64, Bytes)>> {
     let mut out = Vec::new();
     let mut offset = 0u64;
     while offset < file.len() as u64 {
         let (raw, next) =
-            block::decode(file, offset).map_err(|r| Error::corrupt(path, offset, r))?;
+            block::decode(file, offset, framing).map_err(|r| Error::corrupt(path, offset, r))?;
         out.push((offset, raw));
         offset = next;
     }
@@ -117,8 +117,8 @@ impl SstableReader {
         let v2 = self.table.v2();
         let mut out = Vec::new();
         for offset in self.table.index_block_offsets() {
-            let (raw, _) =
-                block::decode(index, offset).map_err(|r| Error::corrupt(&path, offset, r))?;
+            let (raw, _) = block::decode(index, offset, self.table.framing())
+                .map_err(|r| Error::corrupt(&path, offset, r))?;
             let mut r = Reader::new(&raw);
             let mut parse = |r: &mut Reader| -> codec::DResult<()> {
                 let n = r.count(11)?;
@@ -172,8 +172,8 @@ impl SstableReader {
         let path = self.path(Component::Data);
         let (data, _) = self.table.raw_files();
         for c in chunks {
-            let (raw, _) =
-                block::decode(data, c.block).map_err(|r| Error::corrupt(&path, c.block, r))?;
+            let (raw, _) = block::decode(data, c.block, self.table.framing())
+                .map_err(|r| Error::corrupt(&path, c.block, r))?;
             let mut r = Reader::at(&raw, usize::try_from(c.offset).unwrap_or(usize::MAX));
             let mut rows = crate::merge::Rows::default();
             chunk::get_rows(&mut r, &mut rows)
@@ -207,9 +207,9 @@ impl SstableReader {
     pub fn verify_all(&self) -> Result<VerifyReport> {
         let data_path = self.path(Component::Data);
         let (data, index) = self.table.raw_files();
-        let data_blocks = walk_blocks(&data_path, data)?.len() as u64;
+        let data_blocks = walk_blocks(&data_path, data, self.table.framing())?.len() as u64;
         let index_path = self.path(Component::Index);
-        let index_blocks = walk_blocks(&index_path, index)?.len() as u64;
+        let index_blocks = walk_blocks(&index_path, index, self.table.framing())?.len() as u64;
         let with_chunks = self.index_entries_with_chunks()?;
         let mut clustering_chunks = 0;
         for (_, chunks) in &with_chunks {

@@ -154,7 +154,8 @@ impl SsTable {
         let v2 = self.v2();
         let path = self.desc.path(Component::Index);
         let file = self.index.as_deref().unwrap_or_default();
-        let (raw, _) = block::decode(file, offset).map_err(|r| Error::corrupt(&path, offset, r))?;
+        let (raw, _) = block::decode(file, offset, self.framing())
+            .map_err(|r| Error::corrupt(&path, offset, r))?;
         let mut r = Reader::new(&raw);
         let parse = |r: &mut Reader| -> codec::DResult<Vec<IndexEntry>> {
             let n = r.count(11)?;
@@ -190,7 +191,7 @@ impl SsTable {
 
     /// Decodes the data block at `offset`.
     fn data_block(&self, offset: u64) -> Result<(Bytes, u64)> {
-        block::decode(self.data(), offset)
+        block::decode(self.data(), offset, self.framing())
             .map_err(|r| Error::corrupt(self.desc.path(Component::Data), offset, r))
     }
 
@@ -200,8 +201,8 @@ impl SsTable {
         let v2 = self.v2();
         let path = || self.desc.path(Component::Index);
         let file = self.index.as_deref().unwrap_or_default();
-        let (raw, _) =
-            block::decode(file, offset).map_err(|r| Error::corrupt(path(), offset, r))?;
+        let (raw, _) = block::decode(file, offset, self.framing())
+            .map_err(|r| Error::corrupt(path(), offset, r))?;
         let mut r = Reader::new(&raw);
         let scan = |r: &mut Reader| -> codec::DResult<Vec<u32>> {
             let n = r.count(11)?;
@@ -263,6 +264,11 @@ impl SsTable {
         Ok(None)
     }
 
+    /// How this SSTable's blocks are framed (format v3 adds raw blocks).
+    pub(super) fn framing(&self) -> block::Framing {
+        block::Framing::of_version(self.stats.format_version)
+    }
+
     pub(super) fn v2(&self) -> bool {
         self.stats.format_version >= 2
     }
@@ -299,7 +305,7 @@ impl SsTable {
         let file = self.index.as_deref().unwrap_or_default();
         self.cache
             .get_or_load(self.desc.generation, offset, Kind::Clustering, || {
-                block::decode(file, offset)
+                block::decode(file, offset, self.framing())
                     .map(|(raw, _)| Block {
                         raw,
                         entries: Vec::new(),
