@@ -58,10 +58,34 @@ impl Put for Vec<u8> {
     }
 }
 
+/// How a row's cell timestamps are encoded (docs/storage-format.md, "row").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub(crate) enum RowFormat {
+    /// `timestamp: i64` per cell: commit-log records, SSTable v1 and v2.
+    #[default]
+    Plain,
+    /// SSTable v3: per cell, the zigzag `var` of its timestamp minus the
+    /// previous timestamp of the row (the row marker's, else 0 for the first
+    /// cell). The cells of one write share its timestamp, so each costs one
+    /// byte instead of eight; random values then leave lz4 nothing to find
+    /// and the block is stored raw (`sstable::block`).
+    TimestampDeltas,
+}
+
+fn zigzag(v: i64) -> u64 {
+    ((v << 1) ^ (v >> 63)) as u64
+}
+
+fn unzigzag(u: u64) -> i64 {
+    ((u >> 1) as i64) ^ -((u & 1) as i64)
+}
+
 /// Reads primitives from a slice, tracking the offset.
 pub(crate) struct Reader<'a> {
     buf: &'a [u8],
     pos: usize,
+    /// How rows read through this reader encode cell timestamps.
+    rows: RowFormat,
     /// The `Bytes` `buf` belongs to, when there is one: `bytes()` then
     /// returns slices sharing it (a reference count) instead of copying each
     /// key, clustering and value (one allocation per cell otherwise).
@@ -73,6 +97,7 @@ impl<'a> Reader<'a> {
         Reader {
             buf,
             pos: 0,
+            rows: RowFormat::Plain,
             owner: None,
         }
     }
@@ -80,6 +105,7 @@ impl<'a> Reader<'a> {
         Reader {
             buf,
             pos,
+            rows: RowFormat::Plain,
             owner: None,
         }
     }
@@ -88,8 +114,14 @@ impl<'a> Reader<'a> {
         Reader {
             buf,
             pos,
+            rows: RowFormat::Plain,
             owner: Some(buf),
         }
+    }
+    /// The same reader, decoding rows written in format `rows`.
+    pub fn with_rows(mut self, rows: RowFormat) -> Self {
+        self.rows = rows;
+        self
     }
     pub fn pos(&self) -> usize {
         self.pos
@@ -251,7 +283,8 @@ fn get_bound(r: &mut Reader) -> DResult<ClusteringBound> {
     })
 }
 
-fn put_cell(out: &mut Vec<u8>, c: &Cell) {
+/// `prev`: the previous timestamp of the row, for `RowFormat::TimestampDeltas`.
+fn put_cell(out: &mut Vec<u8>, c: &Cell, format: RowFormat, prev: &mut i64) {
     out.put_var(u64::from(c.column.0));
     match &c.path {
         Some(p) => {
@@ -260,7 +293,7 @@ fn put_cell(out: &mut Vec<u8>, c: &Cell) {
         }
         None => out.put_u8(0),
     }
-    out.put_i64(c.timestamp);
+    put_timestamp(out, c.timestamp, format, prev);
     match &c.value {
         CellValue::Live { value, ttl } => {
             out.put_u8(0);
@@ -280,10 +313,39 @@ fn put_cell(out: &mut Vec<u8>, c: &Cell) {
     }
 }
 
-fn get_cell(r: &mut Reader) -> DResult<Cell> {
+fn put_timestamp(out: &mut Vec<u8>, ts: i64, format: RowFormat, prev: &mut i64) {
+    match format {
+        RowFormat::Plain => out.put_i64(ts),
+        RowFormat::TimestampDeltas => {
+            out.put_var(zigzag(ts.wrapping_sub(*prev)));
+            *prev = ts;
+        }
+    }
+}
+
+fn get_timestamp(r: &mut Reader, prev: &mut i64) -> DResult<i64> {
+    match r.rows {
+        RowFormat::Plain => r.i64(),
+        RowFormat::TimestampDeltas => {
+            let ts = prev.wrapping_add(unzigzag(r.var()?));
+            *prev = ts;
+            Ok(ts)
+        }
+    }
+}
+
+/// The fewest bytes a cell takes: bounds cell counts before allocating.
+fn min_cell_len(format: RowFormat) -> usize {
+    match format {
+        RowFormat::Plain => 11,
+        RowFormat::TimestampDeltas => 4,
+    }
+}
+
+fn get_cell(r: &mut Reader, prev: &mut i64) -> DResult<Cell> {
     let column = u32::try_from(r.var()?).map_err(|_| r.err("column id overflow"))?;
     let path = get_opt(r, |r| r.bytes())?;
-    let timestamp = r.i64()?;
+    let timestamp = get_timestamp(r, prev)?;
     let value = match r.u8()? {
         0 => CellValue::Live {
             value: r.bytes()?,
@@ -304,6 +366,11 @@ fn get_cell(r: &mut Reader) -> DResult<Cell> {
 }
 
 pub(crate) fn put_row(out: &mut Vec<u8>, row: &Row) {
+    put_row_as(out, row, RowFormat::Plain)
+}
+
+/// Encodes a row with cell timestamps in `format`.
+pub(crate) fn put_row_as(out: &mut Vec<u8>, row: &Row, format: RowFormat) {
     out.put_bytes(&row.clustering);
     match &row.liveness {
         Some(l) => {
@@ -320,8 +387,9 @@ pub(crate) fn put_row(out: &mut Vec<u8>, row: &Row) {
         put_deletion(out, d);
     }
     out.put_var(row.cells.len() as u64);
+    let mut prev = row.liveness.map_or(0, |l| l.timestamp);
     for c in &row.cells {
-        put_cell(out, c);
+        put_cell(out, c, format, &mut prev);
     }
 }
 
@@ -340,10 +408,11 @@ pub(crate) fn get_row(r: &mut Reader) -> DResult<Row> {
         let c = u32::try_from(r.var()?).map_err(|_| r.err("column id overflow"))?;
         complex_deletions.push((ColumnId(c), get_deletion(r)?));
     }
-    let n = r.count(11)?;
+    let n = r.count(min_cell_len(r.rows))?;
     let mut cells = Vec::with_capacity(n);
+    let mut prev = liveness.map_or(0, |l| l.timestamp);
     for _ in 0..n {
-        cells.push(get_cell(r)?);
+        cells.push(get_cell(r, &mut prev)?);
     }
     Ok(Row {
         clustering,
@@ -378,6 +447,17 @@ pub(crate) fn put_head(
     rts: &[RangeTombstone],
     static_row: &Option<Row>,
 ) {
+    put_head_as(out, partition_deletion, rts, static_row, RowFormat::Plain)
+}
+
+/// `put_head` with the static row's cell timestamps in `format`.
+pub(crate) fn put_head_as(
+    out: &mut Vec<u8>,
+    partition_deletion: &Option<DeletionTime>,
+    rts: &[RangeTombstone],
+    static_row: &Option<Row>,
+    format: RowFormat,
+) {
     put_opt_deletion(out, partition_deletion);
     out.put_var(rts.len() as u64);
     for rt in rts {
@@ -388,7 +468,7 @@ pub(crate) fn put_head(
     match static_row {
         Some(row) => {
             out.put_u8(1);
-            put_row(out, row)
+            put_row_as(out, row, format)
         }
         None => out.put_u8(0),
     }
@@ -406,21 +486,22 @@ pub(crate) type RowFilter<'f> = Option<&'f dyn Fn(&[u8]) -> bool>;
 
 /// Skips a row's fields after its clustering without allocating.
 pub(crate) fn skip_row_rest(r: &mut Reader) -> DResult<()> {
-    get_opt(r, |r| {
-        r.i64()?;
-        get_ttl(r).map(|_| ())
+    let liveness = get_opt(r, |r| {
+        let ts = r.i64()?;
+        get_ttl(r).map(|_| ts)
     })?;
+    let mut prev = liveness.unwrap_or(0);
     get_opt(r, get_deletion)?;
     let n = r.count(13)?;
     for _ in 0..n {
         r.var()?;
         get_deletion(r)?;
     }
-    let n = r.count(11)?;
+    let n = r.count(min_cell_len(r.rows))?;
     for _ in 0..n {
         r.var()?;
         get_opt(r, |r| r.bytes_ref().map(|_| ()))?;
-        r.i64()?;
+        get_timestamp(r, &mut prev)?;
         match r.u8()? {
             0 => {
                 r.bytes_ref()?;

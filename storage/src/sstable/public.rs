@@ -174,7 +174,8 @@ impl SstableReader {
         for c in chunks {
             let (raw, _) = block::decode(data, c.block, self.table.framing())
                 .map_err(|r| Error::corrupt(&path, c.block, r))?;
-            let mut r = Reader::at(&raw, usize::try_from(c.offset).unwrap_or(usize::MAX));
+            let mut r = Reader::at(&raw, usize::try_from(c.offset).unwrap_or(usize::MAX))
+                .with_rows(self.table.row_format());
             let mut rows = crate::merge::Rows::default();
             chunk::get_rows(&mut r, &mut rows)
                 .map_err(|e| Error::corrupt(&path, c.block, format!("chunk: {}", e.reason)))?;

@@ -269,6 +269,15 @@ impl SsTable {
         block::Framing::of_version(self.stats.format_version)
     }
 
+    /// How this SSTable's rows encode cell timestamps (deltas since v3).
+    pub(super) fn row_format(&self) -> codec::RowFormat {
+        if self.stats.format_version >= 3 {
+            codec::RowFormat::TimestampDeltas
+        } else {
+            codec::RowFormat::Plain
+        }
+    }
+
     pub(super) fn v2(&self) -> bool {
         self.stats.format_version >= 2
     }
@@ -414,11 +423,12 @@ pub(crate) struct SstableIter {
 
 impl SstableIter {
     fn reader(&self) -> Reader<'_> {
-        if self.share {
+        let r = if self.share {
             Reader::shared(&self.raw, self.pos)
         } else {
             Reader::at(&self.raw, self.pos)
-        }
+        };
+        r.with_rows(self.table.row_format())
     }
 
     fn corrupt(&self, e: codec::DecodeError) -> Error {

@@ -66,6 +66,8 @@ pub(crate) struct Windowed {
 struct Collect<'w, 'a> {
     w: &'w RowWindow<'a>,
     rows: Rows,
+    /// How the SSTable's rows encode timestamps.
+    format: codec::RowFormat,
     full: bool,
     done: bool,
 }
@@ -84,7 +86,7 @@ impl Collect<'_, '_> {
     /// Reads the chunk at `pos` of `raw` forwards; returns its "more" flag
     /// (v1 chunks have none).
     fn forward(&mut self, raw: &[u8], pos: usize, v2: bool) -> DResult<bool> {
-        let mut r = Reader::at(raw, pos);
+        let mut r = Reader::at(raw, pos).with_rows(self.format);
         let n = r.count(5)?;
         for _ in 0..n {
             let start = r.pos();
@@ -109,7 +111,7 @@ impl Collect<'_, '_> {
     /// Reads the chunk at `pos` of `raw` backwards: finds its wanted rows,
     /// then decodes them last first.
     fn backward(&mut self, raw: &[u8], pos: usize, v2: bool) -> DResult<bool> {
-        let mut r = Reader::at(raw, pos);
+        let mut r = Reader::at(raw, pos).with_rows(self.format);
         let n = r.count(5)?;
         let mut wanted = Vec::new();
         for _ in 0..n {
@@ -121,7 +123,7 @@ impl Collect<'_, '_> {
         }
         let more = more_flag(&mut r, v2)?;
         for start in wanted.into_iter().rev() {
-            let mut r = Reader::at(raw, start);
+            let mut r = Reader::at(raw, start).with_rows(self.format);
             if self.w.past_end(r.bytes_ref()?) {
                 self.done = true;
                 break;
@@ -165,7 +167,8 @@ impl SsTable {
         let mut r = Reader::at(
             &block.raw,
             usize::try_from(hit.in_block).unwrap_or(usize::MAX),
-        );
+        )
+        .with_rows(self.row_format());
         let (t, k) = (r.i64().map_err(corrupt)?, r.bytes_ref().map_err(corrupt)?);
         if t != token || k != &key[..] {
             return Err(Error::corrupt(
@@ -192,6 +195,7 @@ impl SsTable {
         let mut col = Collect {
             w,
             rows: Rows::default(),
+            format: self.row_format(),
             full: false,
             done: w.budget == 0,
         };

@@ -8,7 +8,7 @@ use bytes::Bytes;
 
 use super::chunk::{ChunkEntry, CindexBuilder};
 use super::{block, fsync_dir, seal, write_atomic, Component, Descriptor, Stats};
-use crate::codec::{self, Put};
+use crate::codec::{self, Put, RowFormat};
 use crate::error::{Error, Result};
 use crate::merge::PartitionData;
 use crate::types::Row;
@@ -184,11 +184,12 @@ impl SstableWriter {
         let head_start = self.block.len();
         self.block.put_i64(token);
         self.block.put_bytes(key);
-        codec::put_head(
+        codec::put_head_as(
             &mut self.block,
             &p.partition_deletion,
             &p.range_tombstones,
             &p.static_row,
+            RowFormat::TimestampDeltas,
         );
         self.stats.add_head(token, key, p);
         self.keys.extend_from_slice(key);
@@ -219,7 +220,7 @@ impl SstableWriter {
             open.chunk = Chunk::starting_at(self.data_offset, 0);
         }
         let before = self.chunk_rows.len();
-        codec::put_row(&mut self.chunk_rows, row);
+        codec::put_row_as(&mut self.chunk_rows, row, RowFormat::TimestampDeltas);
         open.bytes += self.chunk_rows.len() - before;
         open.chunk.see(&row.clustering);
         self.stats.add_row(row, open.has_static);
