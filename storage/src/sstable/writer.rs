@@ -16,12 +16,6 @@ use crate::types::Row;
 /// Index entries per index block (one summary entry each).
 pub(crate) const INDEX_BLOCK_ENTRIES: usize = 64;
 
-/// After a data block lz4 could not shrink enough (stored raw), this many
-/// following data blocks are stored raw without trying: data that does not
-/// compress (random values) then costs no compression at all, and a change
-/// of data is noticed within this many blocks (256 KiB at 16 KiB blocks).
-const RAW_RUN: u32 = 15;
-
 /// The chunk being built: where it starts and its first and last rows.
 struct Chunk {
     block: u64,
@@ -81,8 +75,9 @@ pub(crate) struct SstableWriter {
     key_ends: Vec<usize>,
     /// Reused lz4 output buffer.
     scratch: Vec<u8>,
-    /// Data blocks left to store raw without trying lz4 (see `RAW_RUN`).
-    raw_left: u32,
+    /// Encoding choice for data blocks and for partition index blocks.
+    data_encoding: block::Adaptive,
+    index_encoding: block::Adaptive,
     /// Encoded rows of the chunk being built (reused).
     chunk_rows: Vec<u8>,
     /// Clustering index of the partition being written.
@@ -118,7 +113,8 @@ impl SstableWriter {
             keys: Vec::new(),
             key_ends: Vec::new(),
             scratch: Vec::new(),
-            raw_left: 0,
+            data_encoding: block::Adaptive::default(),
+            index_encoding: block::Adaptive::default(),
             chunk_rows: Vec::new(),
             cindex: CindexBuilder::default(),
             open: None,
@@ -277,8 +273,7 @@ impl SstableWriter {
             self.summary.put_u64(self.index_file.len() as u64);
             self.summary_count += 1;
         }
-        let (header, stored) =
-            block::encode_parts(&mut self.scratch, &raw, block::Encoding::TryLz4);
+        let (header, stored) = self.index_encoding.encode(&mut self.scratch, &raw);
         self.index_file.extend_from_slice(&header);
         self.index_file.extend_from_slice(stored);
         self.index_block.clear();
@@ -289,16 +284,7 @@ impl SstableWriter {
         if self.block.is_empty() {
             return Ok(0);
         }
-        let how = if self.raw_left > 0 {
-            self.raw_left -= 1;
-            block::Encoding::Raw
-        } else {
-            block::Encoding::TryLz4
-        };
-        let (header, stored) = block::encode_parts(&mut self.scratch, &self.block, how);
-        if how == block::Encoding::TryLz4 && block::is_raw(&header) {
-            self.raw_left = RAW_RUN;
-        }
+        let (header, stored) = self.data_encoding.encode(&mut self.scratch, &self.block);
         let written = (header.len() + stored.len()) as u64;
         if let Some(d) = self.data.as_mut() {
             d.write_all(&header)
