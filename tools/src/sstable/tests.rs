@@ -122,7 +122,7 @@ fn describe_prints_statistics() {
         out.contains(&format!("Maximum timestamp: {} ", 1000 + PARTITIONS - 1)),
         "{out}"
     );
-    assert!(out.contains("Format version: 2"), "{out}");
+    assert!(out.contains("Format version: 3"), "{out}");
 }
 
 #[test]
@@ -291,4 +291,26 @@ fn wide_partition_chunks_are_listed_verified_and_dumped() {
     let (r, out) = run_args(&["verify", path]);
     assert_eq!(r.expect("verify runs"), EXIT_CORRUPT, "{out}");
     assert!(out.contains("CORRUPT") && out.contains("Index.db"), "{out}");
+}
+
+/// The storage crate's fixtures of every format version (v1, v2: lz4
+/// blocks; v3: raw and lz4 blocks, timestamp deltas) still describe, dump
+/// and verify.
+#[test]
+fn fixtures_of_every_format_version_describe_dump_and_verify() {
+    for (version, partitions) in [(1, 1), (2, 2), (3, 3)] {
+        let data = PathBuf::from(format!(
+            "{}/../storage/tests/fixtures/v{version}/data/00000000000000000000000000000001/hl-1-Data.db",
+            env!("CARGO_MANIFEST_DIR")
+        ));
+        let path = data.to_str().expect("path");
+        let (r, out) = run_args(&["describe", path]);
+        assert_eq!(r.expect("describe"), EXIT_OK, "v{version}");
+        assert!(out.contains(&format!("Format version: {version}")), "{out}");
+        let (r, out) = run_args(&["dump", path]);
+        assert_eq!(r.expect("dump"), EXIT_OK, "v{version}");
+        assert_eq!(out.lines().count(), partitions, "v{version}: {out}");
+        let (r, out) = run_args(&["verify", path]);
+        assert_eq!(r.expect("verify"), EXIT_OK, "v{version}: {out}");
+    }
 }
