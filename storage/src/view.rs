@@ -125,17 +125,21 @@ pub(crate) fn live_view(
 
 /// Drops shadowed data and the tombstones and expired cells that are
 /// droppable: local deletion/expiry before `gc_before` and a timestamp below
-/// `max_purgeable` (the oldest timestamp any source outside the compaction
+/// `max_purgeable()` (the oldest timestamp any source outside the compaction
 /// may hold for this partition). Returns `None` if nothing remains.
+///
+/// `max_purgeable` is asked only for data already past `gc_before`, so a
+/// partition without old tombstones or expired cells (nearly all of them)
+/// never pays for the bloom filter and memtable probes behind it.
 pub(crate) fn purge(
     mut p: PartitionData,
     gc_before: i32,
-    max_purgeable: i64,
+    max_purgeable: &dyn Fn() -> i64,
 ) -> Option<PartitionData> {
     let droppable = |d: &DeletionTime| {
-        d.local_deletion_time < gc_before && d.marked_for_delete_at < max_purgeable
+        d.local_deletion_time < gc_before && d.marked_for_delete_at < max_purgeable()
     };
-    let ttl_droppable = |ttl: Option<(i32, i32)>, ts: i64| matches!(ttl, Some((_, exp)) if exp < gc_before && ts < max_purgeable);
+    let ttl_droppable = |ttl: Option<(i32, i32)>, ts: i64| matches!(ttl, Some((_, exp)) if exp < gc_before && ts < max_purgeable());
     let rows = std::mem::take(&mut p.rows);
     let static_row = p.static_row.take();
     let clean = |p: &PartitionData, mut row: Row, with_ranges: bool| -> Option<Row> {

@@ -8,7 +8,6 @@ use std::time::{Duration, Instant};
 
 use crate::commitlog::Position;
 use crate::error::{Error, Result};
-use crate::memtable::Memtable;
 
 use std::ops::Bound::{Excluded, Included, Unbounded};
 
@@ -18,7 +17,6 @@ use crate::memtable::PartitionKey;
 use crate::merge::{PartitionData, Rows};
 use crate::sstable::{Descriptor, RowWindow, SsTable, SstableIter, SstableWriter};
 use crate::types::ClusteringBound;
-use crate::version::Version;
 use crate::view::purge;
 
 /// What a compaction produced.
@@ -118,10 +116,11 @@ impl Throttle {
 /// Inputs and environment of one compaction run.
 pub(crate) struct Job<'a> {
     pub inputs: Vec<Arc<SsTable>>,
-    /// Live SSTables outside the compaction and the memtables: they bound
-    /// which tombstones may be purged.
-    pub others: &'a Version,
-    pub memtables: &'a [Arc<Memtable>],
+    /// The oldest timestamp any source outside the compaction (memtables,
+    /// other SSTables) may hold for a partition (token, key): a tombstone at or
+    /// above it may still shadow something there, so it is kept. Asked only
+    /// for partitions with something past gc_grace.
+    pub purge_bound: &'a dyn Fn(i64, &Bytes) -> i64,
     pub gc_before: i32,
     pub output_level: u32,
     pub max_output_size: Option<u64>,
@@ -211,19 +210,9 @@ fn run_into(
                 i.head = next_of(&mut i.it)?;
             }
         }
-        // The oldest data any other source may hold for this partition: a
-        // tombstone at or above it may still shadow something there.
-        let mut max_purgeable = i64::MAX;
-        for t in &job.others.sstables {
-            if t.may_contain(k.token, &k.key) {
-                max_purgeable = max_purgeable.min(t.stats.min_timestamp);
-            }
-        }
-        for m in job.memtables {
-            if m.contains(k.token, &k.key) {
-                max_purgeable = max_purgeable.min(m.min_timestamp());
-            }
-        }
+        // Asked at most once per partition, and only if purging needs it.
+        let bound = std::cell::OnceCell::new();
+        let max_purgeable = || *bound.get_or_init(|| (job.purge_bound)(k.token, &k.key));
         if job
             .max_output_size
             .is_some_and(|max| writer.size() >= max && writer.partition_count() > 0)
@@ -233,7 +222,7 @@ fn run_into(
             out.bytes_written += s.data_size;
             done.push(d);
         }
-        let purge_at = |p| purge(p, job.gc_before, max_purgeable);
+        let purge_at = |p| purge(p, job.gc_before, &max_purgeable);
         let written = if versions.iter().any(|(_, t)| t.is_some()) {
             stream_partition(&k, versions, &purge_at, &mut writer, throttle, job.stop)?
         } else {
@@ -425,11 +414,10 @@ mod tests {
         Arc::new(SsTable::open(desc, Arc::new(BlockCache::new(0))).expect("open"))
     }
 
-    fn job<'a>(inputs: Vec<Arc<SsTable>>, others: &'a Version, stop: &'a AtomicBool) -> Job<'a> {
+    fn job<'a>(inputs: Vec<Arc<SsTable>>, stop: &'a AtomicBool) -> Job<'a> {
         Job {
             inputs,
-            others,
-            memtables: &[],
+            purge_bound: &|_, _| i64::MAX,
             gc_before: 0,
             output_level: 0,
             max_output_size: None,
@@ -446,14 +434,13 @@ mod tests {
     fn chunked_partitions_compact_and_a_stopped_run_leaves_nothing() {
         let dir = tempfile::tempdir().expect("tempdir");
         let inputs = vec![wide_input(dir.path(), 1), wide_input(dir.path(), 2)];
-        let others = Version::default();
         let files = || std::fs::read_dir(dir.path()).expect("ls").count();
         let before = files();
         let stop = AtomicBool::new(true);
         let next = std::sync::atomic::AtomicU64::new(10);
         let generation = || next.fetch_add(1, Ordering::Relaxed);
         let r = run(
-            job(inputs.clone(), &others, &stop),
+            job(inputs.clone(), &stop),
             dir.path(),
             &generation,
             &mut Throttle::new(0),
@@ -462,7 +449,7 @@ mod tests {
         assert_eq!(files(), before, "no output files left");
         stop.store(false, Ordering::Relaxed);
         let (outs, out) = run(
-            job(inputs.clone(), &others, &stop),
+            job(inputs.clone(), &stop),
             dir.path(),
             &generation,
             &mut Throttle::new(0),

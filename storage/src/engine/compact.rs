@@ -1,14 +1,18 @@
 //! Running compactions for the engine: picking tasks with the table's
 //! strategy, executing them, and swapping outputs for inputs in the version
 //! set once the outputs are durable.
+use std::cell::RefCell;
 use std::collections::HashSet;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
+
+use bytes::Bytes;
 
 use super::table::Table;
 use super::{now_seconds, Engine};
 use crate::compaction::{run_compaction, CompactionConfig, Job, SstableInfo, Throttle};
 use crate::error::{Error, Result};
+use crate::memtable::Memtable;
 use crate::sstable::SsTable;
 use crate::version::Version;
 
@@ -137,6 +141,72 @@ pub(super) fn major(engine: &Engine, t: &Arc<Table>, now: i32) -> Result<()> {
     run(engine, t, &reg.gens, level, max, now)
 }
 
+/// What bounds tombstone purging in a running compaction: the sources outside
+/// it (memtables, SSTables not being compacted) as of the latest flush. Taken
+/// only when a partition with something past gc_grace asks, and taken again
+/// once the table's memtables or SSTables changed, so a long compaction does
+/// not keep the memtables flushed meanwhile alive until it ends (it used to hold
+/// the memtables of its start: hundreds of MB past the budget, all freed at once
+/// on the compaction's last step). A memtable flushed since the last look is an
+/// SSTable by then, so no source is missed.
+struct PurgeBound<'a> {
+    table: &'a Table,
+    compacting: &'a HashSet<u64>,
+    sources: RefCell<Option<Sources>>,
+}
+
+/// One look at a table's sources for [`PurgeBound`].
+struct Sources {
+    /// Memtables, the active one first.
+    memtables: Vec<Arc<Memtable>>,
+    version: Arc<Version>,
+}
+
+impl<'a> PurgeBound<'a> {
+    fn new(table: &'a Table, compacting: &'a HashSet<u64>) -> Self {
+        PurgeBound {
+            table,
+            compacting,
+            sources: RefCell::new(None),
+        }
+    }
+
+    /// The oldest timestamp any source outside the compaction may hold for
+    /// the partition (`i64::MAX` if none may hold it).
+    fn max_purgeable(&self, token: i64, key: &Bytes) -> i64 {
+        let mut sources = self.sources.borrow_mut();
+        if !sources.as_ref().is_some_and(|s| self.is_current(s)) {
+            let (memtables, version) = self.table.snapshot();
+            *sources = Some(Sources { memtables, version });
+        }
+        let Some(s) = sources.as_ref() else {
+            return i64::MAX;
+        };
+        let mut bound = i64::MAX;
+        for t in &s.version.sstables {
+            if !self.compacting.contains(&t.generation()) && t.may_contain(token, key) {
+                bound = bound.min(t.stats.min_timestamp);
+            }
+        }
+        for m in &s.memtables {
+            if m.contains(token, key) {
+                bound = bound.min(m.min_timestamp());
+            }
+        }
+        bound
+    }
+
+    /// True while no memtable switch or SSTable change happened since `s`.
+    fn is_current(&self, s: &Sources) -> bool {
+        let mem = self.table.mem.read();
+        let same_active = s
+            .memtables
+            .first()
+            .is_some_and(|m| Arc::ptr_eq(m, &mem.active));
+        same_active && Arc::ptr_eq(&s.version, &self.table.version.read())
+    }
+}
+
 fn run(
     engine: &Engine,
     t: &Table,
@@ -145,7 +215,7 @@ fn run(
     max_output_size: Option<u64>,
     now: i32,
 ) -> Result<()> {
-    let (mts, version) = t.snapshot();
+    let version = t.version.read().clone();
     let wanted: HashSet<u64> = gens.iter().copied().collect();
     let inputs: Vec<Arc<SsTable>> = version
         .sstables
@@ -159,19 +229,13 @@ fn run(
     // Operators (and the crash tests, which SIGKILL a node mid-compaction)
     // see when a compaction begins, not only when it is done.
     tracing::info!(table = %t.id.0, inputs = inputs.len(), "compaction started");
-    let others = Version {
-        sstables: version
-            .sstables
-            .iter()
-            .filter(|s| !wanted.contains(&s.generation()))
-            .cloned()
-            .collect(),
-    };
+    drop(version);
+    let bound = PurgeBound::new(t, &wanted);
+    let purge_bound = |token: i64, key: &Bytes| bound.max_purgeable(token, key);
     let opts = t.opts.read().clone();
     let job = Job {
         inputs: inputs.clone(),
-        others: &others,
-        memtables: &mts,
+        purge_bound: &purge_bound,
         gc_before: now.saturating_sub(opts.gc_grace_seconds.min(i32::MAX as u32) as i32),
         output_level,
         max_output_size,
@@ -232,6 +296,8 @@ fn run(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::config::Config;
+    use crate::engine::tests::{b, put, tid};
     use crate::merge::PartitionData;
     use crate::sstable::{BlockCache, Descriptor, SstableWriter};
     use crate::types::DeletionTime;
@@ -261,5 +327,45 @@ mod tests {
         // Not while it is already being compacted, nor within gc_grace.
         assert!(tombstone_task(&v, &HashSet::from([1]), 10).is_none());
         assert!(tombstone_task(&v, &HashSet::new(), u32::MAX).is_none());
+    }
+
+    #[test]
+    fn purge_bound_follows_flushes_without_holding_flushed_memtables() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let e = Engine::open(
+            Config::for_tests(dir.path()),
+            &[(tid(1), Default::default())],
+        )
+        .expect("open");
+        let t = e.table(tid(1)).expect("table");
+        put(&e, "k", "a", 7, "v");
+        let compacting = HashSet::new();
+        let bound = PurgeBound::new(&t, &compacting);
+        let token = "k".len() as i64;
+        // Only the memtable holds the key: its oldest timestamp bounds purging.
+        assert_eq!(bound.max_purgeable(token, &b("k")), 7);
+        assert_eq!(bound.max_purgeable(token + 1, &b("other")), i64::MAX);
+        let flushed = Arc::downgrade(&t.mem.read().active);
+        e.flush(tid(1)).expect("flush");
+        // Now an SSTable holds it; the bound looks again and lets go of the
+        // memtable it had, so the flushed memtable is freed now, not when a
+        // compaction ends.
+        assert_eq!(bound.max_purgeable(token, &b("k")), 7);
+        assert!(
+            flushed.upgrade().is_none(),
+            "the flushed memtable is still alive"
+        );
+        // SSTables being compacted do not bound their own purge.
+        let gens: HashSet<u64> = t
+            .version
+            .read()
+            .sstables
+            .iter()
+            .map(|s| s.generation())
+            .collect();
+        assert_eq!(
+            PurgeBound::new(&t, &gens).max_purgeable(token, &b("k")),
+            i64::MAX
+        );
     }
 }

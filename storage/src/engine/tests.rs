@@ -13,7 +13,7 @@ pub(crate) fn tid(n: u128) -> TableId {
     TableId(uuid::Uuid::from_u128(n))
 }
 
-fn b(s: &str) -> Bytes {
+pub(crate) fn b(s: &str) -> Bytes {
     Bytes::copy_from_slice(s.as_bytes())
 }
 
@@ -29,7 +29,7 @@ fn cell(col: u32, ts: i64, v: &str) -> Cell {
     }
 }
 
-fn put(e: &Engine, key: &str, ck: &str, ts: i64, v: &str) {
+pub(crate) fn put(e: &Engine, key: &str, ck: &str, ts: i64, v: &str) {
     e.apply(&Mutation {
         table: tid(1),
         token: key.len() as i64,
