@@ -3,12 +3,21 @@
 //! 34-byte blob columns, no clustering) whose bytes are slices of 64 KiB "read
 //! buffers" as the server's frame codec hands them over (`split_to().freeze()`),
 //! drops the requests, and prints the growth of RssAnon (/proc/self/status) against
-//! `Memtable::size`, then RssAnon after the memtable is dropped.
+//! `Memtable::size`, then RssAnon after the memtable is dropped. Also times the
+//! drop (ns/row) and a second memtable filled the same way after it, whose pages
+//! were just given back (the node fills one memtable after another).
 //!
 //!     cargo bench --bench memtable_memory            # 1,000,000 rows
 //!     HELENUS_BENCH_ROWS=200000 cargo bench --bench memtable_memory
 //!
 //! Not a pass/fail test: numbers for docs/PERFORMANCE.md ("Memtable layout, session 5").
+/// The node's allocator and options (server/src/main.rs): what a dropped memtable
+/// costs depends on them.
+#[global_allocator]
+static GLOBAL: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+#[export_name = "_rjem_malloc_conf"]
+pub static MALLOC_CONF: &u8 = &b"background_thread:true,dirty_decay_ms:1000,muzzy_decay_ms:0\0"[0];
+
 use std::time::Instant;
 
 use bytes::{BufMut, Bytes, BytesMut};
@@ -79,19 +88,7 @@ fn main() {
         buf: BytesMut::with_capacity(64 << 10),
     };
     let before = rss_anon_kib();
-    let mt = Memtable::default();
-    let start = Instant::now();
-    // In batches, as requests come and go: each batch's requests are dropped
-    // before the next, so only what the memtable keeps stays.
-    for batch in 0..rows.div_ceil(1000) {
-        let muts: Vec<Mutation> = (batch * 1000..((batch + 1) * 1000).min(rows))
-            .map(|i| mutation(i, &mut frames))
-            .collect();
-        for m in &muts {
-            mt.apply(m);
-        }
-    }
-    let took = start.elapsed();
+    let (mt, took) = fill(rows, &mut frames);
     frames.buf = BytesMut::new();
     let filled = rss_anon_kib();
     let real = (filled.saturating_sub(before)) * 1024;
@@ -106,11 +103,41 @@ fn main() {
         accounted / rows,
         real as f64 / accounted.max(1) as f64
     );
+    let start = Instant::now();
     drop(mt);
+    let drop_took = start.elapsed();
     let dropped = rss_anon_kib();
     println!(
-        "after drop: RssAnon {} MiB above the start ({} MiB start)",
+        "drop {:.0} ns/row; after drop: RssAnon {} MiB above the start ({} MiB start)",
+        drop_took.as_nanos() as f64 / rows as f64,
         dropped.saturating_sub(before) >> 10,
         before >> 10
     );
+    let (mt, took) = fill(rows, &mut frames);
+    let start = Instant::now();
+    drop(mt);
+    let drop_took = start.elapsed();
+    println!(
+        "second memtable: apply {:.0} ns/row, drop {:.0} ns/row; RssAnon {} MiB above the start",
+        took.as_nanos() as f64 / rows as f64,
+        drop_took.as_nanos() as f64 / rows as f64,
+        rss_anon_kib().saturating_sub(before) >> 10
+    );
+}
+
+/// A memtable of `rows` stress rows, and the time its applies took.
+fn fill(rows: u64, frames: &mut Frames) -> (Memtable, std::time::Duration) {
+    let mt = Memtable::default();
+    let start = Instant::now();
+    // In batches, as requests come and go: each batch's requests are dropped
+    // before the next, so only what the memtable keeps stays.
+    for batch in 0..rows.div_ceil(1000) {
+        let muts: Vec<Mutation> = (batch * 1000..((batch + 1) * 1000).min(rows))
+            .map(|i| mutation(i, frames))
+            .collect();
+        for m in &muts {
+            mt.apply(m);
+        }
+    }
+    (mt, start.elapsed())
 }
