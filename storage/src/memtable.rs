@@ -13,13 +13,16 @@
 //! (writers to different partitions rarely meet, writers to one partition serialize as
 //! before). Readers copy what they need under the lock and release it.
 //!
-//! Each shard's B-tree is keyed by the token alone and holds a small sorted vector of
-//! the partitions with that token (nearly always one; two keys share a token only by
-//! a Murmur3 collision). A search then compares 8-byte integers packed eleven to a
-//! node (two cache lines) instead of 40-byte `(token, Bytes)` keys laid out next to
-//! ~150-byte partitions (a 2 KB node, seven lines per linear scan): the B-tree search
-//! was 16% of the node's CPU under writes (docs/PERFORMANCE.md, "Memtable keyed by
-//! token").
+//! Each shard's B-tree is keyed by the token alone and maps it to the index of the
+//! token's first partition in the shard's [`arena`] (the partitions themselves sit
+//! there in write order; those sharing a token, which happens only by a Murmur3
+//! collision, are chained in key order). A search then compares 8-byte integers packed
+//! eleven to a node (two cache lines) instead of 40-byte `(token, Bytes)` keys laid
+//! out next to ~150-byte partitions (a 2 KB node, seven lines per linear scan): the
+//! B-tree search was 16% of the node's CPU under writes (docs/PERFORMANCE.md,
+//! "Memtable keyed by token"). Keeping the partitions out of the B-tree (they were in
+//! a one-entry vector per token) makes dropping a flushed memtable walk memory in
+//! the order it was allocated ("Memtable CPU per row, session 6").
 //!
 //! The bytes a memtable keeps (keys, clusterings, values) are copied out of the
 //! request into the memtable's own [`slab`] regions, and a partition's rows start
@@ -38,7 +41,9 @@ use parking_lot::Mutex;
 use crate::merge::PartitionData;
 use crate::types::{Mutation, Row};
 
+mod arena;
 mod slab;
+use arena::Arena;
 use slab::Slab;
 
 /// Sort key of a partition.
@@ -55,27 +60,144 @@ pub const SHARDS: usize = 1 << SHARD_BITS;
 /// Partitions a range scan copies out per lock of a shard.
 const SCAN_BATCH: usize = 64;
 
-/// The partitions of one token, sorted by key (nearly always exactly one).
-type Bucket = Vec<(PartitionKey, PartitionData)>;
-type Shard = Mutex<BTreeMap<i64, Bucket>>;
+/// End of a chain of partitions sharing a token.
+const NONE: u32 = u32::MAX;
+
+/// One partition held.
+struct Entry {
+    key: PartitionKey,
+    data: PartitionData,
+    /// The next partition with the same token (greater key), or [`NONE`].
+    next: u32,
+}
+
+/// The partitions of one slice of the token range.
+struct Partitions {
+    /// Token -> index in `entries` of the token's partition with the smallest key.
+    tokens: BTreeMap<i64, u32>,
+    entries: Arena<Entry>,
+}
+
+type Shard = Mutex<Partitions>;
+
+impl Drop for Partitions {
+    /// Frees the partitions chunk by chunk, in write order, first asking the CPU to
+    /// fetch the cell vector of each partition of the chunk: freeing a cell vector
+    /// reads every cell (to release its bytes), and waiting for each vector's first
+    /// line in turn was most of what a drop cost once the partitions themselves were
+    /// read in order (docs/PERFORMANCE.md, "Memtable CPU per row, session 6").
+    fn drop(&mut self) {
+        for chunk in self.entries.take_chunks() {
+            for e in &chunk {
+                if let crate::merge::Rows::One(row) = &e.data.rows {
+                    prefetch(row.cells.as_ptr());
+                }
+            }
+            drop(chunk);
+        }
+    }
+}
+
+/// Hints the CPU to bring the cache line at `p` in; no effect on what the program
+/// computes.
+#[inline]
+fn prefetch<T>(p: *const T) {
+    #[cfg(target_arch = "x86_64")]
+    // SAFETY: a prefetch is only a hint: it never faults and never changes memory,
+    // whatever the address (dangling pointers of empty vectors included). Covered by
+    // every test that drops a memtable, e.g. `drop_frees_every_row_layout`.
+    unsafe {
+        std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>(p.cast());
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = p;
+}
 
 /// Heap bytes of a partition held here, besides its rows' own (`merge::row_size`):
 /// its token's slot in the shard's B-tree (nodes about half full, hence twice the
-/// slot), its bucket (a vector of exactly one entry nearly always, plus malloc's
-/// 16-byte header), less the first row, which sits inline in the entry but is counted
-/// by `row_size`. Checked against the node's anonymous memory in docs/PERFORMANCE.md
-/// ("Memtable layout, session 5").
+/// slot) and its entry in the arena, less the first row, which sits inline in the
+/// entry but is counted by `row_size`. Not counted: the unfilled end of each shard's
+/// last chunk (under [`arena::CHUNK`] entries per shard). Checked against real memory
+/// by `cargo bench --bench memtable_memory` (docs/PERFORMANCE.md, "Memtable CPU per
+/// row, session 6").
 const PARTITION_COST: usize =
-    2 * (size_of::<i64>() + size_of::<Bucket>()) + size_of::<(PartitionKey, PartitionData)>() + 16
-        - size_of::<Row>();
+    2 * (size_of::<i64>() + size_of::<u32>()) + size_of::<Entry>() - size_of::<Row>();
 
 /// Number of slabs of a memtable; a write copies its bytes under the lock of one of
 /// them (chosen by shard), so concurrent writers rarely wait for each other there.
 const SLABS: usize = 4;
 
-/// The entry of `key` in a bucket, or where it would go.
-fn find(bucket: &Bucket, key: &[u8]) -> Result<usize, usize> {
-    bucket.binary_search_by(|(k, _)| k.key.as_ref().cmp(key))
+/// Where a partition key stands in its token's chain.
+enum Slot {
+    /// The entry holding it.
+    Found(u32),
+    /// Not held; it goes after this entry (`None`: first in the chain, or the token is
+    /// not held at all).
+    After(Option<u32>),
+}
+
+impl Partitions {
+    /// The partitions with `first`'s token, from `first` on, in key order.
+    fn chain(&self, first: u32) -> impl Iterator<Item = (u32, &Entry)> {
+        std::iter::successors(self.entries.get(first).map(|e| (first, e)), |(_, e)| {
+            self.entries.get(e.next).map(|n| (e.next, n))
+        })
+    }
+
+    /// Every partition with a token in `tokens`, in (token, key) order.
+    fn range(&self, tokens: (Bound<i64>, Bound<i64>)) -> impl Iterator<Item = &Entry> {
+        self.tokens
+            .range(tokens)
+            .flat_map(|(_, &first)| self.chain(first).map(|(_, e)| e))
+    }
+
+    fn find(&self, token: i64, key: &[u8]) -> Slot {
+        let Some(&first) = self.tokens.get(&token) else {
+            return Slot::After(None);
+        };
+        let mut after = None;
+        for (i, e) in self.chain(first) {
+            match e.key.key.as_ref().cmp(key) {
+                std::cmp::Ordering::Less => after = Some(i),
+                std::cmp::Ordering::Equal => return Slot::Found(i),
+                std::cmp::Ordering::Greater => break,
+            }
+        }
+        Slot::After(after)
+    }
+
+    fn get(&self, token: i64, key: &[u8]) -> Option<&PartitionData> {
+        match self.find(token, key) {
+            Slot::Found(i) => self.entries.get(i).map(|e| &e.data),
+            Slot::After(_) => None,
+        }
+    }
+
+    /// Adds a partition not held yet, after `after` in its token's chain (from
+    /// [`Self::find`]). Gives it back if the shard is full (`u32::MAX` entries).
+    fn insert(
+        &mut self,
+        after: Option<u32>,
+        key: PartitionKey,
+        data: PartitionData,
+    ) -> Result<(), PartitionKey> {
+        let token = key.token;
+        let next = match after {
+            Some(a) => self.entries.get(a).map_or(NONE, |e| e.next),
+            None => self.tokens.get(&token).copied().unwrap_or(NONE),
+        };
+        let i = self
+            .entries
+            .push(Entry { key, data, next })
+            .map_err(|e| e.key)?;
+        match after.and_then(|a| self.entries.get_mut(a)) {
+            Some(prev) => prev.next = i,
+            None => {
+                self.tokens.insert(token, i);
+            }
+        }
+        Ok(())
+    }
 }
 
 /// True if `k` lies inside the range starting at `from`.
@@ -106,7 +228,14 @@ pub struct Memtable {
 impl Default for Memtable {
     fn default() -> Self {
         Memtable {
-            shards: Box::new([const { Mutex::new(BTreeMap::new()) }; SHARDS]),
+            shards: Box::new(
+                [const {
+                    Mutex::new(Partitions {
+                        tokens: BTreeMap::new(),
+                        entries: Arena::new(),
+                    })
+                }; SHARDS],
+            ),
             slabs: Default::default(),
             partitions: AtomicUsize::new(0),
             size: AtomicUsize::new(0),
@@ -127,26 +256,26 @@ impl Memtable {
             self.min_timestamp.fetch_min(min, Ordering::Relaxed);
         }
         let mut shard = self.shard(m.token).lock();
-        let bucket = shard.entry(m.token).or_default();
-        // A first push would reserve four entries; nearly every bucket keeps one.
-        if bucket.len() == bucket.capacity() {
-            bucket.reserve_exact(1);
-        }
-        match find(bucket, &m.key) {
-            Ok(i) => {
-                if let Some((_, p)) = bucket.get_mut(i) {
-                    p.merge(update);
+        match shard.find(m.token, &m.key) {
+            Slot::Found(i) => {
+                if let Some(e) = shard.entries.get_mut(i) {
+                    e.data.merge(update);
                 }
             }
-            Err(i) => {
+            Slot::After(after) => {
                 // Lock order: shard, then slab (apply takes the slab alone above).
                 let key = PartitionKey {
                     token: m.token,
                     key: slab.lock().copy(&m.key),
                 };
-                bucket.insert(i, (key, update));
-                self.partitions.fetch_add(1, Ordering::Relaxed);
-                added += PARTITION_COST;
+                if shard.insert(after, key, update).is_err() {
+                    // 2^32 partitions in one of 1,024 shards is ~4 TB of memtable:
+                    // the budget flushes long before.
+                    tracing::error!("memtable shard full: partition dropped");
+                } else {
+                    self.partitions.fetch_add(1, Ordering::Relaxed);
+                    added += PARTITION_COST;
+                }
             }
         }
         drop(shard);
@@ -181,9 +310,7 @@ impl Memtable {
         f: impl FnOnce(&PartitionData) -> T,
     ) -> Option<T> {
         let shard = self.shard(token).lock();
-        let bucket = shard.get(&token)?;
-        let i = find(bucket, key).ok()?;
-        bucket.get(i).map(|(_, p)| f(p))
+        shard.get(token, key).map(f)
     }
 
     /// True if this memtable holds the partition.
@@ -217,8 +344,8 @@ impl Memtable {
         mut f: impl FnMut(&PartitionKey, &PartitionData) -> Result<(), E>,
     ) -> Result<(), E> {
         for shard in self.shards.iter() {
-            for (k, p) in shard.lock().values().flatten() {
-                f(k, p)?;
+            for e in shard.lock().range((Bound::Unbounded, Bound::Unbounded)) {
+                f(&e.key, &e.data)?;
             }
         }
         Ok(())
@@ -278,10 +405,9 @@ impl Iterator for Range<'_> {
             };
             self.buf.extend(
                 map.range((tokens, Bound::Unbounded))
-                    .flat_map(|(_, bucket)| bucket.iter())
-                    .filter(|(k, _)| admits(&self.from, k))
+                    .filter(|e| admits(&self.from, &e.key))
                     .take(SCAN_BATCH)
-                    .map(|(k, p)| (k.clone(), p.clone())),
+                    .map(|e| (e.key.clone(), e.data.clone())),
             );
             drop(map);
             if self.buf.len() < SCAN_BATCH {
@@ -377,6 +503,41 @@ mod tests {
             from(Bound::Included),
             vec![key(9, b"b"), key(9, b"c"), key(10, b"a")]
         );
+    }
+
+    #[test]
+    fn drop_frees_every_row_layout() {
+        // One row, a vector of rows, a B-tree of rows, keys sharing a token, more
+        // partitions than a chunk holds in one shard; then the drop walks them all.
+        let keys: [&'static [u8]; 3] = [b"a", b"b", b"c"];
+        let mt = Memtable::default();
+        for i in 0..100u8 {
+            let ck: &'static [u8] = Box::leak(Box::new([i]));
+            mt.apply(&m(1 << 20, b"wide", ck, 1, b"v"));
+            mt.apply(&m(i64::from(i) << 2, b"k", b"", 1, b"v"));
+            if i < 5 {
+                mt.apply(&m(2 << 20, b"few", ck, 1, b"v"));
+            }
+            mt.apply(&m(3 << 20, keys[usize::from(i % 3)], ck, 1, b"v"));
+        }
+        assert_eq!(mt.len(), 100 + 1 + 1 + 3);
+        let wide = mt.get(1 << 20, &Bytes::from_static(b"wide")).expect("wide");
+        assert!(matches!(wide.rows, crate::merge::Rows::Large(_)));
+        let few = mt.get(2 << 20, &Bytes::from_static(b"few")).expect("few");
+        assert!(matches!(few.rows, crate::merge::Rows::Small(_)));
+        let mut walked = Vec::new();
+        mt.for_each(|k, _| {
+            walked.push((k.token, k.key.clone()));
+            Ok::<(), ()>(())
+        })
+        .expect("walk");
+        let shared: Vec<_> = walked.iter().filter(|(t, _)| *t == 3 << 20).collect();
+        assert_eq!(shared.len(), 3);
+        assert!(shared.windows(2).all(|w| w[0].1 < w[1].1));
+        drop(mt);
+        // What a read copied out lives on without the memtable.
+        assert_eq!(wide.rows.len(), 100);
+        assert_eq!(few.rows.len(), 5);
     }
 
     #[test]
