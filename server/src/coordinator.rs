@@ -257,23 +257,7 @@ mod tests {
     use std::future::Future;
     use std::task::Poll;
 
-    fn identity() -> NodeIdentity {
-        let ip = std::net::IpAddr::V4(std::net::Ipv4Addr::LOCALHOST);
-        NodeIdentity {
-            cluster_name: "Test Cluster".into(),
-            host_id: uuid::Uuid::new_v4(),
-            tokens: vec![0],
-            listen_address: ip,
-            broadcast_address: ip,
-            rpc_address: ip,
-            native_port: 9042,
-            storage_port: 7000,
-            data_center: "dc1".into(),
-            rack: "rack1".into(),
-            release_version: "5.0.0".into(),
-            partitioner: "org.apache.cassandra.dht.Murmur3Partitioner".into(),
-        }
-    }
+    use crate::exec::tests::identity;
 
     /// A coordinator whose engine paces every write: the soft mark is a few
     /// bytes, the budget (64 MiB) far away, so nothing flushes or blocks.
@@ -328,7 +312,7 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn paced_write_waits_for_its_ack_without_holding_up_other_requests() {
         let (_dir, c, table) = paced();
-        let repl = Replication::simple("dc1", 1);
+        let repl = Replication::simple("datacenter1", 1);
         // Consecutive pacing slots: the last of these writes owes ~15 ms.
         let writes: Vec<_> = (0..16).map(|i| write(table, i)).collect();
         let mut first = std::pin::pin!(defer_backpressure(async {
@@ -358,7 +342,7 @@ mod tests {
         let engine =
             storage::Engine::open(cfg, &[(table, storage::TableOptions::default())]).expect("open");
         let c = Coordinator::new(identity(), engine);
-        let repl = Replication::simple("dc1", 1);
+        let repl = Replication::simple("datacenter1", 1);
         // One 1.5 MiB write: past the 1 MiB budget on its own.
         let writes = vec![sized_write(table, 1, 3 << 19)];
         defer_backpressure(async { c.mutate(&writes, Consistency::One, &repl) })
@@ -372,7 +356,7 @@ mod tests {
     #[tokio::test]
     async fn outside_a_request_the_caller_pays_its_own_debt() {
         let (_dir, c, table) = paced();
-        let repl = Replication::simple("dc1", 1);
+        let repl = Replication::simple("datacenter1", 1);
         let writes: Vec<_> = (0..16).map(|i| write(table, i)).collect();
         c.mutate(&writes, Consistency::One, &repl).expect("write");
         // Paid before `mutate` returned (index and view builds rely on it).

@@ -32,7 +32,7 @@ pub mod view;
 pub mod virtual_select;
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;
 #[cfg(test)]
 mod testutil;
 

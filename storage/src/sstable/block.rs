@@ -250,16 +250,9 @@ mod tests {
         is_raw(&h)
     }
 
-    /// xorshift bytes: what lz4 cannot shrink.
-    fn random(n: usize, mut x: u64) -> Vec<u8> {
-        (0..n)
-            .map(|_| {
-                x ^= x << 13;
-                x ^= x >> 7;
-                x ^= x << 17;
-                x as u8
-            })
-            .collect()
+    /// Bytes lz4 cannot shrink (the SSTable tests' generator).
+    fn random(n: usize, seed: u64) -> Vec<u8> {
+        crate::sstable::tests::random_bytes(n, seed).to_vec()
     }
 
     #[test]

@@ -333,7 +333,7 @@ const FIXTURE_V3: &str = concat!(
 );
 
 /// xorshift bytes: what lz4 cannot shrink.
-fn random_bytes(n: usize, seed: u64) -> Bytes {
+pub(super) fn random_bytes(n: usize, seed: u64) -> Bytes {
     // Spread the seed's bits first: xorshift from a small seed starts with
     // mostly zero bytes.
     let mut x = (seed ^ 0x5DEE_CE66_D1CE_4E5B).wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;

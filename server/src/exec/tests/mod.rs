@@ -18,7 +18,7 @@ use cql::wire::Value;
 use crate::error::RequestError;
 use crate::query::{ClientState, NodeIdentity, QueryProcessor};
 
-fn identity() -> NodeIdentity {
+pub(crate) fn identity() -> NodeIdentity {
     let ip = IpAddr::V4(Ipv4Addr::LOCALHOST);
     NodeIdentity {
         cluster_name: "Test Cluster".into(),
