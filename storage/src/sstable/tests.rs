@@ -180,23 +180,8 @@ fn ck(c: u32) -> Bytes {
     Bytes::from(c.to_be_bytes().to_vec())
 }
 
-/// The clustering ints of a windowed read of partition (1, `key`).
-fn window_rows(
-    t: &SsTable,
-    key: &Bytes,
-    reversed: bool,
-    resume: Option<u32>,
-    slice: (
-        &crate::types::ClusteringBound,
-        &crate::types::ClusteringBound,
-    ),
-    budget: usize,
-) -> (Vec<u32>, bool, usize) {
-    window_rows_at(t, 1, key, reversed, resume, slice, budget)
-}
-
 /// The clustering ints of a windowed read of partition (`token`, `key`).
-fn window_rows_at(
+fn window_rows(
     t: &SsTable,
     token: i64,
     key: &Bytes,
@@ -277,12 +262,12 @@ fn wide_partition_windows_seek_through_the_clustering_index() {
     );
     let all = (&Bottom, &Top);
     for at in [0, 1, 77, 4_999, 10_000, 19_998, 19_999] {
-        let (rows, full, rts) = window_rows(&t, &key, false, Some(at), all, 50);
+        let (rows, full, rts) = window_rows(&t, 1, &key, false, Some(at), all, 50);
         let want: Vec<u32> = (at + 1..N).take(50).collect();
         assert_eq!(rows, want, "forward after {at}");
         assert_eq!(full, want.len() == 50);
         assert_eq!(rts, 1, "the range tombstone comes with every window");
-        let (rows, full, _) = window_rows(&t, &key, true, Some(at), all, 50);
+        let (rows, full, _) = window_rows(&t, 1, &key, true, Some(at), all, 50);
         let want: Vec<u32> = (0..at).rev().take(50).collect();
         let mut sorted = want.clone();
         sorted.sort_unstable();
@@ -292,12 +277,12 @@ fn wide_partition_windows_seek_through_the_clustering_index() {
     // Slices: the read starts at the slice start (or, reversed, its end) and stops
     // past its other end without a budget.
     let (lo, hi) = (Inclusive(ck(12_345)), Exclusive(ck(12_400)));
-    let (rows, full, _) = window_rows(&t, &key, false, None, (&lo, &hi), usize::MAX);
+    let (rows, full, _) = window_rows(&t, 1, &key, false, None, (&lo, &hi), usize::MAX);
     assert_eq!(rows, (12_345..12_400).collect::<Vec<_>>());
     assert!(!full);
-    let (rows, _, _) = window_rows(&t, &key, true, None, (&lo, &hi), 10);
+    let (rows, _, _) = window_rows(&t, 1, &key, true, None, (&lo, &hi), 10);
     assert_eq!(rows, (12_390..12_400).collect::<Vec<_>>());
-    let (rows, _, _) = window_rows(&t, &key, true, None, all, usize::MAX);
+    let (rows, _, _) = window_rows(&t, 1, &key, true, None, all, usize::MAX);
     assert_eq!(rows.len(), N as usize, "a reversed read of everything");
     // Iteration (compaction, scans, tools) reassembles the partition.
     let parts: Vec<_> = t
@@ -457,9 +442,9 @@ fn format_v3_fixture_still_loads() {
     );
     for (token, key, n) in [(2, &b"wide"[..], 2000), (3, b"random", 300)] {
         let key = Bytes::copy_from_slice(key);
-        let (rows, _, _) = window_rows_at(&t, token, &key, false, Some(99), all, 50);
+        let (rows, _, _) = window_rows(&t, token, &key, false, Some(99), all, 50);
         assert_eq!(rows, (100..150).collect::<Vec<_>>());
-        let (rows, _, _) = window_rows_at(&t, token, &key, true, None, all, usize::MAX);
+        let (rows, _, _) = window_rows(&t, token, &key, true, None, all, usize::MAX);
         assert_eq!(rows, (0..n).collect::<Vec<_>>(), "reversed");
     }
     let parts: Vec<_> = t
