@@ -174,14 +174,15 @@ impl<'a> PurgeBound<'a> {
     /// The oldest timestamp any source outside the compaction may hold for
     /// the partition (`i64::MAX` if none may hold it).
     fn max_purgeable(&self, token: i64, key: &Bytes) -> i64 {
-        let mut sources = self.sources.borrow_mut();
-        if !sources.as_ref().is_some_and(|s| self.is_current(s)) {
-            let (memtables, version) = self.table.snapshot();
-            *sources = Some(Sources { memtables, version });
-        }
-        let Some(s) = sources.as_ref() else {
-            return i64::MAX;
+        let mut cached = self.sources.borrow_mut();
+        let current = match cached.take() {
+            Some(s) if self.is_current(&s) => s,
+            _ => {
+                let (memtables, version) = self.table.snapshot();
+                Sources { memtables, version }
+            }
         };
+        let s = cached.insert(current);
         let mut bound = i64::MAX;
         for t in &s.version.sstables {
             if !self.compacting.contains(&t.generation()) && t.may_contain(token, key) {
