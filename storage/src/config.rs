@@ -78,8 +78,9 @@ pub struct Config {
     pub compaction_throughput: u64,
     /// Number of background compaction threads. Default 1 (min 1).
     pub concurrent_compactors: usize,
-    /// OS priority (nice, 0-19) of the compaction threads; request and flush
-    /// threads run at 0 (engine/background.rs). Default 10.
+    /// How many nice levels (0-19) below the node's request and flush threads
+    /// the compaction threads run, at most nice 19 (engine/background.rs).
+    /// Default 10.
     pub compaction_thread_nice: i32,
     /// Uncompressed size of an SSTable data block. Default 16 KiB.
     pub sstable_block_size: usize,
