@@ -122,12 +122,21 @@ pub fn encode_parts<'a>(
 /// data blocks at the default 16 KiB).
 pub const RAW_RUN: u32 = 15;
 
+/// Each further attempt lz4 fails doubles the run (plus one), up to this
+/// many blocks (4 MiB of data blocks at 16 KiB): a stream of random values
+/// tries lz4 on ~8 blocks of its first 1,000 instead of 63 (lz4 costs ~30
+/// instructions a byte on data it cannot shrink; compaction CPU, session 7).
+pub const MAX_RAW_RUN: u32 = 255;
+
 /// Chooses the encoding of each block of one stream (a writer's data
 /// blocks, or its partition index blocks): lz4 if it saves enough, and no
-/// attempt for `RAW_RUN` blocks after one it did not.
+/// attempt for a run of blocks after one it did not (`RAW_RUN`, growing to
+/// `MAX_RAW_RUN` while lz4 keeps failing).
 #[derive(Debug, Default)]
 pub struct Adaptive {
     raw_left: u32,
+    /// The run after the next failed attempt (0: `RAW_RUN`).
+    next_run: u32,
 }
 
 impl Adaptive {
@@ -143,7 +152,10 @@ impl Adaptive {
         }
         let (header, stored) = encode_parts(scratch, raw, Encoding::TryLz4);
         if is_raw(&header) {
-            self.raw_left = RAW_RUN;
+            self.raw_left = self.next_run.max(RAW_RUN);
+            self.next_run = (self.raw_left * 2 + 1).min(MAX_RAW_RUN);
+        } else {
+            self.next_run = RAW_RUN;
         }
         (header, stored)
     }
@@ -361,6 +373,30 @@ mod tests {
         let mut want = vec![true; RAW_RUN as usize + 1];
         want.push(false);
         assert_eq!(kinds, want);
+    }
+
+    /// While lz4 keeps failing, the raw runs between attempts grow: 15,
+    /// 31, 63, 127, 255, 255...; a block lz4 shrinks starts again at 15.
+    #[test]
+    fn adaptive_stream_tries_lz4_less_and_less_on_random_blocks() {
+        let mut a = Adaptive::default();
+        let mut scratch = Vec::new();
+        let tried = |a: &mut Adaptive, scratch: &mut Vec<u8>, raw: &[u8]| {
+            let before = a.raw_left;
+            let (h, _) = a.encode(scratch, raw);
+            (before == 0).then_some(is_raw(&h))
+        };
+        let attempts: Vec<usize> = (0..1200)
+            .filter(|i| tried(&mut a, &mut scratch, &random(64, *i as u64)).is_some())
+            .collect();
+        assert_eq!(attempts, vec![0, 16, 48, 112, 240, 496, 752, 1008]);
+        let text = b"abcabcabc".repeat(50);
+        while a.raw_left > 0 {
+            a.encode(&mut scratch, &text);
+        }
+        assert_eq!(tried(&mut a, &mut scratch, &text), Some(false));
+        assert_eq!(tried(&mut a, &mut scratch, &random(64, 1)), Some(true));
+        assert_eq!(a.raw_left, RAW_RUN);
     }
 
     /// Blocks of format v1/v2 files (always lz4, unseeded checksum) still
