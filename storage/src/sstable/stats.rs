@@ -4,6 +4,7 @@ use std::path::Path;
 
 use bytes::Bytes;
 
+use super::copy::Digest;
 use crate::codec::{DResult, Put, Reader};
 use crate::commitlog::Position;
 use crate::error::{Error, Result};
@@ -98,13 +99,7 @@ impl Stats {
     /// and static row (`p.rows` is not looked at; `add_row` takes the rows
     /// one by one, so a partition can be written without holding it).
     pub(crate) fn add_head(&mut self, token: i64, key: &Bytes, p: &PartitionData) {
-        if self.partition_count == 0 {
-            self.first_token = token;
-            self.first_key = key.clone();
-        }
-        self.last_token = token;
-        self.last_key = key.clone();
-        self.partition_count += 1;
+        self.add_key(token, key);
         if let Some(d) = p.partition_deletion {
             self.timestamp(d.marked_for_delete_at);
             self.tombstone(d.local_deletion_time);
@@ -118,6 +113,49 @@ impl Stats {
         }
     }
 
+    fn add_key(&mut self, token: i64, key: &Bytes) {
+        if self.partition_count == 0 {
+            self.first_token = token;
+            self.first_key = key.clone();
+        }
+        self.last_token = token;
+        self.last_key = key.clone();
+        self.partition_count += 1;
+    }
+
+    /// Accounts a partition copied as its encoded bytes (compaction), from
+    /// the digest of the walk that chose it (`copy::Digest`): the same
+    /// statistics `add_head` and `add_row` give for it decoded.
+    pub(crate) fn add_digest(&mut self, token: i64, key: &Bytes, d: &Digest) {
+        self.add_key(token, key);
+        if let Some((first, last, before)) = d.clusterings {
+            // Rows are sorted: only the first can lower the minimum and
+            // only the last raise the maximum.
+            self.widen_clustering(first, self.row_count + before == 0);
+            self.widen_clustering(last, false);
+        }
+        self.row_count += d.rows;
+        self.cell_count += d.cells;
+        if d.min_timestamp <= d.max_timestamp {
+            self.timestamp(d.min_timestamp);
+            self.timestamp(d.max_timestamp);
+        }
+        for t in &d.local_times {
+            self.tombstone(*t);
+        }
+    }
+
+    /// Widens the clustering bounds with a row's clustering; `first`: the
+    /// first row that bounds them (the bounds are not set yet).
+    fn widen_clustering(&mut self, clustering: &[u8], first: bool) {
+        if first || clustering < &self.min_clustering[..] {
+            self.min_clustering = Bytes::copy_from_slice(clustering);
+        }
+        if clustering > &self.max_clustering[..] {
+            self.max_clustering = Bytes::copy_from_slice(clustering);
+        }
+    }
+
     fn timestamp(&mut self, t: i64) {
         self.min_timestamp = self.min_timestamp.min(t);
         self.max_timestamp = self.max_timestamp.max(t);
@@ -127,13 +165,9 @@ impl Stats {
     /// `has_static`: the partition has a static row (then an empty
     /// clustering is the static row's and not a clustering bound).
     pub(crate) fn add_row(&mut self, row: &Row, has_static: bool) {
+        // The static row's empty clustering is no clustering bound.
         if !row.clustering.is_empty() || !has_static {
-            if self.row_count == 0 || row.clustering < self.min_clustering {
-                self.min_clustering = row.clustering.clone();
-            }
-            if row.clustering > self.max_clustering {
-                self.max_clustering = row.clustering.clone();
-            }
+            self.widen_clustering(&row.clustering, self.row_count == 0);
         }
         self.row_count += 1;
         if let Some(l) = row.liveness {

@@ -7,6 +7,7 @@ use std::io::{BufWriter, Write};
 use bytes::Bytes;
 
 use super::chunk::{ChunkEntry, CindexBuilder};
+use super::copy::Digest;
 use super::{block, fsync_dir, seal, write_atomic, Component, Descriptor, Stats};
 use crate::codec::{self, Put, RowFormat};
 use crate::error::{Error, Result};
@@ -156,6 +157,53 @@ impl SstableWriter {
     /// partition smaller than a block stays one chunk (no clustering index),
     /// sharing its block with others.
     pub fn begin(&mut self, token: i64, key: &Bytes, p: &PartitionData) -> Result<u64> {
+        let head_start = self.block.len();
+        let mut entry = Vec::with_capacity(key.len() + 16);
+        self.start(token, key, &mut entry)?;
+        codec::put_head_as(
+            &mut self.block,
+            &p.partition_deletion,
+            &p.range_tombstones,
+            &p.static_row,
+            RowFormat::TimestampDeltas,
+        );
+        self.stats.add_head(token, key, p);
+        self.open = Some(OpenPartition {
+            entry,
+            bytes: self.block.len() - head_start,
+            has_static: p.static_row.is_some(),
+            chunk: Chunk::starting_at(self.data_offset, self.block.len() as u64),
+        });
+        Ok(0)
+    }
+
+    /// Appends a partition given as its encoded bytes after the key and the
+    /// digest of the walk that found them copyable (`copy::unchanged`,
+    /// `copy::newest_covering`: shorter than a block, so `add` would not
+    /// chunk them either): the bytes `add` writes for that partition
+    /// decoded, with the same index entry and statistics, for a fraction of
+    /// the work (compaction's copy of unchanged partitions).
+    pub fn add_encoded(&mut self, token: i64, key: &Bytes, body: &[u8], d: &Digest) -> Result<u64> {
+        if body.len() != d.len || !super::copy::fits(key, body, self.block_size) {
+            return Err(Error::InvalidRequest(
+                "SSTable writer: encoded partition does not match its digest or a block".into(),
+            ));
+        }
+        let mut index_block = std::mem::take(&mut self.index_block);
+        let started = self.start(token, key, &mut index_block);
+        self.index_block = index_block;
+        started?;
+        self.block.extend_from_slice(body);
+        // No clustering index: one chunk.
+        self.index_block.put_var(0);
+        self.stats.add_digest(token, key, d);
+        self.entry_done()
+    }
+
+    /// Checks that `(token, key)` follows the last partition, writes them to
+    /// the block and their index entry (up to the clustering index) to
+    /// `entry`.
+    fn start(&mut self, token: i64, key: &Bytes, entry: &mut Vec<u8>) -> Result<()> {
         if let Some((lt, lk)) = &self.last {
             if (token, key) <= (*lt, lk) {
                 return Err(Error::InvalidRequest(format!(
@@ -172,31 +220,15 @@ impl SstableWriter {
         if self.index_first.is_none() {
             self.index_first = Some((token, key.clone()));
         }
-        let mut entry = Vec::with_capacity(key.len() + 16);
         entry.put_i64(token);
         entry.put_bytes(key);
         entry.put_var(self.data_offset);
         entry.put_var(self.block.len() as u64);
-        let head_start = self.block.len();
         self.block.put_i64(token);
         self.block.put_bytes(key);
-        codec::put_head_as(
-            &mut self.block,
-            &p.partition_deletion,
-            &p.range_tombstones,
-            &p.static_row,
-            RowFormat::TimestampDeltas,
-        );
-        self.stats.add_head(token, key, p);
         self.keys.extend_from_slice(key);
         self.key_ends.push(self.keys.len());
-        self.open = Some(OpenPartition {
-            entry,
-            bytes: self.block.len() - head_start,
-            has_static: p.static_row.is_some(),
-            chunk: Chunk::starting_at(self.data_offset, self.block.len() as u64),
-        });
-        Ok(0)
+        Ok(())
     }
 
     /// Appends a row of the partition `begin` started; clusterings must
@@ -232,6 +264,12 @@ impl SstableWriter {
         self.close_chunk(&open.chunk, false);
         self.cindex.finish(&mut open.entry, &mut self.index_file);
         self.index_block.extend_from_slice(&open.entry);
+        self.entry_done()
+    }
+
+    /// Counts the index entry just appended to the index block; flushes the
+    /// index block and the data block when full.
+    fn entry_done(&mut self) -> Result<u64> {
         self.index_entries += 1;
         if self.index_entries >= INDEX_BLOCK_ENTRIES {
             self.flush_index_block();
