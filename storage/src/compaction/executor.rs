@@ -15,7 +15,7 @@ use bytes::Bytes;
 
 use crate::memtable::PartitionKey;
 use crate::merge::{PartitionData, Rows};
-use crate::sstable::{Descriptor, RowWindow, SsTable, SstableIter, SstableWriter};
+use crate::sstable::{copy, newest_covering, unchanged, Descriptor, RowWindow, SsTable, SstableIter, SstableWriter};
 use crate::types::ClusteringBound;
 use crate::view::purge;
 
@@ -28,6 +28,9 @@ pub struct CompactionOutput {
     pub bytes_written: u64,
     /// Partitions written.
     pub partitions: u64,
+    /// Of those, partitions copied as their encoded bytes (one input held
+    /// them and purging had nothing to drop).
+    pub partitions_copied: u64,
 }
 
 /// Longest single pause of a compaction for a flush; after it the compaction
@@ -127,6 +130,11 @@ pub(crate) struct Job<'a> {
     pub block_size: usize,
     pub fp_chance: f64,
     pub now_seconds: i64,
+    /// Copy the partitions one input holds and purging would not change as
+    /// their encoded bytes (`SstableIter::next_copy`) instead of decoding
+    /// and re-encoding them; the output is the same. Off only in tests that
+    /// compare both ways.
+    pub copy_unchanged: bool,
     /// Set when the engine shuts down: the run stops with
     /// `Error::Shutdown`, leaving no output behind.
     pub stop: &'a AtomicBool,
@@ -173,7 +181,7 @@ fn run_into(
     let mut inputs = Vec::with_capacity(job.inputs.len());
     for t in &job.inputs {
         let mut it = t.iter_compaction()?;
-        let head = next_of(&mut it)?;
+        let head = it.peek()?;
         inputs.push(Input {
             table: Arc::clone(t),
             it,
@@ -192,27 +200,9 @@ fn run_into(
         Ok(w)
     };
     let mut writer = new_writer()?;
-    while let Some(k) = inputs
-        .iter()
-        .filter_map(|i| i.head.as_ref().map(|h| &h.0))
-        .min()
-        .cloned()
-    {
+    let mut scratch = Scratch::default();
+    while let Some(k) = inputs.iter().filter_map(|i| i.head.as_ref()).min().cloned() {
         stopped(job.stop)?;
-        // Every input's version of partition `k`; a chunked one (larger
-        // than a block) came without rows and is read in windows.
-        let mut versions = Vec::new();
-        for i in &mut inputs {
-            if i.head.as_ref().is_some_and(|h| h.0 == k) {
-                if let Some((_, p, chunked)) = i.head.take() {
-                    versions.push((p, chunked.then(|| Arc::clone(&i.table))));
-                }
-                i.head = next_of(&mut i.it)?;
-            }
-        }
-        // Asked at most once per partition, and only if purging needs it.
-        let bound = std::cell::OnceCell::new();
-        let max_purgeable = || *bound.get_or_init(|| (job.purge_bound)(k.token, &k.key));
         if job
             .max_output_size
             .is_some_and(|max| writer.size() >= max && writer.partition_count() > 0)
@@ -222,6 +212,26 @@ fn run_into(
             out.bytes_written += s.data_size;
             done.push(d);
         }
+        if job.copy_unchanged && copy(&k, &mut inputs, &job, &mut writer, throttle, &mut scratch)? {
+            out.partitions += 1;
+            out.partitions_copied += 1;
+            continue;
+        }
+        // Every input's version of partition `k`; a chunked one (larger
+        // than a block) came without rows and is read in windows.
+        let mut versions = Vec::new();
+        for i in &mut inputs {
+            if i.head.as_ref() == Some(&k) {
+                if let Some((_, p)) = i.it.next().transpose()? {
+                    let chunked = i.it.last_was_chunked();
+                    versions.push((p, chunked.then(|| Arc::clone(&i.table))));
+                }
+                i.head = i.it.peek()?;
+            }
+        }
+        // Asked at most once per partition, and only if purging needs it.
+        let bound = std::cell::OnceCell::new();
+        let max_purgeable = || *bound.get_or_init(|| (job.purge_bound)(k.token, &k.key));
         let purge_at = |p| purge(p, job.gc_before, &max_purgeable);
         let written = if versions.iter().any(|(_, t)| t.is_some()) {
             stream_partition(&k, versions, &purge_at, &mut writer, throttle, job.stop)?
@@ -253,6 +263,66 @@ fn run_into(
     Ok(out)
 }
 
+/// Writes partition `k` as one input's encoded version, if `sstable::copy`
+/// finds that merging and purging would give that version unchanged, and
+/// moves the inputs holding `k` past it. False: nothing done, decode.
+fn copy(
+    k: &PartitionKey,
+    inputs: &mut [Input],
+    job: &Job,
+    writer: &mut SstableWriter,
+    throttle: &mut Throttle,
+    scratch: &mut Scratch,
+) -> Result<bool> {
+    let mut holders = inputs.iter_mut().filter(|i| i.head.as_ref() == Some(k));
+    let (Some(first), second) = (holders.next(), holders.next()) else {
+        return Ok(false);
+    };
+    let Some(rest) = first.it.rest_of_block()? else {
+        return Ok(false);
+    };
+    let Some(second) = second else {
+        // The common case, without allocating.
+        let Some(d) = unchanged(&rest, &k.key, job.gc_before, job.block_size) else {
+            return Ok(false);
+        };
+        let body = rest.get(..d.len).unwrap_or_default();
+        throttle.account(writer.add_encoded(k.token, &k.key, body, &d)?);
+        first.it.skip_copied(d.len);
+        first.head = first.it.peek()?;
+        return Ok(true);
+    };
+    let mut rests = std::mem::take(&mut scratch.rests);
+    rests.clear();
+    rests.push(rest);
+    for i in [second].into_iter().chain(holders) {
+        match i.it.rest_of_block()? {
+            Some(rest) => rests.push(rest),
+            None => return Ok(false),
+        }
+    }
+    let chosen = newest_covering(&rests, &k.key, job.gc_before, job.block_size, &mut scratch.copy);
+    let copied = chosen.is_some();
+    if let Some((from, d)) = chosen {
+        let body = rests.get(from).and_then(|r| r.get(..d.len));
+        throttle.account(writer.add_encoded(k.token, &k.key, body.unwrap_or_default(), &d)?);
+        let holders = inputs.iter_mut().filter(|i| i.head.as_ref() == Some(k));
+        for (i, len) in holders.zip(&scratch.copy.lens) {
+            i.it.skip_copied(*len);
+            i.head = i.it.peek()?;
+        }
+    }
+    scratch.rests = rests;
+    Ok(copied)
+}
+
+/// Buffers the copy reuses from one partition to the next.
+#[derive(Default)]
+struct Scratch {
+    rests: Vec<Bytes>,
+    copy: copy::Scratch,
+}
+
 fn stopped(stop: &AtomicBool) -> Result<()> {
     if stop.load(Ordering::Acquire) {
         return Err(Error::Shutdown);
@@ -260,18 +330,11 @@ fn stopped(stop: &AtomicBool) -> Result<()> {
     Ok(())
 }
 
-/// One input SSTable and its next partition (key, version, chunked).
+/// One input SSTable and the key of its next partition.
 struct Input {
     table: Arc<SsTable>,
     it: SstableIter,
-    head: Option<(PartitionKey, PartitionData, bool)>,
-}
-
-fn next_of(it: &mut SstableIter) -> Result<Option<(PartitionKey, PartitionData, bool)>> {
-    Ok(it
-        .next()
-        .transpose()?
-        .map(|(k, p)| (k, p, it.last_was_chunked())))
+    head: Option<PartitionKey>,
 }
 
 /// Rows each chunked input contributes to one window of a streamed
@@ -424,6 +487,7 @@ mod tests {
             block_size: 512,
             fp_chance: 0.01,
             now_seconds: 0,
+            copy_unchanged: true,
             stop,
         }
     }

@@ -5,6 +5,8 @@
 //! Strategies: size-tiered (default), leveled, time-window, as in Cassandra.
 use crate::error::{Error, Result};
 
+#[cfg(test)]
+mod copy_tests;
 mod executor;
 mod lcs;
 mod stcs;

@@ -243,6 +243,7 @@ fn run(
         block_size: engine.config.sstable_block_size,
         fp_chance: opts.bloom_filter_fp_chance,
         now_seconds: i64::from(now),
+        copy_unchanged: true,
         stop: &engine.stop_compactions,
     };
     let rate =
@@ -288,6 +289,8 @@ fn run(
         inputs = gens.len(),
         bytes_read = out.bytes_read,
         bytes_written = out.bytes_written,
+        partitions = out.partitions,
+        partitions_copied = out.partitions_copied,
         paused_for_flushes_ms = throttle.paused().as_millis() as u64,
         "compaction done"
     );

@@ -204,6 +204,17 @@ fn compress<'s>(scratch: &'s mut Vec<u8>, raw: &[u8]) -> &'s [u8] {
 /// offset of the next block. The raw bytes are a `Bytes` so decoded cells
 /// can share it instead of being copied one by one.
 pub fn decode(file: &[u8], offset: u64, framing: Framing) -> Result<(Bytes, u64), &'static str> {
+    decode_with(file, offset, framing, Bytes::copy_from_slice)
+}
+
+/// `decode`, with `raw_block` making the `Bytes` of a raw block from its
+/// bytes in `file` (a copy, or a view of the mapped file).
+pub fn decode_with(
+    file: &[u8],
+    offset: u64,
+    framing: Framing,
+    raw_block: impl FnOnce(&[u8]) -> Bytes,
+) -> Result<(Bytes, u64), &'static str> {
     let start = usize::try_from(offset).map_err(|_| "offset out of range")?;
     let mut r = Reader::at(file, start);
     let clen = r.u32().map_err(|_| "truncated block header")?;
@@ -228,7 +239,7 @@ pub fn decode(file: &[u8], offset: u64, framing: Framing) -> Result<(Bytes, u64)
         return Err("block checksum mismatch");
     }
     if kind_raw {
-        return Ok((Bytes::copy_from_slice(stored), r.pos() as u64));
+        return Ok((raw_block(stored), r.pos() as u64));
     }
     let raw = lz4_flex::block::decompress(stored, rlen as usize)
         .map_err(|_| "block does not decompress")?;

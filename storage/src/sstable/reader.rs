@@ -195,6 +195,22 @@ impl SsTable {
             .map_err(|r| Error::corrupt(self.desc.path(Component::Data), offset, r))
     }
 
+    /// `data_block`, except that a raw block is not copied: its `Bytes`
+    /// view the mapped file and keep this SSTable open (compaction, which
+    /// drops what it read as it goes).
+    fn shared_data_block(self: &Arc<Self>, offset: u64) -> Result<(Bytes, u64)> {
+        let data = self.data();
+        let view = |stored: &[u8]| {
+            let start = stored.as_ptr() as usize - data.as_ptr() as usize;
+            Bytes::from_owner(Mapped {
+                table: Arc::clone(self),
+                range: start..start + stored.len(),
+            })
+        };
+        block::decode_with(data, offset, self.framing(), view)
+            .map_err(|r| Error::corrupt(self.desc.path(Component::Data), offset, r))
+    }
+
     /// Decodes the index block at `offset` and records where each entry
     /// starts, validating every entry once (a corrupt block fails here).
     fn load_index_block(&self, offset: u64) -> Result<Block> {
@@ -392,6 +408,7 @@ impl SsTable {
             share,
             skip_chunked: false,
             last_chunked: false,
+            body_at: 0,
         })
     }
 }
@@ -402,6 +419,18 @@ impl Drop for SsTable {
         if self.obsolete.load(Ordering::SeqCst) {
             self.desc.delete_files();
         }
+    }
+}
+
+/// Part of an SSTable's mapped data file, as the owner of a `Bytes`.
+struct Mapped {
+    table: Arc<SsTable>,
+    range: std::ops::Range<usize>,
+}
+
+impl AsRef<[u8]> for Mapped {
+    fn as_ref(&self) -> &[u8] {
+        self.table.data().get(self.range.clone()).unwrap_or_default()
     }
 }
 
@@ -419,6 +448,8 @@ pub(crate) struct SstableIter {
     /// Yield chunked partitions without their rows (`iter_compaction`).
     skip_chunked: bool,
     last_chunked: bool,
+    /// Where the bytes `rest_of_block` returned start in `raw`.
+    body_at: usize,
 }
 
 impl SstableIter {
@@ -440,7 +471,11 @@ impl SstableIter {
     }
 
     fn load_next(&mut self) -> Result<()> {
-        let (raw, next) = self.table.data_block(self.next_block)?;
+        let (raw, next) = if self.share {
+            self.table.shared_data_block(self.next_block)?
+        } else {
+            self.table.data_block(self.next_block)?
+        };
         self.raw = raw;
         self.pos = 0;
         self.next_block = next;
@@ -519,16 +554,65 @@ impl SstableIter {
         self.last_chunked
     }
 
+    /// Moves to the start of the next partition, loading the next block if
+    /// the current one is done; false at the end of the file.
+    fn at_partition(&mut self) -> Result<bool> {
+        while self.pos >= self.raw.len() {
+            if self.next_block >= self.table.data().len() as u64 {
+                return Ok(false);
+            }
+            self.load_next()?;
+            self.pos = std::mem::take(&mut self.start_pos);
+        }
+        Ok(true)
+    }
+
+    /// The key of the next partition, without decoding the partition
+    /// (compaction, which iterates from the first partition).
+    pub fn peek(&mut self) -> Result<Option<PartitionKey>> {
+        if self.done || !self.at_partition()? {
+            return Ok(None);
+        }
+        let mut r = self.reader();
+        let mut parse = || -> codec::DResult<_> {
+            Ok(PartitionKey {
+                token: r.i64()?,
+                key: r.bytes()?,
+            })
+        };
+        parse().map(Some).map_err(|e| self.corrupt(e))
+    }
+
+    /// The next partition's bytes after its key, to the end of its block,
+    /// for compaction's copy (`copy::choose`); `None` unless this SSTable
+    /// has the current format. `skip_copied` then moves past the partition.
+    pub fn rest_of_block(&mut self) -> Result<Option<Bytes>> {
+        if self.done
+            || self.table.stats.format_version != super::FORMAT_VERSION
+            || !self.at_partition()?
+        {
+            return Ok(None);
+        }
+        let mut r = self.reader();
+        let (Ok(_), Ok(_)) = (r.i64(), r.bytes_ref()) else {
+            return Ok(None);
+        };
+        self.body_at = r.pos();
+        Ok(Some(self.raw.slice(self.body_at..)))
+    }
+
+    /// Moves past the next partition, whose bytes after the key are `len`
+    /// long (compaction copied them, or another input's version).
+    pub fn skip_copied(&mut self, len: usize) {
+        self.pos = self.body_at + len;
+        self.last_chunked = false;
+    }
+
     fn next_inner(&mut self) -> Result<Option<(PartitionKey, PartitionData)>> {
         self.last_chunked = false;
         loop {
-            if self.pos >= self.raw.len() {
-                if self.next_block >= self.table.data().len() as u64 {
-                    return Ok(None);
-                }
-                self.load_next()?;
-                self.pos = std::mem::take(&mut self.start_pos);
-                continue;
+            if !self.at_partition()? {
+                return Ok(None);
             }
             let (token, key, p) = if self.table.v2() {
                 self.partition_v2()?
