@@ -176,13 +176,19 @@ fn sstable_rows(dir: &Path, t: TableId) -> u64 {
 
 /// CPU seconds used by this process so far (all threads).
 fn cpu_seconds() -> f64 {
+    let (user, system) = cpu_split();
+    user + system
+}
+
+/// (user, system) CPU seconds used by this process so far (all threads).
+fn cpu_split() -> (f64, f64) {
     let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
     // Fields after the parenthesised command name; utime and stime are the
     // 14th and 15th fields of the whole line, in clock ticks (100/s).
     let rest = stat.rsplit(')').next().unwrap_or_default();
     let f: Vec<&str> = rest.split_whitespace().collect();
     let ticks = |i: usize| f.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
-    (ticks(11) + ticks(12)) / 100.0
+    (ticks(11) / 100.0, ticks(12) / 100.0)
 }
 
 fn engine(dir: &Path) -> (Arc<Engine>, TableId) {
@@ -302,16 +308,18 @@ fn main() {
             println!("compacting in {pause} s (pid {})", std::process::id());
             std::thread::sleep(Duration::from_secs(pause));
         }
-        let (start, cpu) = (Instant::now(), cpu_seconds());
+        let (start, split) = (Instant::now(), cpu_split());
         e.compact(t).expect("compact");
-        let (took, cpu) = (start.elapsed(), cpu_seconds() - cpu);
+        let took = start.elapsed();
+        let system = cpu_split().1 - split.1;
+        let cpu = cpu_seconds() - split.0 - split.1;
         let (data_out, raw_out) = sstable_bytes(dir.path(), t);
         let rows_out = sstable_rows(dir.path(), t);
         let rate = mbps(raw_in, took);
         let cpu_rate = raw_in as f64 / 1048576.0 / cpu.max(0.01);
         let us = cpu * 1e6 / rows_in.max(1) as f64;
         println!(
-            "compaction run {run}: 4 SSTables, {:.2} s wall, {cpu:.2} s CPU, \
+            "compaction run {run}: 4 SSTables, {:.2} s wall, {cpu:.2} s CPU ({system:.2} system), \
              {rows_in} rows in, {rows_out} out ({us:.2} µs CPU per input row), in {:.1} MiB \
              uncompressed ({:.1} MiB files), out {:.1} MiB uncompressed ({:.1} MiB files): \
              {rate:.0} MiB/s uncompressed in ({cpu_rate:.0} MiB per CPU-second), \

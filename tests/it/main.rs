@@ -7,6 +7,7 @@ mod cdrs_driver;
 mod cli;
 mod client;
 mod collections;
+mod compaction;
 mod corruption;
 mod counters;
 mod crash;

@@ -138,7 +138,8 @@ fn key(n: u8) -> (i64, Bytes) {
 }
 
 fn write_input(dir: &Path, generation: u64, parts: &BTreeMap<u8, PartitionData>) -> Arc<SsTable> {
-    let mut w = SstableWriter::create(Descriptor::new(dir, generation), BLOCK, 0.01).expect("create");
+    let mut w =
+        SstableWriter::create(Descriptor::new(dir, generation), BLOCK, 0.01).expect("create");
     for (n, p) in parts {
         let (t, k) = key(*n);
         w.add(t, &k, p).expect("add");
@@ -180,7 +181,11 @@ fn assert_same_files(a: &[Descriptor], b: &[Descriptor]) {
     for (x, y) in a.iter().zip(b) {
         for c in Component::ALL {
             let read = |d: &Descriptor| std::fs::read(d.path(c)).expect("read component");
-            assert!(read(x) == read(y), "{c:?} of generation {} differs", x.generation);
+            assert!(
+                read(x) == read(y),
+                "{c:?} of generation {} differs",
+                x.generation
+            );
         }
     }
 }
@@ -205,7 +210,9 @@ fn overwrite(p: &PartitionData, by: i64, how: u8) -> PartitionData {
     let mut p = p.clone();
     let bump = |d: &mut DeletionTime| d.marked_for_delete_at += by;
     p.partition_deletion.as_mut().map(bump);
-    p.range_tombstones.iter_mut().for_each(|rt| bump(&mut rt.deletion));
+    p.range_tombstones
+        .iter_mut()
+        .for_each(|rt| bump(&mut rt.deletion));
     let bump_row = |row: &mut Row| {
         row.liveness.iter_mut().for_each(|l| l.timestamp += by);
         row.deletion.as_mut().map(bump);
@@ -240,7 +247,13 @@ fn overwrite(p: &PartitionData, by: i64, how: u8) -> PartitionData {
 /// Inputs where later ones overwrite some partitions of the first with
 /// newer timestamps (the second case of `sstable::copy`).
 fn overwritten_inputs() -> impl Strategy<Value = Vec<BTreeMap<u8, PartitionData>>> {
-    (input(), proptest::collection::vec(proptest::collection::btree_map(0u8..16, 0u8..5, 0..10), 1..3))
+    (
+        input(),
+        proptest::collection::vec(
+            proptest::collection::btree_map(0u8..16, 0u8..5, 0..10),
+            1..3,
+        ),
+    )
         .prop_map(|(base, later)| {
             let mut all = vec![base.clone()];
             for (round, picks) in later.iter().enumerate() {
@@ -328,7 +341,10 @@ fn overwritten_and_unshared_partitions_are_copied() {
     let b: BTreeMap<u8, PartitionData> = (6..18).map(|n| (n, stress_partition(n + 1, 2))).collect();
     assert_eq!(same_both_ways(&[a.clone(), b.clone()], i64::MAX, None), 18);
     let dir = tempfile::tempdir().expect("tempdir");
-    let tables = vec![write_input(dir.path(), 1, &a), write_input(dir.path(), 2, &b)];
+    let tables = vec![
+        write_input(dir.path(), 1, &a),
+        write_input(dir.path(), 2, &b),
+    ];
     let (outs, _) = compact(&tables, &dir.path().join("out"), true, i64::MAX, None);
     let merged = SsTable::open(
         outs.into_iter().next().expect("output"),
@@ -348,7 +364,10 @@ fn partitions_one_input_holds_are_copied() {
     let dir = tempfile::tempdir().expect("tempdir");
     let part = |range: std::ops::Range<u8>| range.map(|n| (n, stress_partition(n, 1))).collect();
     let (a, b): (BTreeMap<_, _>, BTreeMap<_, _>) = (part(0..8), part(8..16));
-    let tables = vec![write_input(dir.path(), 1, &a), write_input(dir.path(), 2, &b)];
+    let tables = vec![
+        write_input(dir.path(), 1, &a),
+        write_input(dir.path(), 2, &b),
+    ];
     let (outs, copied) = compact(&tables, &dir.path().join("out"), true, i64::MAX, None);
     assert_eq!(copied, 16);
     let (decoded, _) = compact(&tables, &dir.path().join("decode"), false, i64::MAX, None);

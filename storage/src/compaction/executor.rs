@@ -15,7 +15,9 @@ use bytes::Bytes;
 
 use crate::memtable::PartitionKey;
 use crate::merge::{PartitionData, Rows};
-use crate::sstable::{copy, newest_covering, unchanged, Descriptor, RowWindow, SsTable, SstableIter, SstableWriter};
+use crate::sstable::{
+    copy, newest_covering, unchanged, Descriptor, RowWindow, SsTable, SstableIter, SstableWriter,
+};
 use crate::types::ClusteringBound;
 use crate::view::purge;
 
@@ -283,25 +285,32 @@ fn copy(
     };
     let Some(second) = second else {
         // The common case, without allocating.
-        let Some(d) = unchanged(&rest, &k.key, job.gc_before, job.block_size) else {
+        let Some(d) = unchanged(rest, &k.key, job.gc_before, job.block_size) else {
             return Ok(false);
         };
-        let body = rest.get(..d.len).unwrap_or_default();
+        let len = d.len;
+        let body = rest.get(..len).unwrap_or_default();
         throttle.account(writer.add_encoded(k.token, &k.key, body, &d)?);
-        first.it.skip_copied(d.len);
+        first.it.skip_copied(len);
         first.head = first.it.peek()?;
         return Ok(true);
     };
     let mut rests = std::mem::take(&mut scratch.rests);
     rests.clear();
-    rests.push(rest);
+    rests.push(first.it.rest_bytes());
     for i in [second].into_iter().chain(holders) {
-        match i.it.rest_of_block()? {
-            Some(rest) => rests.push(rest),
-            None => return Ok(false),
+        if i.it.rest_of_block()?.is_none() {
+            return Ok(false);
         }
+        rests.push(i.it.rest_bytes());
     }
-    let chosen = newest_covering(&rests, &k.key, job.gc_before, job.block_size, &mut scratch.copy);
+    let chosen = newest_covering(
+        &rests,
+        &k.key,
+        job.gc_before,
+        job.block_size,
+        &mut scratch.copy,
+    );
     let copied = chosen.is_some();
     if let Some((from, d)) = chosen {
         let body = rests.get(from).and_then(|r| r.get(..d.len));

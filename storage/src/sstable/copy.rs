@@ -116,9 +116,15 @@ pub(crate) fn fits(key: &[u8], body: &[u8], block_size: usize) -> bool {
 /// A version's rows, markers and cells without their values, in file order.
 #[derive(PartialEq, Eq)]
 enum Part<'a> {
-    Row { is_static: bool, clustering: &'a [u8] },
+    Row {
+        is_static: bool,
+        clustering: &'a [u8],
+    },
     Marker,
-    Cell { column: u64, path: Option<&'a [u8]> },
+    Cell {
+        column: u64,
+        path: Option<&'a [u8]>,
+    },
 }
 
 impl Part<'_> {
@@ -156,20 +162,36 @@ pub(crate) struct Digest<'a> {
 }
 
 /// One walk of a version: what it has read and found so far.
-struct Walk<'a, 'p> {
+struct Walk<'a, 'p, P> {
     c: Cursor<'a>,
     d: Digest<'a>,
     has_static: bool,
     /// Collects the version's shape, when it is compared to others.
-    parts: Option<&'p mut Vec<Part<'a>>>,
+    parts: &'p mut P,
 }
 
-impl<'a> Walk<'a, '_> {
+/// Where a walk puts the parts it meets: nowhere (`()`, the walk of a
+/// partition one input holds, which then compiles without them) or a vector.
+trait Parts<'a> {
+    fn push(&mut self, p: Part<'a>);
+}
+
+impl<'a> Parts<'a> for () {
+    #[inline]
+    fn push(&mut self, _: Part<'a>) {}
+}
+
+impl<'a> Parts<'a> for Vec<Part<'a>> {
+    #[inline]
+    fn push(&mut self, p: Part<'a>) {
+        Vec::push(self, p)
+    }
+}
+
+impl<'a, P: Parts<'a>> Walk<'a, '_, P> {
     #[inline]
     fn part(&mut self, p: Part<'a>) {
-        if let Some(parts) = self.parts.as_deref_mut() {
-            parts.push(p);
-        }
+        self.parts.push(p);
     }
 
     #[inline]
@@ -217,11 +239,7 @@ impl<'a> Walk<'a, '_> {
         }
         for _ in 0..n {
             let column = c.var()?;
-            let path = if c.flag()? {
-                Some(c.bytes()?)
-            } else {
-                None
-            };
+            let path = if c.flag()? { Some(c.bytes()?) } else { None };
             prev = prev.wrapping_add(crate::codec::unzigzag(c.var()?));
             let local_time = match c.u8()? {
                 0 => {
@@ -249,7 +267,7 @@ impl<'a> Walk<'a, '_> {
 /// key, format v3: head, one chunk of rows) without allocating, digesting
 /// it; `parts` collects its shape. `None` if something stops a copy (see
 /// the module doc; counters are left to the caller).
-fn digest<'a>(rest: &'a [u8], parts: Option<&mut Vec<Part<'a>>>) -> Option<Digest<'a>> {
+fn digest<'a>(rest: &'a [u8], parts: &mut impl Parts<'a>) -> Option<Digest<'a>> {
     let mut w = Walk {
         c: Cursor { rest },
         d: Digest {
@@ -311,7 +329,10 @@ fn covers(new: &[Part], old: &[Part]) -> bool {
             }
             None => {
                 // Skip to the same marker or cell in this row of `new`.
-                while new.get(at).is_some_and(|p| p.row_key().is_none() && p != part) {
+                while new
+                    .get(at)
+                    .is_some_and(|p| p.row_key().is_none() && p != part)
+                {
                     at += 1;
                 }
                 if new.get(at) != Some(part) {
@@ -333,7 +354,7 @@ pub(crate) fn unchanged<'a>(
     gc_before: i32,
     block_size: usize,
 ) -> Option<Digest<'a>> {
-    let d = digest(rest, None)?;
+    let d = digest(rest, &mut ())?;
     (!d.past(gc_before) && fits(key, rest.get(..d.len)?, block_size)).then_some(d)
 }
 
@@ -377,22 +398,30 @@ pub(crate) fn newest_covering<'a>(
     let mut choose = || {
         let mut newest: Option<(usize, Digest)> = None;
         for (i, (r, parts)) in rests.iter().zip(shapes.iter_mut()).enumerate() {
-            let d = digest(r, Some(parts))?;
+            let d = digest(r, parts)?;
             if d.counters {
                 // Merging adds counters up whatever their timestamps.
                 return None;
             }
             scratch.stamps.push((d.min_timestamp, d.max_timestamp));
             scratch.lens.push(d.len);
-            if newest.as_ref().is_none_or(|(_, n)| d.min_timestamp > n.min_timestamp) {
+            if newest
+                .as_ref()
+                .is_none_or(|(_, n)| d.min_timestamp > n.min_timestamp)
+            {
                 newest = Some((i, d));
             }
         }
         let (at, new) = newest?;
         let new_shape = shapes.get(at)?;
-        let dominates = scratch.stamps.iter().zip(&shapes).enumerate().all(|(i, (s, shape))| {
-            i == at || (s.1 < new.min_timestamp && covers(new_shape, shape))
-        });
+        let dominates = scratch
+            .stamps
+            .iter()
+            .zip(&shapes)
+            .enumerate()
+            .all(|(i, (s, shape))| {
+                i == at || (s.1 < new.min_timestamp && covers(new_shape, shape))
+            });
         let fits = fits(key, rests.get(at)?.get(..new.len)?, block_size);
         (dominates && fits && !new.past(gc_before)).then_some((at, new))
     };

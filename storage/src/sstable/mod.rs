@@ -25,9 +25,9 @@ mod window;
 mod writer;
 
 pub use cache::BlockCache;
+pub(crate) use copy::{newest_covering, unchanged};
 pub use filter::KeyFilter;
 pub use public::{IndexEntry, SstableReader, VerifyReport};
-pub(crate) use copy::{newest_covering, unchanged};
 pub(crate) use reader::{SsTable, SstableIter};
 pub use stats::Stats;
 pub(crate) use window::{RowWindow, Windowed};

@@ -430,7 +430,10 @@ struct Mapped {
 
 impl AsRef<[u8]> for Mapped {
     fn as_ref(&self) -> &[u8] {
-        self.table.data().get(self.range.clone()).unwrap_or_default()
+        self.table
+            .data()
+            .get(self.range.clone())
+            .unwrap_or_default()
     }
 }
 
@@ -584,9 +587,9 @@ impl SstableIter {
     }
 
     /// The next partition's bytes after its key, to the end of its block,
-    /// for compaction's copy (`copy::choose`); `None` unless this SSTable
+    /// for compaction's copy (`sstable::copy`); `None` unless this SSTable
     /// has the current format. `skip_copied` then moves past the partition.
-    pub fn rest_of_block(&mut self) -> Result<Option<Bytes>> {
+    pub fn rest_of_block(&mut self) -> Result<Option<&[u8]>> {
         if self.done
             || self.table.stats.format_version != super::FORMAT_VERSION
             || !self.at_partition()?
@@ -598,7 +601,12 @@ impl SstableIter {
             return Ok(None);
         };
         self.body_at = r.pos();
-        Ok(Some(self.raw.slice(self.body_at..)))
+        Ok(self.raw.get(self.body_at..))
+    }
+
+    /// What the last `rest_of_block` returned, as a view of the block.
+    pub fn rest_bytes(&self) -> Bytes {
+        self.raw.slice(self.body_at..)
     }
 
     /// Moves past the next partition, whose bytes after the key are `len`
