@@ -30,6 +30,25 @@ async fn rows(
         .collect()
 }
 
+/// Inserts whole rows `keys` (values `a{k}`, `b{k}` after `prefix`) and
+/// records them in `want`.
+async fn insert(
+    s: &scylla::client::session::Session,
+    want: &mut BTreeMap<i32, (Option<String>, Option<String>)>,
+    keys: std::ops::Range<i32>,
+    prefix: &str,
+) {
+    for k in keys {
+        let (a, b) = (format!("{prefix}a{k}"), format!("{prefix}b{k}"));
+        run(
+            s,
+            &format!("INSERT INTO cc.kv (k, a, b) VALUES ({k}, '{a}', '{b}')"),
+        )
+        .await;
+        want.insert(k, (Some(a), Some(b)));
+    }
+}
+
 #[tokio::test]
 async fn compaction_copies_and_merges_partitions_as_written() {
     let mut node = NodeProc::start();
@@ -41,14 +60,7 @@ async fn compaction_copies_and_merges_partitions_as_written() {
     )
     .await;
     let mut want = BTreeMap::new();
-    for k in 0..60 {
-        run(
-            &s,
-            &format!("INSERT INTO cc.kv (k, a, b) VALUES ({k}, 'a{k}', 'b{k}')"),
-        )
-        .await;
-        want.insert(k, (Some(format!("a{k}")), Some(format!("b{k}"))));
-    }
+    insert(&s, &mut want, 0..60, "").await;
     // Expires at once: past gc_grace (0) at the compaction, so it is purged.
     run(
         &s,
@@ -58,28 +70,14 @@ async fn compaction_copies_and_merges_partitions_as_written() {
     nodetool(&node, &["flush", "cc", "kv"]);
     // Whole rows overwritten (copied from the newer SSTable), one column of
     // others (merged), a row deleted (its tombstone purged with gc_grace 0).
-    for k in 30..50 {
-        run(
-            &s,
-            &format!("INSERT INTO cc.kv (k, a, b) VALUES ({k}, 'A{k}', 'B{k}')"),
-        )
-        .await;
-        want.insert(k, (Some(format!("A{k}")), Some(format!("B{k}"))));
-    }
+    insert(&s, &mut want, 30..50, "new").await;
     for k in 50..55 {
         run(&s, &format!("UPDATE cc.kv SET a = 'A{k}' WHERE k = {k}")).await;
         want.insert(k, (Some(format!("A{k}")), Some(format!("b{k}"))));
     }
     run(&s, "DELETE FROM cc.kv WHERE k = 7").await;
     want.remove(&7);
-    for k in 60..70 {
-        run(
-            &s,
-            &format!("INSERT INTO cc.kv (k, a, b) VALUES ({k}, 'a{k}', 'b{k}')"),
-        )
-        .await;
-        want.insert(k, (Some(format!("a{k}")), Some(format!("b{k}"))));
-    }
+    insert(&s, &mut want, 60..70, "").await;
     nodetool(&node, &["flush", "cc", "kv"]);
     // TTL and tombstone local times are seconds: past them for sure.
     tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
