@@ -24,9 +24,15 @@
 //! 34-byte random blobs. That is issue 5's long run, where the node's one
 //! core also flushes and compacts; per-row costs (index entry, bloom insert,
 //! row decode and merge) dominate, so the bench reports CPU µs per row.
+//! It allocates with jemalloc and the node's options, as the node does.
 //!
 //!     cargo bench --bench flush
 //!     HELENUS_BENCH_SHAPE=stress cargo bench --bench flush
+/// The node's allocator and options: freeing a flushed memtable (part of each
+/// flush) and the writer's buffers cost what they cost on the node.
+#[path = "support/node_alloc.rs"]
+mod node_alloc;
+
 use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};

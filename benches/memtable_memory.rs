@@ -11,12 +11,9 @@
 //!     HELENUS_BENCH_ROWS=200000 cargo bench --bench memtable_memory
 //!
 //! Not a pass/fail test: numbers for docs/PERFORMANCE.md ("Memtable layout, session 5").
-/// The node's allocator and options (server/src/main.rs): what a dropped memtable
-/// costs depends on them.
-#[global_allocator]
-static GLOBAL: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
-#[export_name = "_rjem_malloc_conf"]
-pub static MALLOC_CONF: &u8 = &b"background_thread:true,dirty_decay_ms:10000,muzzy_decay_ms:0\0"[0];
+/// The node's allocator and options: what a dropped memtable costs depends on them.
+#[path = "support/node_alloc.rs"]
+mod node_alloc;
 
 use std::time::Instant;
 
