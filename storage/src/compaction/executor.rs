@@ -30,8 +30,8 @@ pub struct CompactionOutput {
     pub bytes_written: u64,
     /// Partitions written.
     pub partitions: u64,
-    /// Of those, partitions copied as their encoded bytes (one input held
-    /// them and purging had nothing to drop).
+    /// Of those, partitions copied as one input's encoded version
+    /// (`sstable::copy`).
     pub partitions_copied: u64,
 }
 
@@ -132,10 +132,10 @@ pub(crate) struct Job<'a> {
     pub block_size: usize,
     pub fp_chance: f64,
     pub now_seconds: i64,
-    /// Copy the partitions one input holds and purging would not change as
-    /// their encoded bytes (`SstableIter::next_copy`) instead of decoding
-    /// and re-encoding them; the output is the same. Off only in tests that
-    /// compare both ways.
+    /// Copy a partition whose merged and purged form is one input's version
+    /// as that version's encoded bytes (`sstable::copy`) instead of decoding,
+    /// merging and re-encoding it; the output is the same. Off only in tests
+    /// that compare both ways.
     pub copy_unchanged: bool,
     /// Set when the engine shuts down: the run stops with
     /// `Error::Shutdown`, leaving no output behind.

@@ -16,10 +16,10 @@
 //!   `newest_covering`).
 //!
 //! Anything else is decoded as before: a deletion of any kind (it may shadow
-//! data, and merging keeps it), a tombstone or expiry past `gc_before`, an
-//! empty row or partition (purging drops them), counters (merging adds
-//! them), a partition continued in the next block (chunked), or malformed
-//! bytes (the decoder reports them).
+//! data, and merging keeps it), a tombstone or expiry before `gc_before`, an
+//! empty row or partition (purging drops them), counters in several inputs
+//! (merging adds them up), a partition continued in the next block
+//! (chunked), or malformed bytes (the decoder reports them).
 //!
 //! `digest` reads the bytes once, without allocating, and gathers what the
 //! writer needs for the statistics (`Stats::add_digest`): the output's
