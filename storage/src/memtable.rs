@@ -82,16 +82,16 @@ type Shard = Mutex<Partitions>;
 
 impl Drop for Partitions {
     /// Frees the partitions chunk by chunk, in write order, first asking the CPU to
-    /// fetch the cell vector of each partition of the chunk: freeing a cell vector
-    /// reads every cell (to release its bytes), and waiting for each vector's first
-    /// line in turn was most of what a drop cost once the partitions themselves were
-    /// read in order (docs/PERFORMANCE.md, "Memtable CPU per row, session 6").
+    /// fetch the cell vectors of the chunk's partitions, every line of them: freeing a
+    /// cell vector reads every cell (to release its bytes), and waiting for each
+    /// vector's lines in turn was most of what a drop cost once the partitions
+    /// themselves were read in order (docs/PERFORMANCE.md, "Memtable CPU per row,
+    /// session 6"; asking for all eight lines of a five-cell row instead of the first
+    /// one: "Flush CPU per row, session 7").
     fn drop(&mut self) {
         for chunk in self.entries.take_chunks() {
             for e in &chunk {
-                if let crate::merge::Rows::One(row) = &e.data.rows {
-                    prefetch(row.cells.as_ptr());
-                }
+                prefetch_rows(&e.data.rows);
             }
             drop(chunk);
         }
@@ -105,13 +105,67 @@ fn prefetch<T>(p: *const T) {
     #[cfg(target_arch = "x86_64")]
     // SAFETY: a prefetch is only a hint: it never faults and never changes memory,
     // whatever the address (dangling pointers of empty vectors included). Covered by
-    // every test that drops a memtable, e.g. `drop_frees_every_row_layout`.
+    // every test that drops or flushes a memtable, e.g. `drop_frees_every_row_layout`.
     unsafe {
         std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>(p.cast());
     }
     #[cfg(not(target_arch = "x86_64"))]
     let _ = p;
 }
+
+/// Cache line size assumed by the prefetches.
+const LINE: usize = 64;
+
+/// [`prefetch`] of every cache line of the `bytes` bytes at `p`.
+#[inline]
+fn prefetch_lines<T>(p: *const T, bytes: usize) {
+    let p = p.cast::<u8>();
+    let offset = p as usize % LINE;
+    let start = p.wrapping_sub(offset);
+    for line in 0..lines_spanned(offset, bytes) {
+        prefetch(start.wrapping_add(line * LINE));
+    }
+}
+
+/// Cache lines that `bytes` bytes starting `offset` bytes into a line touch.
+fn lines_spanned(offset: usize, bytes: usize) -> usize {
+    if bytes == 0 {
+        0
+    } else {
+        (offset + bytes).div_ceil(LINE)
+    }
+}
+
+/// Asks for the cells of a partition's row (every line of the cell vector) when the
+/// partition is one row, the shape flushes and drops meet most.
+#[inline]
+fn prefetch_rows(rows: &crate::merge::Rows) {
+    if let crate::merge::Rows::One(row) = rows {
+        prefetch_lines(row.cells.as_ptr(), size_of_val(row.cells.as_slice()));
+    }
+}
+
+/// Asks for the bytes a one-row partition's cells point to (values in the slab).
+#[inline]
+fn prefetch_values(rows: &crate::merge::Rows) {
+    if let crate::merge::Rows::One(row) = rows {
+        for c in &row.cells {
+            if let crate::types::CellValue::Live { value, .. } = &c.value {
+                prefetch_lines(value.as_ptr(), value.len());
+            }
+        }
+    }
+}
+
+/// How far ahead of the partition being written (in partitions, token order) a
+/// flush asks for its entry, then its cells and key, then its values: each stage
+/// reads pointers the previous one brought in. Partitions sit in write order, so a
+/// flush's token-order walk misses the cache on each (~17 lines per cassandra-stress
+/// row: a 352-byte entry, a 480-byte cell vector, key and values); asking ahead overlaps those misses instead of waiting for each in turn
+/// (docs/PERFORMANCE.md, "Flush CPU per row, session 7").
+const AHEAD_ENTRY: usize = 8;
+const AHEAD_CELLS: usize = 4;
+const AHEAD_VALUES: usize = 2;
 
 /// Heap bytes of a partition held here, besides its rows' own (`merge::row_size`):
 /// its token's slot in the shard's B-tree (nodes about half full, hence twice the
@@ -338,14 +392,34 @@ impl Memtable {
 
     /// Calls `f` on every partition in order, under its shard's lock, without copying
     /// it: how a flush reads a memtable that no longer takes writes. Stops at the first
-    /// error.
+    /// error. Asks the CPU for the partitions a few ahead of `f`'s (see
+    /// [`AHEAD_ENTRY`]): this walk was most of a flush's time, waiting for memory.
     pub(crate) fn for_each<E>(
         &self,
         mut f: impl FnMut(&PartitionKey, &PartitionData) -> Result<(), E>,
     ) -> Result<(), E> {
+        // The first partition of each token, in token order (partitions sharing a
+        // token follow their first through its chain); reused across shards.
+        let mut firsts = Vec::new();
         for shard in self.shards.iter() {
-            for e in shard.lock().range((Bound::Unbounded, Bound::Unbounded)) {
-                f(&e.key, &e.data)?;
+            let shard = shard.lock();
+            firsts.clear();
+            firsts.extend(shard.tokens.values().copied());
+            let ahead = |n: usize| firsts.get(n).and_then(|&i| shard.entries.get(i));
+            for (n, &first) in firsts.iter().enumerate() {
+                if let Some(e) = ahead(n + AHEAD_ENTRY) {
+                    prefetch_lines(e, size_of::<Entry>());
+                }
+                if let Some(e) = ahead(n + AHEAD_CELLS) {
+                    prefetch_rows(&e.data.rows);
+                    prefetch_lines(e.key.key.as_ptr(), e.key.key.len());
+                }
+                if let Some(e) = ahead(n + AHEAD_VALUES) {
+                    prefetch_values(&e.data.rows);
+                }
+                for (_, e) in shard.chain(first) {
+                    f(&e.key, &e.data)?;
+                }
             }
         }
         Ok(())
@@ -538,6 +612,21 @@ mod tests {
         // What a read copied out lives on without the memtable.
         assert_eq!(wide.rows.len(), 100);
         assert_eq!(few.rows.len(), 5);
+    }
+
+    #[test]
+    fn prefetches_cover_every_line_of_a_span() {
+        assert_eq!(lines_spanned(0, 0), 0);
+        assert_eq!(lines_spanned(63, 0), 0);
+        assert_eq!(lines_spanned(0, 1), 1);
+        assert_eq!(lines_spanned(63, 1), 1);
+        assert_eq!(lines_spanned(63, 2), 2);
+        assert_eq!(lines_spanned(0, 64), 1);
+        assert_eq!(lines_spanned(1, 64), 2);
+        // A five-cell row's vector: 480 bytes, 64-aligned by the allocator or not.
+        assert_eq!(lines_spanned(0, 480), 8);
+        assert_eq!(lines_spanned(32, 480), 8);
+        assert_eq!(lines_spanned(33, 480), 9);
     }
 
     #[test]

@@ -294,3 +294,37 @@ impl Stats {
         parse(&mut r).map_err(|e| Error::corrupt(path, e.offset as u64, e.reason))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(clustering: &'static [u8]) -> Row {
+        Row {
+            clustering: Bytes::from_static(clustering),
+            ..Row::default()
+        }
+    }
+
+    #[test]
+    fn clustering_bounds_count_empty_clusterings_except_the_static_rows() {
+        let mut s = Stats::new();
+        s.add_row(&row(b""), false);
+        assert_eq!((&s.min_clustering[..], &s.max_clustering[..]), (&b""[..], &b""[..]));
+        s.add_row(&row(b"m"), false);
+        s.add_row(&row(b"c"), false);
+        s.add_row(&row(b"x"), false);
+        assert_eq!((&s.min_clustering[..], &s.max_clustering[..]), (&b""[..], &b"x"[..]));
+
+        // A partition with a static row (accounted first, as the writer does): the
+        // bounds still cover every clustered row. (The minimum stays empty there, a
+        // looser bound than "d", since the static row already counts as a row.)
+        let mut s = Stats::new();
+        s.add_row(&row(b""), true);
+        s.add_row(&row(b"k"), true);
+        s.add_row(&row(b"d"), true);
+        assert!(s.min_clustering[..] <= b"d"[..]);
+        assert_eq!(&s.max_clustering[..], &b"k"[..]);
+        assert_eq!(s.row_count, 3);
+    }
+}
