@@ -35,16 +35,26 @@ pub(crate) trait Put {
     fn put_bytes(&mut self, b: &[u8]);
 }
 
+// `#[inline]` (here and on the row encoder's helpers below): the encoders of rows,
+// index entries and commit-log records call these a dozen times per row; without the
+// hint, whether they inline depends on which of the crate's codegen units a build puts
+// them in (a flush's `put_row_as` took 23% more
+// instructions in one build of unchanged code: docs/PERFORMANCE.md, "Flush CPU per
+// row, session 7").
 impl Put for Vec<u8> {
+    #[inline]
     fn put_u8(&mut self, v: u8) {
         self.push(v)
     }
+    #[inline]
     fn put_u32(&mut self, v: u32) {
         self.extend_from_slice(&v.to_le_bytes())
     }
+    #[inline]
     fn put_u64(&mut self, v: u64) {
         self.extend_from_slice(&v.to_le_bytes())
     }
+    #[inline]
     fn put_var(&mut self, mut v: u64) {
         while v >= 0x80 {
             self.push((v as u8) | 0x80);
@@ -52,6 +62,7 @@ impl Put for Vec<u8> {
         }
         self.push(v as u8)
     }
+    #[inline]
     fn put_bytes(&mut self, b: &[u8]) {
         self.put_var(b.len() as u64);
         self.extend_from_slice(b)
@@ -213,6 +224,7 @@ impl<'a> Reader<'a> {
     }
 }
 
+#[inline]
 fn put_deletion(out: &mut Vec<u8>, d: &DeletionTime) {
     out.put_i64(d.marked_for_delete_at);
     out.put_i32(d.local_deletion_time);
@@ -225,6 +237,7 @@ fn get_deletion(r: &mut Reader) -> DResult<DeletionTime> {
     })
 }
 
+#[inline]
 fn put_opt_deletion(out: &mut Vec<u8>, d: &Option<DeletionTime>) {
     match d {
         Some(d) => {
@@ -243,6 +256,7 @@ fn get_opt<T>(r: &mut Reader, f: impl FnOnce(&mut Reader) -> DResult<T>) -> DRes
     }
 }
 
+#[inline]
 fn put_ttl(out: &mut Vec<u8>, ttl: &Option<(i32, i32)>) {
     match ttl {
         Some((t, e)) => {
@@ -284,6 +298,7 @@ fn get_bound(r: &mut Reader) -> DResult<ClusteringBound> {
 }
 
 /// `prev`: the previous timestamp of the row, for `RowFormat::TimestampDeltas`.
+#[inline]
 fn put_cell(out: &mut Vec<u8>, c: &Cell, format: RowFormat, prev: &mut i64) {
     out.put_var(u64::from(c.column.0));
     match &c.path {
@@ -313,6 +328,7 @@ fn put_cell(out: &mut Vec<u8>, c: &Cell, format: RowFormat, prev: &mut i64) {
     }
 }
 
+#[inline]
 fn put_timestamp(out: &mut Vec<u8>, ts: i64, format: RowFormat, prev: &mut i64) {
     match format {
         RowFormat::Plain => out.put_i64(ts),
