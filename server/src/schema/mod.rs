@@ -41,6 +41,30 @@ pub use params::TableParams;
 pub use translate::{is_ddl, resolve_ast_type};
 pub use types::{resolve_type, RawType};
 
+/// Something derived from one schema version that every write consults (the indexes
+/// of each table, the tables that have views): built once per version instead of
+/// walking the schema per statement. Holds the last version asked for.
+pub struct PerVersion<T>(Mutex<Option<(Uuid, Arc<T>)>>);
+
+impl<T> PerVersion<T> {
+    pub const fn new() -> Self {
+        PerVersion(Mutex::new(None))
+    }
+
+    /// The value for `schema`'s version, derived now if another version is cached.
+    pub fn get(&self, schema: &Schema, derive: impl FnOnce(&Schema) -> T) -> Arc<T> {
+        let mut cached = self.0.lock();
+        match cached.as_ref() {
+            Some((version, value)) if *version == schema.version => value.clone(),
+            _ => {
+                let value = Arc::new(derive(schema));
+                *cached = Some((schema.version, value.clone()));
+                value
+            }
+        }
+    }
+}
+
 /// Owns the node's schema. Cheap to share behind an `Arc`.
 pub struct SchemaManager {
     dir: PathBuf,

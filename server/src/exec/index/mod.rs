@@ -24,7 +24,7 @@ pub use lookup::{choose, Lookup, Slice};
 pub use stale::{forget as forget_stale, superseded, StaleEntry};
 
 use std::collections::HashMap;
-use std::sync::{Arc, LazyLock};
+use std::sync::Arc;
 
 use storage::Mutation;
 
@@ -34,7 +34,7 @@ use cql::types::CqlType;
 use super::restrict::{Filter, KeyValues, Restrictions};
 use super::TableRef;
 use crate::error::RequestError;
-use crate::schema::{IndexDef, Schema};
+use crate::schema::{IndexDef, PerVersion, Schema};
 
 /// What an index is built on, parsed from its `target` option.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -222,32 +222,23 @@ type IndexMap = HashMap<storage::TableId, Vec<Indexed>>;
 
 /// The last schema version's [`IndexMap`]: writes look their table up in it rather
 /// than walking the schema.
-static BY_TABLE: LazyLock<parking_lot::Mutex<Option<Versioned>>> = LazyLock::new(Default::default);
-
-/// A schema version and its [`IndexMap`].
-type Versioned = (uuid::Uuid, Arc<IndexMap>);
+static BY_TABLE: PerVersion<IndexMap> = PerVersion::new();
 
 fn indexes_by_table(schema: &Schema) -> Arc<IndexMap> {
-    let mut cached = BY_TABLE.lock();
-    if let Some((v, m)) = cached.as_ref() {
-        if *v == schema.version {
-            return m.clone();
+    BY_TABLE.get(schema, |schema| {
+        let mut m = IndexMap::new();
+        for t in schema.all_tables() {
+            let specs: Vec<Indexed> = t
+                .indexes
+                .iter()
+                .filter_map(|i| Indexed::new(t, i))
+                .collect();
+            if !specs.is_empty() {
+                m.insert(storage::TableId(t.id), specs);
+            }
         }
-    }
-    let mut m = IndexMap::new();
-    for t in schema.all_tables() {
-        let specs: Vec<Indexed> = t
-            .indexes
-            .iter()
-            .filter_map(|i| Indexed::new(t, i))
-            .collect();
-        if !specs.is_empty() {
-            m.insert(storage::TableId(t.id), specs);
-        }
-    }
-    let m = Arc::new(m);
-    *cached = Some((schema.version, m.clone()));
-    m
+        m
+    })
 }
 
 /// `muts` preceded by the index entries they imply, or `None` when no mutated table

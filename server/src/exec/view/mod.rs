@@ -28,6 +28,7 @@ mod rows;
 pub use build::build;
 pub use filter::check_create;
 
+use std::collections::HashSet;
 use std::sync::Arc;
 
 use cql::wire::Consistency;
@@ -35,12 +36,27 @@ use storage::{ClusteringBound, Mutation, ReadCommand};
 
 use crate::coordinator::{blocking, Replication};
 use crate::error::RequestError;
-use crate::schema::{Schema, TableDef};
+use crate::schema::{PerVersion, Schema, TableDef};
 
 use super::ExecContext;
 
 /// Serialises writes to tables that have views (see the module comment).
 static VIEW_WRITE_LOCK: parking_lot::Mutex<()> = parking_lot::Mutex::new(());
+
+/// The base tables (by storage id) that have views, per schema version: a write to
+/// any other table (nearly all of them) learns that it has none without walking
+/// the schema.
+static BASES: PerVersion<HashSet<storage::TableId>> = PerVersion::new();
+
+fn bases(schema: &Schema) -> HashSet<storage::TableId> {
+    schema
+        .keyspaces
+        .values()
+        .flat_map(|k| k.views.values())
+        .filter_map(|v| v.view.as_ref())
+        .map(|d| storage::TableId(d.base_table_id))
+        .collect()
+}
 
 /// The views of the base table with storage id `table`.
 fn views_of(schema: &Schema, table: storage::TableId) -> Vec<&TableDef> {
@@ -74,9 +90,11 @@ pub fn mutate(
     // Secondary index entries travel with the base writes (exec/index).
     let with_index = super::index::with_entries(&schema, muts);
     let muts: &[Mutation] = with_index.as_deref().unwrap_or(muts);
+    let bases = BASES.get(&schema, bases);
     let with_views: Vec<(usize, &TableDef, Vec<&TableDef>)> = muts
         .iter()
         .enumerate()
+        .filter(|(_, m)| !bases.is_empty() && bases.contains(&m.table))
         .filter_map(|(i, m)| {
             let views = views_of(&schema, m.table);
             if views.is_empty() {
