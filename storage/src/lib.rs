@@ -69,5 +69,6 @@ pub use engine::{
 pub use error::{Error, Result};
 pub use types::{
     Cell, CellValue, ClusteringBound, ColumnId, DeletionTime, LivenessInfo, Mutation, Partition,
-    RangeTombstone, ReadCommand, Row, ScanBound, ScanCommand, TableId, TableOptions,
+    RangeTombstone, ReadCommand, Row, ScanBound, ScanCommand, TableId, TableIdHasher, TableMap,
+    TableOptions,
 };

@@ -12,8 +12,6 @@
 pub mod histogram;
 pub mod prometheus;
 
-use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::sync::{Arc, LazyLock};
 use std::time::Instant;
@@ -78,7 +76,7 @@ pub struct Metrics {
     connections_total: AtomicU64,
     connections_refused: AtomicU64,
     dropped_responses: AtomicU64,
-    tables: RwLock<HashMap<storage::TableId, Arc<TableMetrics>, BuildHasherDefault<UuidHasher>>>,
+    tables: RwLock<storage::TableMap<Arc<TableMetrics>>>,
     started: Instant,
 }
 
@@ -91,31 +89,9 @@ impl Default for Metrics {
             connections_total: AtomicU64::new(0),
             connections_refused: AtomicU64::new(0),
             dropped_responses: AtomicU64::new(0),
-            tables: RwLock::new(HashMap::default()),
+            tables: RwLock::new(storage::TableMap::default()),
             started: Instant::now(),
         }
-    }
-}
-
-/// Hashes the per-table map's keys, which are UUIDs (random or time-based): folding
-/// their bytes spreads them well, and SipHash's resistance to chosen keys buys nothing
-/// for ids the schema assigns, on a lookup every storage call makes.
-#[derive(Default)]
-struct UuidHasher(u64);
-
-impl Hasher for UuidHasher {
-    fn write(&mut self, bytes: &[u8]) {
-        for chunk in bytes.chunks(8) {
-            let mut word = [0u8; 8];
-            for (w, b) in word.iter_mut().zip(chunk) {
-                *w = *b;
-            }
-            self.0 = (self.0 ^ u64::from_le_bytes(word)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
-        }
-    }
-
-    fn finish(&self) -> u64 {
-        self.0 ^ (self.0 >> 29)
     }
 }
 
@@ -302,19 +278,5 @@ mod tests {
         assert_eq!(ta.reads.snapshot().count(), 1);
         assert_eq!(tb.writes.snapshot().count(), 1);
         assert_eq!(tb.reads.snapshot().count(), 0);
-    }
-
-    #[test]
-    fn uuid_hasher_tells_time_based_ids_apart() {
-        // Ids made a moment apart differ in their low time bits only.
-        let hash = |u: u128| {
-            let mut h = UuidHasher::default();
-            std::hash::Hash::hash(&uuid::Uuid::from_u128(u), &mut h);
-            h.finish()
-        };
-        let hashes: std::collections::HashSet<u64> = (0..1000u128)
-            .map(|i| hash((i << 96) | 0x11f0_8000_0000_0000_0001))
-            .collect();
-        assert_eq!(hashes.len(), 1000);
     }
 }

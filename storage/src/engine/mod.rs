@@ -10,7 +10,9 @@ use parking_lot::{Condvar, Mutex, RwLock};
 use crate::commitlog::{self, CommitLog, Position};
 use crate::config::Config;
 use crate::error::{Error, Result};
-use crate::types::{Mutation, Partition, ReadCommand, ScanCommand, TableId, TableOptions};
+use crate::types::{
+    Mutation, Partition, ReadCommand, ScanCommand, TableId, TableMap, TableOptions,
+};
 
 mod activity;
 mod background;
@@ -55,7 +57,7 @@ pub struct TableStats {
 pub struct Engine {
     config: Config,
     commitlog: CommitLog,
-    tables: RwLock<HashMap<TableId, Arc<Table>>>,
+    tables: RwLock<TableMap<Arc<Table>>>,
     next_generation: AtomicU64,
     memtable_total: AtomicUsize,
     shutdown: AtomicBool,
@@ -110,7 +112,7 @@ impl Engine {
                 .map_err(|e| Error::io(format!("create {}", d.display()), e))?;
         }
         let cache = Arc::new(crate::sstable::BlockCache::new(config.block_cache_size));
-        let mut map = HashMap::new();
+        let mut map = TableMap::default();
         for (id, opts) in tables {
             map.insert(
                 *id,
