@@ -181,7 +181,7 @@ pub async fn run(
             ),
             None => Values::Positional(s.values.clone()),
         };
-        bound.push(prepared::bind(&values, &p.markers)?);
+        bound.push(prepared::bind(values, &p.markers)?);
         prepared_list.push(p);
     }
     let kind = match b.kind {

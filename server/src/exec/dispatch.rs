@@ -23,14 +23,14 @@ use crate::query::ClientState;
 pub async fn run_query(
     ctx: &ExecContext,
     st: &mut ClientState,
-    q: Query,
+    mut q: Query,
 ) -> Result<Outcome, RequestError> {
     let stmt = cql::parser::parse_statement(&q.query)?;
     let keyspace = q.params.keyspace.clone().or_else(|| st.keyspace.clone());
     let schema = ctx.schema.snapshot();
     let (plan, markers, _) = prepared::compile(ctx, &schema, &stmt, keyspace.as_deref())?;
     let specs = prepared::marker_specs(&markers);
-    let values = prepared::bind(&q.params.values, &specs)?;
+    let values = prepared::bind(std::mem::take(&mut q.params.values), &specs)?;
     let hash = query_hash(&statement_id(keyspace.as_deref(), &q.query));
     run_plan(
         ctx,
@@ -129,10 +129,10 @@ pub fn lookup(ctx: &ExecContext, id: &Bytes) -> Result<Arc<Prepared>, RequestErr
 pub async fn execute(
     ctx: &ExecContext,
     st: &mut ClientState,
-    e: Execute,
+    mut e: Execute,
 ) -> Result<Outcome, RequestError> {
     let p = lookup(ctx, &e.id)?;
-    let values = prepared::bind(&e.params.values, &p.markers)?;
+    let values = prepared::bind(std::mem::take(&mut e.params.values), &p.markers)?;
     let keyspace = p.keyspace.clone();
     let mut out = run_plan(
         ctx,

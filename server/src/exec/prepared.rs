@@ -183,12 +183,13 @@ pub fn marker_specs(m: &Markers) -> Vec<MarkerSpec> {
         .collect()
 }
 
-/// Orders the request's values by marker index (named values matched by name).
-pub fn bind(values: &Values, markers: &[MarkerSpec]) -> Result<Vec<Val>, RequestError> {
-    let conv = |v: &Value| match v {
+/// Orders the request's values by marker index (named values matched by name). The
+/// values move: positional ones keep their vector (`Value` and `Val` have one layout).
+pub fn bind(values: Values, markers: &[MarkerSpec]) -> Result<Vec<Val>, RequestError> {
+    let conv = |v: Value| match v {
         Value::Null => Val::Null,
         Value::Unset => Val::Unset,
-        Value::Bytes(b) => Val::Bytes(b.clone()),
+        Value::Bytes(b) => Val::Bytes(b),
     };
     match values {
         Values::Positional(vs) => {
@@ -199,14 +200,14 @@ pub fn bind(values: &Values, markers: &[MarkerSpec]) -> Result<Vec<Val>, Request
                     vs.len()
                 )));
             }
-            Ok(vs.iter().map(conv).collect())
+            Ok(vs.into_iter().map(conv).collect())
         }
         Values::Named(vs) => markers
             .iter()
             .map(|m| {
                 vs.iter()
                     .find(|(n, _)| n == &m.name || n.eq_ignore_ascii_case(&m.name))
-                    .map(|(_, v)| conv(v))
+                    .map(|(_, v)| conv(v.clone()))
                     .ok_or_else(|| {
                         RequestError::invalid(format!("Invalid unset value for column {}", m.name))
                     })
@@ -247,14 +248,14 @@ mod tests {
             ("v".into(), Value::Bytes(Bytes::from_static(b"\0\0\0\x02"))),
             ("k".into(), Value::Null),
         ]);
-        let b = bind(&vals, &m).unwrap();
+        let b = bind(vals, &m).unwrap();
         assert_eq!(
             b,
             vec![Val::Null, Val::Bytes(Bytes::from_static(b"\0\0\0\x02"))]
         );
         let short = Values::Positional(vec![Value::Null]);
         assert_eq!(
-            bind(&short, &m).unwrap_err().to_string(),
+            bind(short, &m).unwrap_err().to_string(),
             "There were 2 markers(?) in CQL but 1 bound variables"
         );
     }

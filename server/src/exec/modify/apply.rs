@@ -152,22 +152,32 @@ impl ModifyPlan {
             marked_for_delete_at: attrs.timestamp,
             local_deletion_time: attrs.now,
         };
-        let prefixes = if self.keys.has_clustering() {
-            if self.keys.ck_slice.is_some() {
+        // The one empty prefix of a table without clustering columns is borrowed,
+        // not allocated.
+        let no_clustering = Bytes::new();
+        let selected;
+        let prefixes: &[Bytes] = if self.keys.has_clustering() {
+            selected = if self.keys.ck_slice.is_some() {
                 Vec::new()
             } else {
                 restrict::clustering_prefixes(t, &self.keys, ctx)?
-            }
+            };
+            &selected
         } else {
-            vec![Bytes::new()]
+            std::slice::from_ref(&no_clustering)
         };
         let slices = if self.keys.ck_slice.is_some() {
             restrict::clustering_slices(t, &self.keys, ctx)?
         } else {
             Vec::new()
         };
-        // Cells are built once and shared by every (partition, row) of an IN.
-        let mut regular = Row::default();
+        // Cells are built once and shared by every (partition, row) of an IN. Room
+        // for one cell per operation (the common case) spares the vector's regrowth.
+        let regular_ops = self.ops.iter().filter(|op| !op.is_static).count();
+        let mut regular = Row {
+            cells: Vec::with_capacity(regular_ops),
+            ..Row::default()
+        };
         let mut statics = Row::default();
         for op in &self.ops {
             let row = if op.is_static {
@@ -199,7 +209,7 @@ impl ModifyPlan {
                             });
                         }
                     } else {
-                        for p in &prefixes {
+                        for p in prefixes {
                             if p.is_empty() {
                                 m.partition_deletion = Some(deletion);
                             } else if self.keys.ck_eq.len() < nck && self.keys.ck_tuples.is_none() {
@@ -232,7 +242,7 @@ impl ModifyPlan {
                             || !regular.cells.is_empty()
                             || !regular.complex_deletions.is_empty())
                     {
-                        for p in &prefixes {
+                        for p in prefixes {
                             let mut r = if single {
                                 std::mem::take(&mut regular)
                             } else {

@@ -18,17 +18,7 @@ pub fn eval_values(
     ctx: &EvalCtx<'_>,
     column: &str,
 ) -> Result<Vec<Bytes>, RequestError> {
-    let one = |e: &Expr| -> Result<Bytes, RequestError> {
-        match e.eval(ctx)? {
-            Val::Bytes(b) => Ok(b),
-            Val::Null => Err(RequestError::invalid(format!(
-                "Invalid null value in condition for column {column}"
-            ))),
-            Val::Unset => Err(RequestError::invalid(format!(
-                "Invalid unset value for column {column}"
-            ))),
-        }
-    };
+    let one = |e: &Expr| eval_one(e, ctx, column);
     match v {
         KeyValues::Eq(e) => Ok(vec![one(e)?]),
         KeyValues::In(es) => {
@@ -54,6 +44,19 @@ pub fn eval_values(
             };
             split_list(&list, elem)
         }
+    }
+}
+
+/// Evaluates one key value (see [`eval_values`]).
+fn eval_one(e: &Expr, ctx: &EvalCtx<'_>, column: &str) -> Result<Bytes, RequestError> {
+    match e.eval(ctx)? {
+        Val::Bytes(b) => Ok(b),
+        Val::Null => Err(RequestError::invalid(format!(
+            "Invalid null value in condition for column {column}"
+        ))),
+        Val::Unset => Err(RequestError::invalid(format!(
+            "Invalid unset value for column {column}"
+        ))),
     }
 }
 
@@ -108,6 +111,14 @@ pub fn partition_keys(
     r: &Restrictions,
     ctx: &EvalCtx<'_>,
 ) -> Result<Vec<(i64, Bytes)>, RequestError> {
+    // A one-column key given with `=` (nearly every write and point read): one
+    // value, no per-column vectors.
+    if let ([Some(KeyValues::Eq(e))], Some(c)) = (&r.pk[..], t.def.partition_key_columns().next()) {
+        let v = eval_one(e, ctx, &c.name)?;
+        return Ok(vec![keyed(values::partition_key(std::slice::from_ref(
+            &v,
+        )))?]);
+    }
     let mut cols = Vec::with_capacity(r.pk.len());
     for (c, v) in t.def.partition_key_columns().zip(r.pk.iter()) {
         let v = v.as_ref().ok_or_else(|| {
