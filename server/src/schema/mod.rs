@@ -46,6 +46,12 @@ pub use types::{resolve_type, RawType};
 /// walking the schema per statement. Holds the last version asked for.
 pub struct PerVersion<T>(Mutex<Option<(Uuid, Arc<T>)>>);
 
+impl<T> Default for PerVersion<T> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 impl<T> PerVersion<T> {
     pub const fn new() -> Self {
         PerVersion(Mutex::new(None))
