@@ -9,9 +9,11 @@
 //! replicas than that fails with Unavailable (required vs alive), never with a silent
 //! success. Storage calls that may wait for an fsync run under `block_in_place` so they
 //! do not stall the runtime's other tasks; periodic-mode writes never wait and run
-//! inline. Write backpressure (pacing, the memtable budget) is waited out with async
-//! timers after the request ([`defer_backpressure`]), never by sleeping on a worker.
+//! inline. A pacing delay (write backpressure) is waited out with an async timer after
+//! the request ([`defer_backpressure`], [`Owed::pay`]), never by sleeping on a worker.
 
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
 
 use cql::wire::Consistency;
@@ -104,12 +106,18 @@ impl Coordinator {
         match debt {
             Backpressure::None => {}
             Backpressure::Pace(_) => {
-                let deferred = OWED.try_with(|owed| {
-                    let mut owed = owed.borrow_mut();
-                    let prior = owed.as_ref().map_or(Backpressure::None, |(_, d)| *d);
-                    *owed = Some((Arc::clone(engine), prior.and(debt)));
+                let deferred = OWED.with_borrow_mut(|scope| {
+                    let Some(owed) = scope else {
+                        return false;
+                    };
+                    let prior = owed.as_ref().map_or(Backpressure::None, |o| o.debt);
+                    *owed = Some(Owed {
+                        engine: Arc::clone(engine),
+                        debt: prior.and(debt),
+                    });
+                    true
                 });
-                if deferred.is_err() {
+                if !deferred {
                     blocking(|| engine.wait_backpressure(debt));
                 }
             }
@@ -134,38 +142,82 @@ impl Coordinator {
     }
 }
 
-tokio::task_local! {
-    /// The backpressure owed by the writes of the request being run, with the
-    /// engine that owes it (set by [`Coordinator::mutate`], paid by
-    /// [`defer_backpressure`]).
-    static OWED: std::cell::RefCell<Option<(Arc<storage::Engine>, Backpressure)>>;
+thread_local! {
+    /// `None` outside [`defer_backpressure`]; inside, the backpressure owed so far by
+    /// the writes of the request being polled (set by [`Coordinator::mutate`]). A
+    /// thread local is enough: the scope is set around each poll, and a poll runs on
+    /// one thread (`blocking` runs its closure on the polling thread too).
+    static OWED: std::cell::RefCell<Option<Option<Owed>>> =
+        const { std::cell::RefCell::new(None) };
 }
 
-/// Runs one request, then waits out the pacing delay its writes owe before
-/// returning its output (the response), with `tokio::time::sleep`. Meanwhile the
-/// worker runs other requests, on this connection too (the connection runs a
-/// request that has to wait as its own task). A write past the memtable budget
-/// is not deferred: see [`Coordinator::mutate`].
-pub async fn defer_backpressure<F: std::future::Future>(request: F) -> F::Output {
-    let (out, owed) = OWED
-        .scope(std::cell::RefCell::new(None), async {
-            let out = request.await;
-            (out, OWED.with(|o| o.borrow_mut().take()))
-        })
-        .await;
-    if let Some((engine, debt)) = owed {
-        pay(&engine, debt).await;
+/// A pacing delay that a request's writes owe, with the engine that owes it.
+pub struct Owed {
+    engine: Arc<storage::Engine>,
+    debt: Backpressure,
+}
+
+impl Owed {
+    /// Waits out the delay with `tokio::time::sleep` and records it. Meanwhile the
+    /// worker runs other requests, on the same connection too.
+    pub async fn pay(self) {
+        let Backpressure::Pace(d) = self.debt else {
+            // Only pacing is deferred (`Coordinator::mutate`).
+            return;
+        };
+        tokio::time::sleep(d).await;
+        self.engine.note_backpressure(self.debt, d);
     }
-    out
 }
 
-async fn pay(engine: &storage::Engine, debt: Backpressure) {
-    let Backpressure::Pace(d) = debt else {
-        // Only pacing is deferred (`Coordinator::mutate`).
-        return;
-    };
-    tokio::time::sleep(d).await;
-    engine.note_backpressure(debt, d);
+impl Owed {
+    /// What two stretches of one request owe together.
+    fn and(a: Option<Owed>, b: Option<Owed>) -> Option<Owed> {
+        match (a, b) {
+            (Some(a), Some(b)) => Some(Owed {
+                engine: b.engine,
+                debt: a.debt.and(b.debt),
+            }),
+            (a, b) => a.or(b),
+        }
+    }
+}
+
+/// Runs one request (or one poll of its future) and returns its output with the
+/// pacing delay its writes owe, to be paid ([`Owed::pay`]) before the request is
+/// answered. A write past the memtable budget is not deferred: see
+/// [`Coordinator::mutate`].
+pub fn defer_backpressure<T>(request: impl FnOnce() -> T) -> (T, Option<Owed>) {
+    /// Puts back the enclosing scope, also when `request` panics.
+    struct Scope(Option<Option<Owed>>);
+    impl Drop for Scope {
+        fn drop(&mut self) {
+            let outer = self.0.take();
+            OWED.with_borrow_mut(|scope| *scope = outer);
+        }
+    }
+    // Inside a request, nothing owed yet: `Some(None)`.
+    let scope = Scope(OWED.with_borrow_mut(|scope| scope.replace(None)));
+    let out = request();
+    let owed = OWED.with_borrow_mut(|scope| scope.take().flatten());
+    drop(scope);
+    (out, owed)
+}
+
+/// [`defer_backpressure`] for a request that had to wait and became a task: each poll
+/// runs in the scope, and what the polls owe adds up, from `owed` (what the polls
+/// before the task owed).
+pub async fn defer_backpressure_polled<F: Future + ?Sized>(
+    mut request: Pin<Box<F>>,
+    mut owed: Option<Owed>,
+) -> (F::Output, Option<Owed>) {
+    let out = std::future::poll_fn(|cx| {
+        let (polled, more) = defer_backpressure(|| request.as_mut().poll(cx));
+        owed = Owed::and(owed.take(), more);
+        polled
+    })
+    .await;
+    (out, owed)
 }
 
 /// Runs a storage call that may block (fsync wait, disk read) without stalling the
@@ -252,25 +304,30 @@ fn requirement(
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
-    use std::future::Future;
     use std::task::Poll;
 
     use crate::exec::tests::identity;
 
-    /// A coordinator whose engine paces every write: the soft mark is a few
-    /// bytes, the budget (64 MiB) far away, so nothing flushes or blocks.
-    fn paced() -> (tempfile::TempDir, Coordinator, storage::TableId) {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let mut c = storage::Config::for_tests(dir.path());
+    /// An engine config that paces every write: the soft mark is a few bytes, the
+    /// budget (64 MiB) far away, so nothing flushes or blocks.
+    pub(crate) fn paced_config(dir: &std::path::Path) -> storage::Config {
+        let mut c = storage::Config::for_tests(dir);
         c.memtable_space = 64 << 20;
         c.memtable_throttle_start = 1e-6;
-        // Periodic: no fsync per write, so the 16 writes below take far less
-        // than their pacing slots (64 KiB at the initial ~64 MiB/s: ~1 ms each).
+        // Periodic: no fsync per write, so 16 writes take far less than their
+        // pacing slots (64 KiB at the initial ~64 MiB/s: ~1 ms each).
         c.commitlog_sync = storage::SyncMode::Periodic {
             period: std::time::Duration::from_secs(10),
         };
+        c
+    }
+
+    /// A coordinator on a [`paced_config`] engine.
+    fn paced() -> (tempfile::TempDir, Coordinator, storage::TableId) {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let c = paced_config(dir.path());
         let table = storage::TableId(uuid::Uuid::from_u128(7));
         let engine =
             storage::Engine::open(c, &[(table, storage::TableOptions::default())]).expect("open");
@@ -315,9 +372,9 @@ mod tests {
         let repl = Replication::simple("datacenter1", 1);
         // Consecutive pacing slots: the last of these writes owes ~15 ms.
         let writes: Vec<_> = (0..16).map(|i| write(table, i)).collect();
-        let mut first = std::pin::pin!(defer_backpressure(async {
-            c.mutate(&writes, Consistency::One, &repl)
-        }));
+        let (done, owed) = defer_backpressure(|| c.mutate(&writes, Consistency::One, &repl));
+        done.expect("write");
+        let mut first = std::pin::pin!(owed.expect("the writes owe a pacing delay").pay());
         let polled = std::future::poll_fn(|cx| Poll::Ready(first.as_mut().poll(cx))).await;
         assert!(
             polled.is_pending(),
@@ -325,9 +382,10 @@ mod tests {
         );
         assert_eq!(c.engine().activity().paced_writes, 0);
         // Meanwhile the write is applied and another request runs to the end.
-        let seen = defer_backpressure(async { read(&c, &writes[15]) }).await;
+        let (seen, owed) = defer_backpressure(|| read(&c, &writes[15]));
         assert!(seen, "the paced write is already readable");
-        first.await.expect("write");
+        assert!(owed.is_none(), "a read owes nothing");
+        first.await;
         let a = c.engine().activity();
         assert_eq!(a.paced_writes, 1, "one request paid one debt");
         assert!(a.paced_nanos > 0);
@@ -345,9 +403,9 @@ mod tests {
         let repl = Replication::simple("datacenter1", 1);
         // One 1.5 MiB write: past the 1 MiB budget on its own.
         let writes = vec![sized_write(table, 1, 3 << 19)];
-        defer_backpressure(async { c.mutate(&writes, Consistency::One, &repl) })
-            .await
-            .expect("write");
+        let (done, owed) = defer_backpressure(|| c.mutate(&writes, Consistency::One, &repl));
+        done.expect("write");
+        assert!(owed.is_none(), "only pacing is deferred");
         assert!(!c.engine().over_budget(), "a flush made room first");
         assert_eq!(c.engine().activity().blocked_writes, 1);
         assert!(writes.iter().all(|w| read(&c, w)));
@@ -360,6 +418,45 @@ mod tests {
         let writes: Vec<_> = (0..16).map(|i| write(table, i)).collect();
         c.mutate(&writes, Consistency::One, &repl).expect("write");
         // Paid before `mutate` returned (index and view builds rely on it).
+        assert_eq!(c.engine().activity().paced_writes, 1);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_request_that_waits_owes_what_all_its_polls_owe() {
+        let (_dir, c, table) = paced();
+        let repl = Replication::simple("datacenter1", 1);
+        let first: Vec<_> = (0..8).map(|i| write(table, i)).collect();
+        let second: Vec<_> = (8..16).map(|i| write(table, i)).collect();
+        let request = Box::pin(async {
+            c.mutate(&first, Consistency::One, &repl)?;
+            tokio::task::yield_now().await;
+            c.mutate(&second, Consistency::One, &repl)
+        });
+        let (done, owed) = defer_backpressure_polled(request, None).await;
+        done.expect("write");
+        assert_eq!(c.engine().activity().paced_writes, 0, "nothing paid yet");
+        owed.expect("the writes owe a pacing delay").pay().await;
+        assert_eq!(
+            c.engine().activity().paced_writes,
+            1,
+            "one request, one debt"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_request_that_panics_leaves_no_scope_behind() {
+        let (_dir, c, table) = paced();
+        let repl = Replication::simple("datacenter1", 1);
+        let panicked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            defer_backpressure(|| {
+                let _ = c.mutate(&[write(table, 1)], Consistency::One, &repl);
+                panic!("request failed");
+            })
+        }));
+        assert!(panicked.is_err());
+        // Outside any request again: this write pays on the spot.
+        let writes: Vec<_> = (2..18).map(|i| write(table, i)).collect();
+        c.mutate(&writes, Consistency::One, &repl).expect("write");
         assert_eq!(c.engine().activity().paced_writes, 1);
     }
 

@@ -218,13 +218,21 @@ pub async fn serve(
                             permit.forget();
                         }
                     }
+                    // Disabled unless the log level asks for debug; disabled, creating
+                    // and entering it cost a level check each.
                     let span = tracing::debug_span!(
                         "request",
                         stream,
                         opcode = frame.header.opcode.name()
                     );
-                    let reply = dispatch::Reply::new(c, stream);
-                    run_or_spawn(&mut slot, dispatch::handle(reply, request).instrument(span));
+                    let done =
+                        dispatch::Done::new(dispatch::Reply::new(c.clone(), stream), &request);
+                    match dispatch::without_statement(&request) {
+                        Some(response) => done.finish(response, None),
+                        None => {
+                            run_or_spawn(&mut slot, dispatch::run_statement(c, request), done, span)
+                        }
+                    }
                 }
             }
         }
@@ -269,13 +277,18 @@ pub async fn serve(
 /// `Future` contract, so the spawned task picks up exactly where the poll left off.
 ///
 /// The future is polled inside a heap slot that the connection keeps from one request
-/// to the next (`slot`): a request's future is ~2.7 KB, too big for the allocator's
-/// per-thread cache, so a fresh box per request cost a slow-path malloc and free (with
-/// `malloc_consolidate`) on every request. A request that has to wait takes the box
-/// with it into its task, and the next request allocates a new one.
-fn run_or_spawn<F>(slot: &mut Option<Box<MaybeUninit<F>>>, request: F)
-where
-    F: Future<Output = ()> + Send + 'static,
+/// to the next (`slot`): a fresh box per request cost a malloc and a free. Each poll
+/// runs inside `coordinator::defer_backpressure`, which hands back the pacing delay
+/// the request's writes owe, and inside the request's span (when enabled): no wrapper
+/// future around the request, which would move it again. A request that has to wait
+/// takes the box with it into its task, and the next request allocates a new one.
+fn run_or_spawn<F>(
+    slot: &mut Option<Box<MaybeUninit<F>>>,
+    request: F,
+    done: dispatch::Done,
+    span: tracing::Span,
+) where
+    F: Future<Output = cql::response::Response> + Send + 'static,
 {
     let mut boxed = slot.take().unwrap_or_else(Box::new_uninit);
     let fut: *mut F = boxed.write(request);
@@ -283,23 +296,35 @@ where
     // SAFETY: `fut` points into the box's heap allocation, which stays where it is
     // until the future is dropped in place below or the box is handed on, unmoved, as
     // `Pin<Box<F>>`; nothing else touches the future meanwhile.
-    let polled = std::panic::catch_unwind(AssertUnwindSafe(|| unsafe {
-        Pin::new_unchecked(&mut *fut).poll(&mut cx)
+    let entered = span.enter();
+    let polled = std::panic::catch_unwind(AssertUnwindSafe(|| {
+        crate::coordinator::defer_backpressure(|| unsafe {
+            Pin::new_unchecked(&mut *fut).poll(&mut cx)
+        })
     }));
     match polled {
-        Ok(Poll::Ready(())) => {
+        Ok((Poll::Ready(response), owed)) => {
             // SAFETY: the future was written above and is dropped exactly once, here;
             // the box then holds uninitialized memory again and can be reused.
             unsafe { std::ptr::drop_in_place(fut) };
             *slot = Some(boxed);
+            done.finish(response, owed);
         }
-        Ok(Poll::Pending) => {
+        Ok((Poll::Pending, owed)) => {
             // SAFETY: the box holds the future written above (still initialized).
             let boxed = unsafe { boxed.assume_init() };
-            tokio::spawn(Box::into_pin(boxed));
+            let request = crate::coordinator::defer_backpressure_polled(Box::into_pin(boxed), owed);
+            drop(entered);
+            tokio::spawn(
+                async move {
+                    let (response, owed) = request.await;
+                    done.answer_after(owed, response).await;
+                }
+                .instrument(span),
+            );
         }
         // A panic must cost only its request, as in a spawned task: dropping the
-        // future drops its `Reply`, which answers Server error on the stream.
+        // future, then `done` (its `Reply`), answers Server error on the stream.
         // SAFETY: as for `Pending`; the box (and the future) is dropped right here.
         Err(_) => drop(unsafe { boxed.assume_init() }),
     }

@@ -9,7 +9,8 @@
 //! - [`handshake`]: OPTIONS / STARTUP / REGISTER.
 //! - [`connection`]: the read loop and the handshake state machine.
 //! - [`writer`]: coalesced writes and the switch to segments.
-//! - [`dispatch`]: requests to the processor, errors to ERROR bodies.
+//! - [`dispatch`]: requests to the processor (run inline; a paced write answered by a
+//!   task of its own), errors to ERROR bodies.
 
 mod connection;
 mod dispatch;
@@ -18,6 +19,9 @@ pub mod handshake;
 mod messages;
 pub mod version;
 mod writer;
+
+#[cfg(test)]
+mod tests;
 
 use std::sync::Arc;
 use std::time::Duration;
