@@ -32,6 +32,24 @@ pub fn statement_id(keyspace: Option<&str>, text: &str) -> [u8; 16] {
     out
 }
 
+/// A statement id as the map's key: hashed as two words (still with the map's keyed
+/// SipHash, as ids come from clients), where a `[u8; 16]` key hashes its length and
+/// then its bytes through the hasher's byte buffer, twice the work on every EXECUTE.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+struct Key([u8; 16]);
+
+impl Hash for Key {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        let [a, b] = [&self.0[..8], &self.0[8..]].map(|w| {
+            let mut word = [0u8; 8];
+            word.copy_from_slice(w);
+            u64::from_le_bytes(word)
+        });
+        state.write_u64(a);
+        state.write_u64(b);
+    }
+}
+
 struct Entry<T> {
     value: Arc<T>,
     last_used: AtomicU64,
@@ -41,7 +59,7 @@ struct Entry<T> {
 pub struct PreparedCache<T> {
     capacity: usize,
     tick: AtomicU64,
-    map: RwLock<HashMap<[u8; 16], Entry<T>>>,
+    map: RwLock<HashMap<Key, Entry<T>>>,
 }
 
 impl<T> PreparedCache<T> {
@@ -55,7 +73,7 @@ impl<T> PreparedCache<T> {
 
     /// The statement with this id, if cached. Ids of the wrong length are unknown.
     pub fn get(&self, id: &[u8]) -> Option<Arc<T>> {
-        let key: [u8; 16] = id.try_into().ok()?;
+        let key = Key(id.try_into().ok()?);
         let map = self.map.read();
         let e = map.get(&key)?;
         e.last_used
@@ -66,8 +84,9 @@ impl<T> PreparedCache<T> {
     /// Caches `value` under `id` (replacing any previous statement with that id).
     pub fn insert(&self, id: [u8; 16], value: Arc<T>) {
         let mut map = self.map.write();
+        let id = Key(id);
         if map.len() >= self.capacity && !map.contains_key(&id) {
-            let mut ages: Vec<(u64, [u8; 16])> = map
+            let mut ages: Vec<(u64, Key)> = map
                 .iter()
                 .map(|(k, e)| (e.last_used.load(Ordering::Relaxed), *k))
                 .collect();
