@@ -239,7 +239,10 @@ mod tests {
         }
         // Tests run in parallel: other engines' compactors (at the default 10)
         // may be listed too.
-        assert!(nices.contains(&want), "compaction threads at nice {nices:?}, want {want}");
+        assert!(
+            nices.contains(&want),
+            "compaction threads at nice {nices:?}, want {want}"
+        );
         assert!(nice_of("storage-flush").iter().all(|n| *n == base));
         e.shutdown().expect("shutdown");
     }

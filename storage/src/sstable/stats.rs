@@ -310,11 +310,17 @@ mod tests {
     fn clustering_bounds_count_empty_clusterings_except_the_static_rows() {
         let mut s = Stats::new();
         s.add_row(&row(b""), false);
-        assert_eq!((&s.min_clustering[..], &s.max_clustering[..]), (&b""[..], &b""[..]));
+        assert_eq!(
+            (&s.min_clustering[..], &s.max_clustering[..]),
+            (&b""[..], &b""[..])
+        );
         s.add_row(&row(b"m"), false);
         s.add_row(&row(b"c"), false);
         s.add_row(&row(b"x"), false);
-        assert_eq!((&s.min_clustering[..], &s.max_clustering[..]), (&b""[..], &b"x"[..]));
+        assert_eq!(
+            (&s.min_clustering[..], &s.max_clustering[..]),
+            (&b""[..], &b"x"[..])
+        );
 
         // A partition with a static row (accounted first, as the writer does): the
         // bounds still cover every clustered row. (The minimum stays empty there, a
