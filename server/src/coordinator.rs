@@ -168,9 +168,7 @@ impl Owed {
         tokio::time::sleep(d).await;
         self.engine.note_backpressure(self.debt, d);
     }
-}
 
-impl Owed {
     /// What two stretches of one request owe together.
     fn and(a: Option<Owed>, b: Option<Owed>) -> Option<Owed> {
         match (a, b) {

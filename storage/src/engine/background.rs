@@ -188,13 +188,14 @@ mod tests {
     use crate::config::Config;
     use crate::types::TableOptions;
 
-    /// Nice value of each of this process's threads named `prefix*` (field 19
-    /// of /proc/self/task/TID/stat, after the parenthesised name).
+    /// Nice value of the calling thread.
     fn nice_of_this_thread() -> i64 {
         // SAFETY: getpriority takes no pointers; 0 means the calling thread.
         i64::from(unsafe { libc::getpriority(libc::PRIO_PROCESS, 0) })
     }
 
+    /// Nice value of each of this process's threads named `prefix*` (field 19
+    /// of /proc/self/task/TID/stat, after the parenthesised name).
     fn nice_of(prefix: &str) -> Vec<i64> {
         let mut out = Vec::new();
         for e in std::fs::read_dir("/proc/self/task").expect("tasks") {
