@@ -30,7 +30,7 @@
 //! bucket slot, its cell vector and its bytes, where it cost a 1.7 KB B-tree leaf and
 //! a pinned 64 KiB read buffer before (docs/PERFORMANCE.md, "Memtable layout, session
 //! 5").
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::{btree_map, BTreeMap, VecDeque};
 use std::mem::size_of;
 use std::ops::Bound;
 use std::sync::atomic::{AtomicI64, AtomicUsize, Ordering};
@@ -235,20 +235,35 @@ impl Partitions {
         key: PartitionKey,
         data: PartitionData,
     ) -> Result<(), PartitionKey> {
-        let token = key.token;
-        let next = match after {
-            Some(a) => self.entries.get(a).map_or(NONE, |e| e.next),
-            None => self.tokens.get(&token).copied().unwrap_or(NONE),
+        let Some(a) = after else {
+            // First in its token's chain (nearly always a new token): one B-tree
+            // descent finds the token's slot and then fills it.
+            let slot = self.tokens.entry(key.token);
+            let next = match &slot {
+                btree_map::Entry::Occupied(o) => *o.get(),
+                btree_map::Entry::Vacant(_) => NONE,
+            };
+            let i = self
+                .entries
+                .push(Entry { key, data, next })
+                .map_err(|e| e.key)?;
+            match slot {
+                btree_map::Entry::Occupied(mut o) => {
+                    o.insert(i);
+                }
+                btree_map::Entry::Vacant(v) => {
+                    v.insert(i);
+                }
+            }
+            return Ok(());
         };
+        let next = self.entries.get(a).map_or(NONE, |e| e.next);
         let i = self
             .entries
             .push(Entry { key, data, next })
             .map_err(|e| e.key)?;
-        match after.and_then(|a| self.entries.get_mut(a)) {
-            Some(prev) => prev.next = i,
-            None => {
-                self.tokens.insert(token, i);
-            }
+        if let Some(prev) = self.entries.get_mut(a) {
+            prev.next = i;
         }
         Ok(())
     }
